@@ -1,0 +1,58 @@
+# Huibian: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+INSTALLED := $(VENV)/.installed-stamp
+SYSTEM_RUN := $(VENV)/.system-run-stamp
+SYSTEM_TEST := $(VENV)/.system-test-stamp
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast install worker benchmark translations clean
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --sample-content --if-empty
+	@echo "Huibian is serving on http://127.0.0.1:5000  (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install $(SYSTEM_TEST)
+	$(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+# Without the browser and PDF tests, for a quick loop while editing.
+test-fast: install
+	$(PY) -m pytest -p no:cacheprovider -n 2 -m "not e2e and not slow" $(PYTEST_ARGS)
+
+install: $(SYSTEM_RUN) $(INSTALLED) $(CATALOGS)
+
+$(SYSTEM_RUN): scripts/system-packages.sh
+	scripts/system-packages.sh run
+	@mkdir -p $(VENV) && touch $@
+
+$(SYSTEM_TEST): scripts/system-packages.sh
+	scripts/system-packages.sh test
+	@mkdir -p $(VENV) && touch $@
+
+$(INSTALLED): pyproject.toml $(SYSTEM_RUN)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(INSTALLED)
+	$(VENV)/bin/pybabel compile -q -d translations -l $*
+
+# Re-extract the strings to translate after changing templates or code.
+translations: $(INSTALLED)
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations
+
+worker: install
+	$(FLASK) worker
+
+benchmark: install
+	$(PY) benchmarks/proceedings.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,71 @@
+"""Huibian (汇编): the application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import ROOT, load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` (tests) overrides what the environment says."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    # The body of a request may carry one upload at the configured limit plus
+    # the form around it; anything larger is cut off with a friendly 413.
+    app.config.setdefault("MAX_CONTENT_LENGTH", (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024)
+    for folder in ("UPLOAD_DIR", "EDITIONS_DIR"):
+        Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app)
+
+    from app.auth.session import init_login
+
+    init_login(app)
+    _register_blueprints(app)
+
+    from app.errors import register_error_handlers
+    from app.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    for optional in ("submissions", "review", "notifications", "proceedings", "conference"):
+        # Each area registers itself once it exists; see app/<area>/routes.py.
+        try:
+            module = __import__(f"app.{optional}.routes", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.{optional}" and exc.name != f"app.{optional}.routes":
+                raise
+            continue
+        app.register_blueprint(module.bp)

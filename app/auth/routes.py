@@ -1,0 +1,59 @@
+"""Logging in and out, and one's own account."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth.forms import ButtonForm, ChangePasswordForm, LoginForm
+from app.auth.session import is_safe_next
+from app.domain import accounts
+from app.domain.errors import DomainError
+from app.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash(_("Wrong username or password, or the account is disabled."), "error")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        login_user(user)
+        target = form.next.data
+        return redirect(target if is_safe_next(target) else url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    # Rotating the token ends this session on every device it was copied to.
+    current_user.end_all_sessions()
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, current=form.current_password.data, new=form.new_password.data)
+        except DomainError as error:
+            form.current_password.errors.append(_(error.message))
+        else:
+            db.session.commit()
+            login_user(current_user)  # keep this session, with the new token
+            flash(_("Your password was changed. Other sessions have been logged out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, logout_form=ButtonForm())

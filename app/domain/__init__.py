@@ -1,0 +1,1 @@
+"""The business of Huibian in plain Python: no request globals, the actor passed in."""

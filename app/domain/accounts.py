@@ -1,0 +1,93 @@
+"""Accounts: passwords, authentication, creation and disabling."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from app.domain.audit import record_event
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models import Organisation, Role, User, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that a wrong username
+# takes as long as a wrong password and does not reveal who has an account.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The enabled user with this username and password, or None."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_enabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    *, username: str, display_name: str, role: Role, password: str,
+    organisation: Organisation | None = None, email: str | None = None, actor: User | None = None,
+) -> User:
+    """Create an account; a submitter must belong to a bureau, nobody else may."""
+    username = username.strip().lower()
+    if not username:
+        raise DomainError("A username is required.")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise DomainError(f"The username {username!r} is taken.")
+    if (role is Role.SUBMITTER) != (organisation is not None):
+        raise DomainError("A submitter belongs to exactly one bureau; ministry accounts to none.")
+    check_password_strength(password)
+    user = User(
+        username=username, display_name=display_name.strip() or username, role=role,
+        organisation=organisation, email=(email or "").strip() or None,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    record_event("create_account", actor=actor, obj=user, detail={"username": username, "role": role.value})
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise DomainError("The current password is not right.") from None
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.end_all_sessions()
+    record_event("change_password", actor=user, obj=user)
+
+
+def reset_password(user: User, *, new: str, actor: User) -> None:
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.end_all_sessions()
+    record_event("reset_password", actor=actor, obj=user)
+
+
+def set_enabled(user: User, enabled: bool, *, actor: User) -> None:
+    """Disable (ending every live session at once) or re-enable an account."""
+    if user.id == actor.id and not enabled:
+        raise DomainError("You cannot disable your own account.")
+    user.is_enabled = enabled
+    if not enabled:
+        user.end_all_sessions()
+    record_event("enable_account" if enabled else "disable_account", actor=actor, obj=user)

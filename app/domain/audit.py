@@ -1,0 +1,33 @@
+"""The audit trail: one call a change, written in the same transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.extensions import db
+from app.models import AuditEvent, Submission, User
+
+
+def record_event(
+    action: str,
+    *,
+    actor: User | None,
+    obj: Any,
+    submission: Submission | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event for ``obj``; flushes so that the object has an id."""
+    db.session.flush()
+    event = AuditEvent(
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=getattr(obj, "id", None),
+        submission_id=submission.id if submission else None,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail or {},
+    )
+    db.session.add(event)
+    return event

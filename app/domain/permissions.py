@@ -1,0 +1,66 @@
+"""Who may do what: small named predicates, used by views and templates alike.
+
+Another bureau's object is answered with 404 by the views, so that its
+existence is not leaked; these predicates only say yes or no.
+"""
+from __future__ import annotations
+
+from app.models import Role, Submission, SubmissionState, User
+
+MINISTRY_ROLES = frozenset({Role.REVIEWER, Role.EDITOR})
+
+
+def is_submitter(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.SUBMITTER
+
+
+def is_ministry(user: User) -> bool:
+    return user.is_authenticated and user.role in MINISTRY_ROLES
+
+
+def is_editor(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.EDITOR
+
+
+def can_manage_accounts(user: User) -> bool:
+    return user.is_authenticated and user.role in {Role.EDITOR, Role.ADMIN}
+
+
+def can_manage_conference(user: User) -> bool:
+    return is_editor(user)
+
+
+def can_build_proceedings(user: User) -> bool:
+    return is_editor(user)
+
+
+def belongs_to_bureau(user: User, submission: Submission) -> bool:
+    return is_submitter(user) and user.organisation_id == submission.organisation_id
+
+
+def can_see_submission(user: User, submission: Submission) -> bool:
+    """A bureau sees its own work; the ministry sees what has been sent to it."""
+    if belongs_to_bureau(user, submission):
+        return True
+    # Drafts are the bureau's own business until submitted for the first time.
+    return is_ministry(user) and bool(submission.versions)
+
+
+def can_edit_submission(user: User, submission: Submission) -> bool:
+    return belongs_to_bureau(user, submission) and submission.state in {
+        SubmissionState.DRAFT,
+        SubmissionState.CHANGES_REQUESTED,
+    }
+
+
+def can_see_internal_notes(user: User) -> bool:
+    return is_ministry(user)
+
+
+def can_review(user: User, submission: Submission, *, assigned_reviewer_ids: set[int] | None = None) -> bool:
+    """Reviewers and editors decide; a restricted conference limits reviewers to assignees."""
+    if not is_ministry(user) or not can_see_submission(user, submission):
+        return False
+    if user.role is Role.EDITOR or not submission.conference.review_restricted_to_assigned:
+        return True
+    return user.id in (assigned_reviewer_ids or set())

@@ -1,0 +1,26 @@
+"""Language and time zone for each request (Chinese by default, English on request)."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from app.extensions import babel
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(list(LANGUAGES), default="zh")
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )

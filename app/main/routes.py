@@ -1,0 +1,37 @@
+"""The home page of each role, and the language switch."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app.auth.session import is_safe_next
+from app.domain import home
+from app.domain.permissions import is_submitter
+from app.extensions import db
+from app.i18n import LANGUAGES
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def home_page():
+    if is_submitter(current_user):
+        return render_template("main/home_submitter.html", invitations=home.bureau_invitations(current_user))
+    return render_template("main/home_ministry.html", overview=home.ministry_overview())
+
+
+# The endpoint every redirect after login points at.
+bp.add_url_rule("/", endpoint="home", view_func=home_page)
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("main.home"))

@@ -1,0 +1,30 @@
+"""All models, imported here so that Alembic and the app see one metadata."""
+from app.models.accounts import Role, User
+from app.models.activity import AuditEvent, Notification, OutboxMail, OutboxStatus
+from app.models.base import Base, utcnow
+from app.models.conference import (
+    Conference,
+    ConferenceState,
+    ExchangeKind,
+    Extension,
+    Invitation,
+    KeyTask,
+    Organisation,
+)
+from app.models.proceedings import EditionItem, EditionStatus, ProceedingsEdition
+from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignment
+from app.models.submissions import (
+    Attachment,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    submission_key_task,
+)
+
+__all__ = [
+    "Attachment", "AuditEvent", "Base", "Comment", "Conference", "ConferenceState",
+    "Decision", "DecisionOutcome", "EditionItem", "EditionStatus", "ExchangeKind",
+    "Extension", "Invitation", "KeyTask", "Notification", "Organisation", "OutboxMail",
+    "OutboxStatus", "ProceedingsEdition", "ReviewAssignment", "Role", "Submission",
+    "SubmissionState", "SubmissionVersion", "User", "submission_key_task", "utcnow",
+]

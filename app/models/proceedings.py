@@ -1,0 +1,83 @@
+"""Proceedings editions: numbered, immutable books built from approved versions."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.accounts import User
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
+
+
+class EditionStatus(enum.Enum):
+    QUEUED = "queued"
+    BUILDING = "building"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ProceedingsEdition(Base):
+    __tablename__ = "proceedings_edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[EditionStatus] = mapped_column(
+        enum_column(EditionStatus, "edition_status"), default=EditionStatus.QUEUED
+    )
+    # Progress survives a reload because it lives in the row, not the worker.
+    progress_stage: Mapped[str] = mapped_column(sa.String(32), default="queued")
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    edition_date: Mapped[date]
+    cover_note: Mapped[str] = mapped_column(sa.Text, default="")
+    foreword_source: Mapped[str] = mapped_column(sa.Text, default="")
+    foreword_html: Mapped[str] = mapped_column(sa.Text, default="")
+    changes: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    page_count: Mapped[int | None]
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    file_name: Mapped[str | None] = mapped_column(sa.String(255))
+
+    built_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    built_by: Mapped[User] = relationship()
+    items: Mapped[list[EditionItem]] = relationship(
+        back_populates="edition", order_by="EditionItem.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "number", name="uq_proceedings_edition_number"),
+        sa.CheckConstraint(
+            "status != 'done' OR sha256 IS NOT NULL", name="done_edition_has_file"
+        ),
+    )
+
+
+class EditionItem(Base):
+    """One exact submission version at one place in one edition."""
+
+    __tablename__ = "edition_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("proceedings_edition.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    section: Mapped[str] = mapped_column(sa.String(16))
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id"))
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("submission_version.id"))
+    start_page: Mapped[int | None]
+
+    edition: Mapped[ProceedingsEdition] = relationship(back_populates="items")
+    version: Mapped["SubmissionVersion"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "position", name="uq_edition_item_position"),
+    )

@@ -1,0 +1,147 @@
+"""What a bureau sends: the submission, its immutable versions and its files."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
+from app.models.conference import Conference, ExchangeKind, Invitation, KeyTask, Organisation
+
+
+class SubmissionState(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+submission_key_task = sa.Table(
+    "submission_key_task",
+    Base.metadata,
+    sa.Column("submission_id", sa.ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key_task_id", sa.ForeignKey("key_task.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Submission(Base):
+    """The living draft of one invitation's piece, and where it stands."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitation.id"), unique=True)
+    # Copied from the invitation so that every isolation filter is one column.
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    kind: Mapped[ExchangeKind] = mapped_column(enum_column(ExchangeKind, "submission_kind"))
+    state: Mapped[SubmissionState] = mapped_column(
+        enum_column(SubmissionState, "submission_state"), default=SubmissionState.DRAFT, index=True
+    )
+
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    subtitle: Mapped[str] = mapped_column(sa.String(300), default="")
+    speaker_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
+    planned_minutes: Mapped[int | None]
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    body_source: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # Proceedings: the editors' order within the section, and exclusions.
+    proceedings_position: Mapped[int | None]
+    excluded_from_proceedings: Mapped[bool] = mapped_column(default=False)
+    exclusion_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: every UPDATE checks and bumps this counter, so two
+    # tabs or two reviewers can never silently overwrite each other.
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    invitation: Mapped[Invitation] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    conference: Mapped[Conference] = relationship()
+    key_tasks: Mapped[list[KeyTask]] = relationship(
+        secondary=submission_key_task, order_by="KeyTask.number"
+    )
+    versions: Mapped[list[SubmissionVersion]] = relationship(
+        back_populates="submission", order_by="SubmissionVersion.number"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", order_by="Attachment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (
+        sa.CheckConstraint(
+            "planned_minutes IS NULL OR (planned_minutes > 0 AND planned_minutes <= 240)",
+            name="planned_minutes_range",
+        ),
+    )
+
+    @property
+    def latest_version(self) -> SubmissionVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class SubmissionVersion(Base):
+    """An immutable snapshot taken at each submit; reviews and books point here."""
+
+    __tablename__ = "submission_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    subtitle: Mapped[str] = mapped_column(sa.String(300), default="")
+    speaker_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
+    planned_minutes: Mapped[int | None]
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    body_source: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # [{"id": .., "number": .., "title_zh": .., "title_en": ..}] as they stood.
+    key_tasks: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # [{"sha256": .., "name": .., "size": .., "file_type": ..}]
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("submission_id", "number", name="uq_submission_version_number"),
+    )
+
+
+class Attachment(Base):
+    """A supporting file or body image, stored once by SHA-256 outside static/."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    file_type: Mapped[str] = mapped_column(sa.String(16))
+    # Images placed in the body (imported from Word) rather than sent alongside.
+    in_body: Mapped[bool] = mapped_column(default=False)
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+    __table_args__ = (
+        sa.UniqueConstraint("submission_id", "sha256", name="uq_attachment_submission_sha256"),
+        sa.CheckConstraint("size >= 0", name="size_non_negative"),
+    )

@@ -1,0 +1,57 @@
+"""What every template may use: permission predicates, dates, language."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.domain import permissions
+from app.i18n import LANGUAGES
+from app.labels import kind_label, role_label, state_label
+
+
+def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp shown in the conference's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def localized(obj, attr: str) -> str:
+    """``obj.<attr>_zh`` or ``obj.<attr>_en`` for the current language."""
+    lang = "zh" if str(get_locale()).startswith("zh") else "en"
+    return getattr(obj, f"{attr}_{lang}") or getattr(obj, f"{attr}_en")
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label)
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "can": permissions,
+            "lang": "zh" if str(get_locale()).startswith("zh") else "en",
+            "unread_notifications": _unread_count(),
+            # Lets shared templates link to an area only where it is mounted.
+            "url_endpoints": app.view_functions.keys(),
+        }
+
+
+def _unread_count() -> int:
+    if not current_user or not current_user.is_authenticated:
+        return 0
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Notification
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    ) or 0

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the Debian packages Huibian needs, if any are missing.
+#   scripts/system-packages.sh run    what the web app needs (Pango for WeasyPrint, CJK fonts)
+#   scripts/system-packages.sh test   the same plus Chromium for the browser tests
+# As root it installs them (apt-get update once, then apt-get install -y);
+# otherwise it names the missing packages and the command to install them.
+set -euo pipefail
+
+purpose="${1:-run}"
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core poppler-utils)
+if [ "$purpose" = "test" ]; then
+  packages+=(chromium)
+fi
+
+if ! command -v dpkg >/dev/null 2>&1; then
+  echo "system-packages: not a Debian system; make sure Pango, the Noto CJK fonts and Chromium are installed." >&2
+  exit 0
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "system-packages: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fc-cache -f >/dev/null 2>&1 || true
+else
+  echo "system-packages: missing Debian packages: ${missing[*]}" >&2
+  echo "  Install them as root:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

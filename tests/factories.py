@@ -1,0 +1,119 @@
+"""Factories for tests: real rows through the real domain code, no mocks."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta, timezone
+
+from app.domain.accounts import create_user
+from app.models import (
+    Conference, ExchangeKind, Invitation, KeyTask, Organisation, Role, Submission, SubmissionState, User,
+)
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+class Factory:
+    def __init__(self, db):
+        self.db = db
+
+    def commit(self):
+        self.db.session.commit()
+
+    def conference(self, **values) -> Conference:
+        n = next(_seq)
+        conference = Conference(
+            slug=values.pop("slug", f"conf-{n}"),
+            title_zh=values.pop("title_zh", f"第{n}届全国生态环境保护工作会议"),
+            title_en=values.pop("title_en", f"National Conference {n}"),
+            organiser_zh="生态环境部", organiser_en="Ministry of Ecology and Environment",
+            city_zh="北京", city_en="Beijing",
+            starts_on=values.pop("starts_on", date(2024, 1, 23)), ends_on=values.pop("ends_on", date(2024, 1, 24)),
+            **values,
+        )
+        self.db.session.add(conference)
+        for number, (zh, en) in enumerate([("积极推进美丽中国先行区建设", "Beautiful China Pilot Zone"),
+                                           ("持续深入打好污染防治攻坚战", "Pollution prevention and control"),
+                                           ("确保核与辐射安全", "Nuclear and radiation safety")], start=1):
+            conference.key_tasks.append(KeyTask(number=number, title_zh=zh, title_en=en))
+        self.db.session.flush()
+        return conference
+
+    def organisation(self, code: str | None = None, **values) -> Organisation:
+        n = next(_seq)
+        organisation = Organisation(
+            code=code or f"bureau-{n}", name_zh=values.pop("name_zh", f"测试省生态环境厅{n}"),
+            name_en=values.pop("name_en", f"Test Provincial Department {n}"), region_zh="测试省", **values,
+        )
+        self.db.session.add(organisation)
+        self.db.session.flush()
+        return organisation
+
+    def user(self, role: Role = Role.SUBMITTER, organisation: Organisation | None = None,
+             username: str | None = None, **values) -> User:
+        if role is Role.SUBMITTER and organisation is None:
+            organisation = self.organisation()
+        user = create_user(
+            username=username or f"{role.value}{next(_seq)}", display_name=values.pop("display_name", "测试用户"),
+            role=role, password=values.pop("password", PASSWORD), organisation=organisation,
+            email=values.pop("email", None),
+        )
+        self.db.session.flush()
+        return user
+
+    def invitation(self, conference: Conference | None = None, organisation: Organisation | None = None,
+                   kind: ExchangeKind = ExchangeKind.WRITTEN, due_in: timedelta = timedelta(days=10),
+                   **values) -> Invitation:
+        invitation = Invitation(
+            conference=conference or self.conference(), organisation=organisation or self.organisation(),
+            kind=kind, due_at=values.pop("due_at", datetime.now(timezone.utc) + due_in), **values,
+        )
+        self.db.session.add(invitation)
+        self.db.session.flush()
+        return invitation
+
+    def submission(self, invitation: Invitation | None = None, author: User | None = None,
+                   state: SubmissionState = SubmissionState.DRAFT, **values) -> Submission:
+        """A submission with content; in a state other than draft, reached through the workflow."""
+        invitation = invitation or self.invitation()
+        if author is None:
+            author = self.user(Role.SUBMITTER, organisation=invitation.organisation)
+        from app.domain.bodies import render_body
+
+        body = values.pop("body_source", "## 一、主要做法\n\n我们坚持以习近平生态文明思想为指导。\n\nWe kept the blue sky.")
+        submission = Submission(
+            invitation=invitation, organisation_id=invitation.organisation_id,
+            conference_id=invitation.conference_id, kind=invitation.kind, created_by_id=author.id,
+            title=values.pop("title", "深入打好蓝天保卫战的实践与思考"),
+            subtitle=values.pop("subtitle", ""),
+            speaker_name=values.pop("speaker_name", "张三" if invitation.kind is ExchangeKind.ORAL else ""),
+            speaker_post=values.pop("speaker_post", "厅长" if invitation.kind is ExchangeKind.ORAL else ""),
+            abstract=values.pop("abstract", "摘要：本文介绍了我省的经验。"),
+            body_source=body, body_html=render_body(body).html, **values,
+        )
+        submission.key_tasks = [invitation.conference.key_tasks[0]]
+        self.db.session.add(submission)
+        self.db.session.flush()
+        if state is not SubmissionState.DRAFT:
+            self.move_to(submission, state, author=author)
+        return submission
+
+    def ministry_user(self, role: Role = Role.REVIEWER) -> User:
+        return self.user(role)
+
+    def move_to(self, submission: Submission, state: SubmissionState, *, author: User) -> Submission:
+        """Drive the real workflow until ``submission`` stands in ``state``."""
+        from app.domain.workflow import Action, apply_transition
+
+        reviewer = self.user(Role.EDITOR)
+        paths = {
+            SubmissionState.SUBMITTED: [(Action.SUBMIT, author)],
+            SubmissionState.APPROVED: [(Action.SUBMIT, author), (Action.APPROVE, reviewer)],
+            SubmissionState.REJECTED: [(Action.SUBMIT, author), (Action.REJECT, reviewer)],
+            SubmissionState.CHANGES_REQUESTED: [(Action.SUBMIT, author), (Action.REQUEST_CHANGES, reviewer)],
+            SubmissionState.WITHDRAWN: [(Action.WITHDRAW, author)],
+        }
+        for action, actor in paths[state]:
+            apply_transition(submission, action, actor=actor, comment="请补充数据。 Please add figures.")
+        self.db.session.flush()
+        return submission
