@@ -125,11 +125,12 @@ def auth(client):
 def _csrf_off_by_default(request):
     """CSRF is on in the app; tests of other behaviour post without tokens.
 
-    Tests that take ``csrf_client`` switch it back on and prove it works.
+    Tests that take ``csrf_client`` switch it back on and prove it works, and
+    browser tests (``live_server``) always run with it, as a user would.
     """
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
-        app.config["WTF_CSRF_ENABLED"] = "csrf_client" in request.fixturenames
+        app.config["WTF_CSRF_ENABLED"] = bool({"csrf_client", "live_server"} & set(request.fixturenames))
     yield
 
 
