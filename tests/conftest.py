@@ -13,7 +13,9 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 
-from tests.dbsetup import POSTGRES_URL, migrated_postgres_url, migrated_sqlite_template, truncate_all
+from tests.dbsetup import (
+    POSTGRES_URL, drop_created_databases, migrated_postgres_url, migrated_sqlite_template, truncate_all,
+)
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -22,6 +24,10 @@ def pytest_report_header(config):
     if POSTGRES_URL:
         return f"database backends: SQLite and PostgreSQL ({POSTGRES_URL})"
     return "database backends: SQLite only — PostgreSQL SKIPPED (set HUIBIAN_TEST_POSTGRES_URL to run it)"
+
+
+def pytest_sessionfinish(session):
+    drop_created_databases()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -40,16 +40,34 @@ def postgres_url_for(database: str) -> str:
 
 @cache
 def migrated_postgres_url(worker_id: str) -> str:
-    """A database of this worker's own, dropped and migrated afresh."""
-    name = f"huibian_test_{worker_id}".replace("-", "_")
-    admin = sa.create_engine(postgres_url_for(_maintenance_db()), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    """A database of this worker's own, created and migrated afresh, dropped at the end.
+
+    The process id is part of the name: two test runs on one machine (two
+    engineers, or CI and a developer) must never drop each other's database.
+    """
+    name = f"huibian_test_{worker_id}_{os.getpid()}".replace("-", "_")
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    _CREATED.append(name)
     url = postgres_url_for(name)
     _upgrade(url)
     return url
+
+
+_CREATED: list[str] = []
+
+
+def drop_created_databases() -> None:
+    """Called when the session ends (xdist workers skip ``atexit``)."""
+    while _CREATED:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{_CREATED.pop()}" WITH (FORCE)')
+
+
+def _admin_execute(*statements: str) -> None:
+    admin = sa.create_engine(postgres_url_for(_maintenance_db()), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    admin.dispose()
 
 
 def _maintenance_db() -> str:
