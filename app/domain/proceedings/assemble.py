@@ -1,0 +1,85 @@
+"""Sew a chunked build back into one book with pypdf.
+
+The parts arrive as: the frame (front matter, then back matter) and the body
+chunks. Each was typeset alone, so whatever crosses a part boundary is
+rebuilt here from what the workers reported: the outline (bookmarks), links
+from the contents and index to pieces in other parts, page labels (roman,
+then arabic) and the document metadata.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import NameObject, TextStringObject
+
+from .typeset import TypesetResult
+
+
+def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
+             chunks: list[TypesetResult], *, metadata: dict) -> None:
+    """Write front matter + chunks + back matter to ``out`` with working navigation."""
+    front_pages = frame.anchors["key-task-index"][0]
+    body_pages = sum(c.page_count for c in chunks)
+
+    # (first global page index, chunk) in reading order
+    offsets, position = [], front_pages
+    for chunk in chunks:
+        offsets.append((position, chunk))
+        position += chunk.page_count
+
+    def frame_page(index):
+        return index if index < front_pages else index + body_pages
+
+    writer = PdfWriter()
+    frame_reader = PdfReader(frame_path)
+    for index in range(front_pages):
+        writer.add_page(frame_reader.pages[index])
+    for path in chunk_paths:
+        writer.append(PdfReader(path), import_outline=False)
+    for index in range(front_pages, len(frame_reader.pages)):
+        writer.add_page(frame_reader.pages[index])
+
+    anchors = {name: (frame_page(i), x, y) for name, (i, x, y) in frame.anchors.items()}
+    bookmarks = [(lvl, label, frame_page(i), x, y) for lvl, label, i, x, y in frame.bookmarks]
+    links = [(frame_page(i), target, rect) for i, target, rect in frame.dangling_links]
+    for start, chunk in offsets:
+        for name, (i, x, y) in chunk.anchors.items():
+            anchors.setdefault(name, (start + i, x, y))
+        bookmarks.extend((lvl, label, start + i, x, y) for lvl, label, i, x, y in chunk.bookmarks)
+        links.extend((start + i, target, rect) for i, target, rect in chunk.dangling_links)
+
+    _add_links(writer, links, anchors)
+    _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
+    writer.set_page_label(0, front_pages - 1, style="/r", start=1)
+    writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
+    created = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+    writer.add_metadata({**metadata, "/CreationDate": created, "/ModDate": created,
+                         "/Producer": "Huibian (WeasyPrint, pypdf)"})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer.page_mode = "/UseOutlines"
+    with open(out, "wb") as handle:
+        writer.write(handle)
+
+
+def _add_links(writer: PdfWriter, links, anchors) -> None:
+    """Links whose target lives in another part: the contents and the index, mostly."""
+    for page_index, target, rect in links:
+        if target not in anchors:
+            continue
+        target_page, _x, _y = anchors[target]
+        writer.add_annotation(page_index, Link(rect=rect, target_page_index=target_page,
+                                               border=[0, 0, 0]))
+
+
+def _add_outline(writer: PdfWriter, bookmarks) -> None:
+    """Nest bookmarks by level, as WeasyPrint would have for a single document."""
+    parents: list[tuple[int, object]] = []
+    for level, label, page, x, y in bookmarks:
+        while parents and parents[-1][0] >= level:
+            parents.pop()
+        parent = parents[-1][1] if parents else None
+        item = writer.add_outline_item(title=label, page_number=page, parent=parent)
+        parents.append((level, item))

@@ -1,0 +1,99 @@
+"""What a proceedings book is made of, as plain immutable data.
+
+The web layer builds these from approved submission versions; the renderer
+reads nothing else, so a book can be typeset (and tested) without Flask or
+a database.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+PieceKind = Literal["oral", "written"]
+PieceLang = Literal["zh-CN", "en"]
+
+
+@dataclass(frozen=True)
+class BookConference:
+    """The conference the book records, in both languages."""
+
+    title_zh: str
+    title_en: str
+    organiser_zh: str
+    organiser_en: str
+    city_zh: str
+    city_en: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class BookKeyTask:
+    """One numbered key task of the conference."""
+
+    number: int
+    title_zh: str
+    title_en: str
+
+
+@dataclass(frozen=True)
+class BookPiece:
+    """One approved piece, exactly as it will print.
+
+    ``body_html`` is an already sanitised HTML fragment; its images point at
+    ``/attachments/<sha256>`` and ``attachment_paths`` maps those hashes to
+    the stored files — the only attachments the renderer may read.
+    """
+
+    key: str
+    kind: PieceKind
+    organisation_zh: str
+    organisation_en: str
+    title: str
+    subtitle: str
+    speaker_name: str
+    speaker_post: str
+    key_tasks: tuple[BookKeyTask, ...]
+    abstract: str
+    body_html: str
+    lang: PieceLang = "zh-CN"
+    attachment_paths: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the piece's opening, used by links and the contents."""
+        # Keys come from the web layer and may hold any character; a hash
+        # gives a stable id that is always a valid CSS/HTML identifier.
+        return "piece-" + hashlib.sha1(self.key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class BookSection:
+    """A part of the book: oral exchange speeches or written exchange materials."""
+
+    kind: PieceKind
+    title_zh: str
+    title_en: str
+    pieces: tuple[BookPiece, ...]
+
+
+@dataclass(frozen=True)
+class BookSpec:
+    """Everything one edition of the proceedings prints, in order."""
+
+    conference: BookConference
+    edition_number: int | None
+    edition_date: date
+    cover_note: str
+    foreword_html: str
+    sections: tuple[BookSection, ...]
+    key_tasks: tuple[BookKeyTask, ...]
+
+    @property
+    def pieces(self) -> tuple[BookPiece, ...]:
+        """Every piece in reading order."""
+        return tuple(p for s in self.sections for p in s.pieces)

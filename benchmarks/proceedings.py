@@ -1,0 +1,144 @@
+"""How fast and how heavy is a proceedings build, against one plain WeasyPrint call?
+
+For synthetic books of 12, 40 and 160 pieces (about 1,500 words each, half
+in Chinese, some with a table, a footnote and an image) this prints, for
+the project's builder (``render_book``: a first build, then a rebuild that
+knows its page counts) and for the very same HTML rendered by one plain
+``weasyprint.HTML(...).write_pdf()`` call: pages, seconds, pages per second,
+CPU seconds (wall time alone misleads on a busy machine), peak memory (the measuring process and its worker processes), size. Then
+the time of a single-piece preview; the last line gives the ratios.
+
+Each measurement runs in a fresh Python process, so peak memory is its own.
+
+usage: python benchmarks/proceedings.py [--sizes 12,40,160]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.proceedings import factories  # noqa: E402  (after the path is set)
+
+FIXTURE = ROOT / "tests" / "fixtures" / "iguana.jpg"
+
+
+def synthetic_book(size: int):
+    """``size`` pieces of about 1,500 words, alternately Chinese and English; a third of
+    the speeches and materials with a table, a footnote and an image."""
+    oral = max(1, size // 4)
+
+    def make(n, kind):
+        lang = "zh-CN" if n % 2 else "en"
+        rich = n % 3 == 0
+        p = factories.piece(n, kind=kind, lang=lang, body_html=factories.body_html(
+            lang=lang, paragraphs=20, sentences=5, table=rich, footnote=rich))
+        return factories.with_image(p) if rich else p
+
+    spec = factories.spec(pieces_by_kind={
+        "oral": [make(n, "oral") for n in range(1, oral + 1)],
+        "written": [make(n, "written") for n in range(oral + 1, size + 1)]})
+    return replace(spec, key_tasks=factories.key_tasks(8))
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: honest on a busy machine."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process and of the largest child it waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def measure(kind: str, size: int) -> dict:
+    """One measurement, run in this (fresh) process."""
+    from pypdf import PdfReader
+
+    from app.domain.proceedings.render import book_html, render_book, render_piece_preview
+
+    spec = synthetic_book(size)
+    out = Path(tempfile.mkdtemp()) / "book.pdf"
+    cpu_before = cpu_seconds()
+    if kind == "plain":
+        from weasyprint import HTML
+
+        from app.domain.proceedings.fetcher import BASE_URL, BookURLFetcher
+
+        html = book_html(spec)
+        attachments = {sha: p for piece in spec.pieces for sha, p in piece.attachment_paths.items()}
+        cpu_before = cpu_seconds()
+        start = time.perf_counter()
+        HTML(string=html, base_url=BASE_URL, url_fetcher=BookURLFetcher(attachments)).write_pdf(out)
+        seconds = time.perf_counter() - start
+    elif kind == "preview":
+        piece = spec.pieces[2]
+        start = time.perf_counter()
+        data = render_piece_preview(piece, spec.conference, spec.key_tasks)
+        seconds = time.perf_counter() - start
+        out.write_bytes(data)
+    else:
+        counts = None
+        if kind == "rebuild":
+            counts = render_book(spec, out).page_counts
+            cpu_before = cpu_seconds()
+        start = time.perf_counter()
+        render_book(spec, out, page_counts=counts)
+        seconds = time.perf_counter() - start
+    return {"pages": len(PdfReader(out).pages), "seconds": seconds, "mb": peak_mb(),
+            "cpu": cpu_seconds() - cpu_before,
+            "size": out.stat().st_size}
+
+
+def in_fresh_process(kind: str, size: int) -> dict:
+    run = subprocess.run([sys.executable, __file__, "--measure", kind, str(size)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="12,40,160")
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        return
+    if not FIXTURE.exists():
+        raise SystemExit(f"missing {FIXTURE} (copy it from /work/shared/fixtures/)")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"{'pieces':>6} {'builder':<9} {'pages':>5} {'seconds':>8} {'pages/s':>8} {'cpu s':>7} "
+          f"{'peak MB':>8} {'size MB':>8}")
+    figures = {}
+    for size in sizes:
+        for kind in ("plain", "project", "rebuild"):
+            f = figures[size, kind] = in_fresh_process(kind, size)
+            print(f"{size:>6} {kind:<9} {f['pages']:>5} {f['seconds']:>8.2f} "
+                  f"{f['pages'] / f['seconds']:>8.1f} {f['cpu']:>7.1f} {f['mb']:>8.0f} "
+                  f"{f['size'] / 1e6:>8.2f}", flush=True)
+    preview = in_fresh_process("preview", sizes[0])
+    print(f"single-piece preview: {preview['seconds']:.2f} s ({preview['pages']} pages, "
+          f"peak {preview['mb']:.0f} MB)")
+    big = max(sizes)
+    ratios = [f"project/plain time at {big}: {figures[big, 'project']['seconds'] / figures[big, 'plain']['seconds']:.2f}",
+              f"rebuild/plain time: {figures[big, 'rebuild']['seconds'] / figures[big, 'plain']['seconds']:.2f}",
+              f"project/plain size: {figures[big, 'project']['size'] / figures[big, 'plain']['size']:.2f}"]
+    if 40 in sizes and 160 in sizes:
+        ratios.append(f"160/40 project time: {figures[160, 'project']['seconds'] / figures[40, 'project']['seconds']:.2f}")
+    print("ratios: " + "; ".join(ratios))
+
+
+if __name__ == "__main__":
+    main()

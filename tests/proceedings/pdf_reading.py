@@ -1,0 +1,44 @@
+"""Reading a built book back, the way a reader (or a checker) sees it."""
+from __future__ import annotations
+
+import re
+
+from pypdf import PdfReader
+
+
+def page_texts(path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def squashed(text: str) -> str:
+    """Text without whitespace: extraction breaks lines where the typesetter did."""
+    return re.sub(r"\s+", "", text)
+
+
+def outline(path) -> list[tuple[str, int]]:
+    """Every bookmark as (title, 0-based page index), depth first."""
+    reader = PdfReader(path)
+    found = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                found.append((str(item.title), reader.get_destination_page_number(item)))
+
+    walk(reader.outline)
+    return found
+
+
+def contents_number(texts: list[str], title: str) -> int:
+    """The page number the contents print after ``title`` (on its dotted leader)."""
+    contents = next(t for t in texts if t.startswith("目\u3000录"))
+    match = re.search(re.escape(title) + r"\s*\.{3,}\s*(\d+)", contents)
+    assert match, f"{title!r} not in the contents"
+    return int(match.group(1))
+
+
+def footer_number(text: str) -> str:
+    """What the footer of a page prints: its last line."""
+    return text.strip().splitlines()[-1].strip()
