@@ -1,7 +1,7 @@
 """Language and time zone for each request (Chinese by default, English on request)."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from app.extensions import babel
@@ -9,7 +9,9 @@ from app.extensions import babel
 LANGUAGES = {"zh": "中文", "en": "English"}
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # CLI commands and background jobs: Babel's default locale
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen

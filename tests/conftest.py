@@ -62,11 +62,13 @@ class RequestScopedClient(FlaskClient):
 
     The test holds an app context open for its factories, and Flask reuses a
     pushed app context for requests, so ``g`` (where Flask-Login caches the
-    user) would outlive a request as it never does in production.
+    user) and Flask-Babel's cached locale would outlive a request as they
+    never do in production.
     """
 
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
         return super().open(*args, **kwargs)
 
 

@@ -98,6 +98,17 @@ class Factory:
             self.move_to(submission, state, author=author)
         return submission
 
+    def extension(self, invitation: Invitation, new_due_at: datetime, reason: str = "因疫情延期 Delayed by floods",
+                  granted_by: User | None = None):
+        """An editor's extension of one invitation's due date, recorded as the model keeps it."""
+        from app.models import Extension
+
+        extension = Extension(invitation=invitation, new_due_at=new_due_at, reason=reason,
+                              granted_by_id=(granted_by or self.user(Role.EDITOR)).id)
+        self.db.session.add(extension)
+        self.db.session.flush()
+        return extension
+
     def ministry_user(self, role: Role = Role.REVIEWER) -> User:
         return self.user(role)
 

@@ -64,3 +64,25 @@ def can_review(user: User, submission: Submission, *, assigned_reviewer_ids: set
     if user.role is Role.EDITOR or not submission.conference.review_restricted_to_assigned:
         return True
     return user.id in (assigned_reviewer_ids or set())
+
+
+def can_open_review_pages(user: User) -> bool:
+    """The queue, the review page and coverage are the ministry's own tools."""
+    return is_ministry(user)
+
+
+def can_comment(user: User, submission: Submission) -> bool:
+    """The bureau and the ministry talk in one thread per piece they can both see."""
+    return can_see_submission(user, submission)
+
+
+def can_write_internal_note(user: User, submission: Submission) -> bool:
+    return can_see_internal_notes(user) and can_see_submission(user, submission)
+
+
+def can_assign_reviewers(user: User) -> bool:
+    return is_editor(user)
+
+
+def can_follow_coverage(user: User) -> bool:
+    return is_editor(user)

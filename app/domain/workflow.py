@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
 from app.domain.audit import record_event
-from app.domain.errors import DomainError, Forbidden, NotAllowed
+from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
 from app.domain.notify import notify
 from app.domain.permissions import belongs_to_bureau, can_review
 from app.domain.versions import take_snapshot
 from app.extensions import db
-from app.models import Decision, DecisionOutcome, Role, Submission, User, utcnow
+from app.labels import state_label
+from app.models import Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
 from app.models import SubmissionState as S
 
 
@@ -69,37 +74,42 @@ EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 AWAITING_REVIEW = frozenset({S.SUBMITTED})
 FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
 
-ACTION_LABELS_EN = {
-    Action.SUBMIT: "submit", Action.RESUBMIT: "resubmit", Action.REQUEST_CHANGES: "request changes",
-    Action.APPROVE: "approve", Action.REJECT: "reject", Action.WITHDRAW: "withdraw", Action.REOPEN: "reopen",
+# The verb of each action, for messages ("You cannot approve …").
+ACTION_LABELS = {
+    Action.SUBMIT: _l("submit"), Action.RESUBMIT: _l("resubmit"), Action.REQUEST_CHANGES: _l("request changes on"),
+    Action.APPROVE: _l("approve"), Action.REJECT: _l("reject"), Action.WITHDRAW: _l("withdraw"),
+    Action.REOPEN: _l("reopen"),
 }
+DECISION_ACTIONS = frozenset(
+    action for (_state, action), t in TRANSITIONS.items() if t.decision is not None and t.roles == MINISTRY
+)
 
 
-def may_act(user: User, submission: Submission, transition: Transition, action: Action) -> bool:
-    """The role is in the table and the user stands in the right relation to the piece."""
-    if user.role not in transition.roles:
+def may_act(user: User, submission: Submission, transition: Transition) -> bool:
+    """The role is in the table and the user stands in the right relation to the piece.
+
+    A bureau acts on its own organisation's pieces only; the ministry's roles
+    go through ``can_review``, which applies the conference's restriction to
+    assigned reviewers (editors are never restricted).
+    """
+    if not user.is_authenticated or user.role not in transition.roles:
         return False
-    if transition.roles is BUREAU:
+    if transition.roles == BUREAU:
         return belongs_to_bureau(user, submission)
-    if action is Action.REOPEN:
-        return user.role is Role.EDITOR
-    assigned = {a.reviewer_id for a in _assignments(submission)}
-    return can_review(user, submission, assigned_reviewer_ids=assigned)
+    return can_review(user, submission, assigned_reviewer_ids=assigned_reviewer_ids(submission))
 
 
-def _assignments(submission: Submission):
-    from app.models import ReviewAssignment
-
-    return db.session.scalars(
-        db.select(ReviewAssignment).where(ReviewAssignment.submission_id == submission.id)
-    ).all()
+def assigned_reviewer_ids(submission: Submission) -> set[int]:
+    return set(db.session.scalars(
+        db.select(ReviewAssignment.reviewer_id).where(ReviewAssignment.submission_id == submission.id)
+    ))
 
 
 def allowed_actions(user: User, submission: Submission) -> list[Action]:
     """The actions this user may take on this submission now (guards aside)."""
     return [
         action for (state, action), transition in TRANSITIONS.items()
-        if state is submission.state and may_act(user, submission, transition, action)
+        if state is submission.state and may_act(user, submission, transition)
     ]
 
 
@@ -115,15 +125,15 @@ def format_due(submission: Submission) -> str:
 def check_ready_to_submit(submission: Submission) -> None:
     missing = []
     if not submission.title.strip():
-        missing.append("a title")
+        missing.append(_("a title"))
     if not submission.key_tasks:
-        missing.append("at least one key task")
+        missing.append(_("at least one key task"))
     if not submission.body_html.strip():
-        missing.append("a body")
+        missing.append(_("a body"))
     if submission.kind.value == "oral" and not submission.speaker_name.strip():
-        missing.append("the speaker's name")
+        missing.append(_("the speaker's name"))
     if missing:
-        raise DomainError("Before submitting, please give " + ", ".join(missing) + ".")
+        raise DomainError(_("Before submitting, please give %(missing)s.", missing=", ".join(missing)))
 
 
 def apply_transition(
@@ -134,33 +144,60 @@ def apply_transition(
     comment: str = "",
     now: datetime | None = None,
     link: str = "",
+    version_seen: int | None = None,
 ) -> Submission:
     """Take ``action`` on ``submission`` for ``actor``, or raise a DomainError.
 
     Checks the table, the role and the guards; takes the version snapshot or
     records the decision; changes the state; writes the audit event; queues
     the notifications. Flushes, does not commit: the request commits once,
-    and the optimistic lock on ``Submission`` makes a concurrent decision fail
-    at that flush instead of overwriting this one.
+    and the optimistic lock on ``Submission`` makes a concurrent change fail
+    at that flush (``ConcurrentChange``) instead of overwriting this one.
+
+    ``version_seen`` is the version number the deciding reviewer had on
+    screen: a decision is refused if a newer version arrived meanwhile, so
+    nobody approves text they have not read.
     """
     now = now or utcnow()
     transition = TRANSITIONS.get((submission.state, action))
     if transition is None:
-        state = submission.state.value.replace("_", " ")
-        raise NotAllowed(f"You cannot {ACTION_LABELS_EN[action]} a submission that is {state}.")
-    if not may_act(actor, submission, transition, action):
-        raise Forbidden(f"You may not {ACTION_LABELS_EN[action]} this submission.")
+        raise NotAllowed(_(
+            "You cannot %(action)s a submission that is %(state)s.",
+            action=ACTION_LABELS[action], state=state_label(submission.state),
+        ))
+    if not may_act(actor, submission, transition):
+        raise Forbidden(_("You may not %(action)s this submission.", action=ACTION_LABELS[action]))
     comment = (comment or "").strip()
     if transition.needs_comment and not comment:
-        raise DomainError("Please give a reason: the bureau will read it.")
+        raise DomainError(_("Please give a reason: the bureau will read it."))
     if transition.checks_deadline and deadline_passed(submission, now):
-        raise NotAllowed(
-            f"The deadline for this invitation passed on {format_due(submission)}. "
-            "Ask the conference editors for an extension."
-        )
+        raise NotAllowed(_(
+            "The deadline for this invitation passed on %(due)s. Ask the conference editors for an extension.",
+            due=format_due(submission),
+        ))
     if transition.takes_snapshot:
         check_ready_to_submit(submission)
+    if transition.decision is not None:
+        latest = submission.latest_version
+        if version_seen is not None and (latest is None or latest.number != version_seen):
+            raise ConcurrentChange(_(
+                "Version %(new)s was submitted after you opened version %(old)s. "
+                "Nothing was recorded: please read the new version first.",
+                new=latest.number if latest else 0, old=version_seen,
+            ))
 
+    try:
+        _take(submission, action, transition, actor=actor, comment=comment, now=now, link=link)
+    except StaleDataError:
+        raise ConcurrentChange(_(
+            "Someone else changed this submission at the same moment, and their change was recorded first. "
+            "Nothing of yours was saved: reload the page to see where it stands now."
+        )) from None
+    return submission
+
+
+def _take(submission: Submission, action: Action, transition: Transition, *, actor: User,
+          comment: str, now: datetime, link: str) -> None:
     from_state = submission.state
     detail: dict = {}
     if transition.takes_snapshot:
@@ -170,21 +207,21 @@ def apply_transition(
         submission.submitted_at = now
     if transition.decision is not None:
         version = submission.latest_version
-        decision = Decision(
+        db.session.add(Decision(
             submission_id=submission.id, version_id=version.id, outcome=transition.decision,
             comment=comment, decided_by_id=actor.id, decided_at=now,
-        )
-        db.session.add(decision)
+        ))
         detail["version"] = version.number
         submission.decided_at = now
     if comment:
         detail["comment"] = comment
 
     submission.state = transition.to
+    # The UPDATE checks Submission.lock_version: a second decision on the same
+    # piece finds the counter moved and stops here, before anything is written.
     db.session.flush()
     record_event(
         action.value, actor=actor, obj=submission, submission=submission,
         from_state=from_state.value, to_state=transition.to.value, detail=detail,
     )
     notify(submission, action.value, actor=actor, link=link, note=comment)
-    return submission
