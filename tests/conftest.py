@@ -43,12 +43,35 @@ def worker_id(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
+@pytest.fixture(scope="session")
+def postgres_url(worker_id):
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured (HUIBIAN_TEST_POSTGRES_URL unset)")
+    yield migrated_postgres_url(worker_id)
+    drop_created_databases()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Argon2 with its production cost takes most of a test's set-up time.
+
+    Hashes made this way still verify with the production hasher's code path;
+    only the work factors are lower.
+    """
+    from argon2 import PasswordHasher
+
+    from app.domain import accounts
+
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = production
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path, worker_id) -> str:
     if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL not configured (HUIBIAN_TEST_POSTGRES_URL unset)")
-        url = migrated_postgres_url(worker_id)
+        url = request.getfixturevalue("postgres_url")
         truncate_all(url)
         return url
     template = migrated_sqlite_template(worker_id)

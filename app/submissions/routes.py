@@ -1,0 +1,327 @@
+"""The bureau's side of a submission: draft, import, attach, submit, withdraw, read versions.
+
+Every route loads the submission for the current user or answers 404, so
+another bureau's ids look exactly like ids that do not exist.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.forms import ButtonForm
+from app.domain import attachments, storage
+from app.domain import submissions as drafting
+from app.domain.bodies import render_body
+from app.domain.errors import DomainError
+from app.domain.permissions import belongs_to_bureau, can_edit_submission, can_see_submission
+from app.domain.version_compare import compare_versions
+from app.domain.workflow import allowed_actions
+from app.extensions import db
+from app.models import Attachment, Invitation, Submission, SubmissionVersion
+from app.submissions.forms import DraftForm, ImportForm, UploadForm
+
+bp = Blueprint("submissions", __name__, url_prefix="/submissions")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every route here is for signed-in users; the loaders below decide the rest."""
+
+
+def visible_submission(submission_id: int) -> Submission:
+    submission = db.get_or_404(Submission, submission_id)
+    if not can_see_submission(current_user, submission):
+        abort(404)
+    return submission
+
+
+def own_submission(submission_id: int) -> Submission:
+    submission = db.get_or_404(Submission, submission_id)
+    if not belongs_to_bureau(current_user, submission):
+        abort(404)
+    return submission
+
+
+def _max_upload_bytes() -> int:
+    return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+def _draft_form(submission: Submission, **kwargs) -> DraftForm:
+    form = DraftForm(**kwargs)
+    form.key_task_ids.choices = [(task.id, f"{task.number}. {task.title_zh} {task.title_en}")
+                                 for task in submission.conference.key_tasks]
+    return form
+
+
+def _filled_draft_form(submission: Submission) -> DraftForm:
+    return _draft_form(
+        submission, formdata=None, title=submission.title, subtitle=submission.subtitle,
+        key_task_ids=[task.id for task in submission.key_tasks], abstract=submission.abstract,
+        body=submission.body_source, speaker_name=submission.speaker_name, speaker_post=submission.speaker_post,
+        planned_minutes=submission.planned_minutes, lock_version=submission.lock_version,
+    )
+
+
+def render_detail(submission: Submission, *, form: DraftForm | None = None, status: int = 200):
+    editable = can_edit_submission(current_user, submission)
+    if editable and form is None:
+        form = _filled_draft_form(submission)
+    return render_template(
+        "submissions/detail.html", submission=submission, editable=editable, form=form,
+        import_form=ImportForm(formdata=None, lock_version=submission.lock_version),
+        upload_form=UploadForm(formdata=None),
+        button=ButtonForm(), actions=[a.value for a in allowed_actions(current_user, submission)],
+        own=belongs_to_bureau(current_user, submission),
+    ), status
+
+
+def refused(submission: Submission, error: DomainError, *, form: DraftForm | None = None):
+    """Show the submission again with the reason an operation was refused; nothing was kept."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return render_detail(submission, form=form, status=error.http_status)
+
+
+def _tell_removed(change: drafting.BodyChange) -> None:
+    if change.removed:
+        flash(_("Removed from the body because Huibian does not allow it: %(items)s.",
+                items="; ".join(change.removed)), "warning")
+
+
+@bp.post("/start/<int:invitation_id>")
+def start(invitation_id: int):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            submission, created = drafting.start_submission(invitation, actor=current_user)
+        except drafting.NotFound:
+            abort(404)
+        db.session.commit()
+        if created:
+            flash(_("The submission was started. Save the draft as often as you like."), "success")
+        return redirect(url_for(".detail", submission_id=submission.id))
+    abort(400)
+
+
+@bp.get("/<int:submission_id>")
+def detail(submission_id: int):
+    return render_detail(visible_submission(submission_id))
+
+
+@bp.get("/<int:submission_id>/save")
+def save_after_login(submission_id: int):
+    # Logging in again after an expired session comes back here; the typed
+    # text waits in the browser's storage and the page offers it again.
+    return redirect(url_for(".detail", submission_id=own_submission(submission_id).id))
+
+
+@bp.post("/<int:submission_id>/save")
+def save(submission_id: int):
+    submission = own_submission(submission_id)
+    form = _draft_form(submission)
+    if not form.validate_on_submit():
+        flash(_("The draft was not saved: please correct the fields marked below."), "error")
+        return render_detail(submission, form=form, status=422)
+    try:
+        change = drafting.save_draft(submission, form.draft_fields(), actor=current_user,
+                                     loaded_version=form.lock_version.data)
+        db.session.commit()
+    except (drafting.StaleDraft, StaleDataError):
+        return conflict(submission, form)
+    except DomainError as error:
+        return refused(submission, error, form=form)
+    _tell_removed(change)
+    flash(_("Draft saved."), "success")
+    return redirect(url_for(".detail", submission_id=submission.id))
+
+
+def conflict(submission: Submission, form: DraftForm):
+    """Both texts side by side: the user's, unsaved, and the one saved in the meantime."""
+    db.session.rollback()
+    mine = form.draft_fields()
+    # Saving from this page again is a deliberate overwrite of what is saved now.
+    form.lock_version.data = submission.lock_version
+    form.lock_version.raw_data = [str(submission.lock_version)]
+    return render_template("submissions/conflict.html", submission=submission, mine=mine, form=form), 409
+
+
+@bp.post("/<int:submission_id>/preview")
+def preview(submission_id: int):
+    own_submission(submission_id)
+    body = request.form.get("body", "")
+    if len(body) > drafting.MAX_BODY_CHARS:
+        return jsonify(error=_("The body is too long to preview.")), 413
+    rendered = render_body(body)
+    return jsonify(html=rendered.html, removed=rendered.removed)
+
+
+@bp.post("/<int:submission_id>/import")
+def import_document(submission_id: int):
+    submission = own_submission(submission_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a Word document (.docx) to import."), "error")
+        return render_detail(submission, status=422)
+    upload = form.document.data
+    try:
+        change = drafting.import_word(
+            submission, upload.read(), upload.filename or "", actor=current_user,
+            loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
+            max_bytes=_max_upload_bytes(),
+        )
+        db.session.commit()
+    except (drafting.StaleDraft, StaleDataError):
+        return refused(submission, drafting.StaleDraft())
+    except DomainError as error:
+        return refused(submission, error)
+    flash(_("The Word document was imported into the body (%(n)d images). Check it, then save or submit.",
+            n=change.image_count), "success")
+    for message in change.messages:
+        flash(message, "warning")
+    _tell_removed(change)
+    return redirect(url_for(".detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/attachments")
+def upload_attachment(submission_id: int):
+    submission = own_submission(submission_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return render_detail(submission, status=422)
+    try:
+        attachment, created = attachments.add_attachment(
+            submission, form.file.data.stream, form.file.data.filename or "", actor=current_user,
+            upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=_max_upload_bytes(),
+        )
+        db.session.commit()
+    except DomainError as error:
+        return refused(submission, error)
+    if created:
+        flash(_("%(name)s was attached.", name=attachment.display_name), "success")
+    else:
+        flash(_("This file is already attached as %(name)s.", name=attachment.display_name), "info")
+    return redirect(url_for(".detail", submission_id=submission.id, _anchor="attachments"))
+
+
+@bp.post("/<int:submission_id>/attachments/<int:attachment_id>/remove")
+def remove_attachment(submission_id: int, attachment_id: int):
+    submission = own_submission(submission_id)
+    attachment = _attachment_of(submission, attachment_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        attachments.remove_attachment(attachment, actor=current_user)
+        db.session.commit()
+    except DomainError as error:
+        return refused(submission, error)
+    flash(_("%(name)s was removed.", name=attachment.display_name), "success")
+    return redirect(url_for(".detail", submission_id=submission.id, _anchor="attachments"))
+
+
+@bp.get("/<int:submission_id>/attachments/<int:attachment_id>")
+def attachment_download(submission_id: int, attachment_id: int):
+    submission = visible_submission(submission_id)
+    attachment = _attachment_of(submission, attachment_id)
+    if not attachments.may_download(current_user, submission, attachment.sha256):
+        abort(404)
+    return _send_stored_file(attachment.sha256, attachment.display_name, attachment.file_type)
+
+
+@login_required
+def attachment_by_hash(sha256: str):
+    """A stored file by its hash, for bodies that show images as ``/attachments/<sha256>``."""
+    if not _SHA256.fullmatch(sha256):
+        abort(404)
+    found = attachments.file_for_user(current_user, sha256)
+    if found is None:
+        abort(404)
+    return _send_stored_file(sha256, *found)
+
+
+@bp.record_once
+def _mount_attachment_by_hash(state) -> None:
+    # Bodies are printed as well as shown, so image URLs stay short and
+    # independent of the submission: exactly /attachments/<sha256>.
+    state.app.add_url_rule("/attachments/<sha256>", endpoint="submissions.attachment_by_hash",
+                           view_func=attachment_by_hash)
+
+
+def _attachment_of(submission: Submission, attachment_id: int) -> Attachment:
+    attachment = db.get_or_404(Attachment, attachment_id)
+    if attachment.submission_id != submission.id:
+        abort(404)
+    return attachment
+
+
+def _send_stored_file(sha256: str, name: str, file_type: str):
+    path = storage.path_for(current_app.config["UPLOAD_DIR"], sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=attachments.mime_type(file_type), as_attachment=True,
+                         download_name=name, conditional=True, etag=sha256, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    return response
+
+
+@bp.post("/<int:submission_id>/submit")
+def submit(submission_id: int):
+    submission = own_submission(submission_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    link = url_for(".detail", submission_id=submission.id, _external=True)
+    try:
+        drafting.submit_submission(submission, actor=current_user, link=link)
+        db.session.commit()
+    except DomainError as error:
+        return refused(submission, error)
+    flash(_("Submitted as version %(n)d. The ministry will review it.", n=submission.latest_version.number), "success")
+    return redirect(url_for(".detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/withdraw")
+def withdraw(submission_id: int):
+    submission = own_submission(submission_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        drafting.withdraw_submission(submission, actor=current_user,
+                                     link=url_for(".detail", submission_id=submission.id, _external=True))
+        db.session.commit()
+    except DomainError as error:
+        return refused(submission, error)
+    flash(_("The submission was withdrawn."), "success")
+    return redirect(url_for(".detail", submission_id=submission.id))
+
+
+@bp.get("/<int:submission_id>/versions/<int:number>")
+def version(submission_id: int, number: int):
+    submission = visible_submission(submission_id)
+    snapshot = _version_of(submission, number)
+    return render_template("submissions/version.html", submission=submission, version=snapshot)
+
+
+@bp.get("/<int:submission_id>/diff")
+def diff(submission_id: int):
+    submission = visible_submission(submission_id)
+    if len(submission.versions) < 2:
+        return render_template("submissions/diff.html", submission=submission, comparison=None)
+    latest = submission.latest_version.number
+    old = _version_of(submission, request.args.get("old", latest - 1, type=int))
+    new = _version_of(submission, request.args.get("new", latest, type=int))
+    return render_template("submissions/diff.html", submission=submission, comparison=compare_versions(old, new))
+
+
+def _version_of(submission: Submission, number: int) -> SubmissionVersion:
+    snapshot = next((v for v in submission.versions if v.number == number), None)
+    if snapshot is None:
+        abort(404)
+    return snapshot

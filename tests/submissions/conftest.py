@@ -1,0 +1,83 @@
+"""Two bureaus invited to one conference, and helpers to act as one of them."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.models import Conference, ExchangeKind, Invitation, Organisation, Role, Submission, User
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@dataclass
+class Bureau:
+    organisation: Organisation
+    user: User
+    written: Invitation
+    oral: Invitation
+
+
+@dataclass
+class Setting:
+    conference: Conference
+    ours: Bureau
+    theirs: Bureau
+    reviewer: User
+
+
+@pytest.fixture
+def setting(factory) -> Setting:
+    conference = factory.conference(timezone="Asia/Shanghai")
+
+    def bureau(code: str) -> Bureau:
+        organisation = factory.organisation(code)
+        return Bureau(
+            organisation=organisation,
+            user=factory.user(Role.SUBMITTER, organisation=organisation, username=f"{code}-user"),
+            written=factory.invitation(conference, organisation, ExchangeKind.WRITTEN),
+            oral=factory.invitation(conference, organisation, ExchangeKind.ORAL),
+        )
+
+    result = Setting(conference, bureau("hebei"), bureau("shanxi"), factory.user(Role.REVIEWER, username="reviewer"))
+    # Assertions read the English messages; Chinese is the default for everyone else.
+    for user in (result.ours.user, result.theirs.user, result.reviewer):
+        user.locale = "en"
+    factory.commit()
+    return result
+
+
+@pytest.fixture
+def draft(factory, setting) -> Submission:
+    """Our bureau's written piece, started and filled in, not yet submitted."""
+    submission = factory.submission(setting.ours.written, author=setting.ours.user)
+    factory.commit()
+    return submission
+
+
+def draft_data(submission: Submission, **overrides) -> dict:
+    """What the edit form posts for ``submission`` as it stands, with ``overrides``."""
+    data = {
+        "lock_version": submission.lock_version,
+        "title": submission.title,
+        "subtitle": submission.subtitle,
+        "key_task_ids": [task.id for task in submission.key_tasks],
+        "abstract": submission.abstract,
+        "body": submission.body_source,
+        "speaker_name": submission.speaker_name,
+        "speaker_post": submission.speaker_post,
+        "planned_minutes": submission.planned_minutes or "",
+    }
+    data.update(overrides)
+    return data
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, whitespace folded (for assertions on messages)."""
+    source = response.get_data(as_text=True)
+    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", source)
+    return " ".join(html.unescape(text).split())

@@ -1,0 +1,123 @@
+"""Isolation: another bureau gets 404 on every route of a submission, and nothing changes."""
+import io
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from app.domain.attachments import add_attachment
+from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion
+from tests.submissions.conftest import draft_data
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@dataclass
+class Route:
+    endpoint: str
+    method: str
+    path: str  # formatted with s (submission id), i (invitation id), a (attachment id), h (sha256)
+
+
+ROUTES = [
+    Route("submissions.start", "POST", "/submissions/start/{i}"),
+    Route("submissions.detail", "GET", "/submissions/{s}"),
+    Route("submissions.save_after_login", "GET", "/submissions/{s}/save"),
+    Route("submissions.save", "POST", "/submissions/{s}/save"),
+    Route("submissions.preview", "POST", "/submissions/{s}/preview"),
+    Route("submissions.import_document", "POST", "/submissions/{s}/import"),
+    Route("submissions.upload_attachment", "POST", "/submissions/{s}/attachments"),
+    Route("submissions.remove_attachment", "POST", "/submissions/{s}/attachments/{a}/remove"),
+    Route("submissions.attachment_download", "GET", "/submissions/{s}/attachments/{a}"),
+    Route("submissions.attachment_by_hash", "GET", "/attachments/{h}"),
+    Route("submissions.submit", "POST", "/submissions/{s}/submit"),
+    Route("submissions.withdraw", "POST", "/submissions/{s}/withdraw"),
+    Route("submissions.version", "GET", "/submissions/{s}/versions/1"),
+    Route("submissions.diff", "GET", "/submissions/{s}/diff"),
+]
+
+
+@pytest.fixture
+def ours(app, factory, setting) -> Submission:
+    """Our bureau's piece back with us after a review: editable, with a version and a file."""
+    piece = factory.submission(setting.ours.written, author=setting.ours.user)
+    add_attachment(piece, io.BytesIO(PDF), "ours.pdf", actor=setting.ours.user,
+                   upload_dir=app.config["UPLOAD_DIR"], max_bytes=10**6)
+    factory.move_to(piece, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
+    factory.commit()
+    return piece
+
+
+def snapshot(db) -> tuple:
+    """Everything a request of the other bureau could have changed."""
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(
+        Submission.id, Submission.state, Submission.title, Submission.body_source, Submission.lock_version)).all()
+    counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                   for model in (Submission, SubmissionVersion, Attachment, AuditEvent, Notification))
+    return tuple(rows), counts
+
+
+def request(client, route: Route, submission: Submission, invitation_id: int):
+    attachment = submission.attachments[0]
+    url = route.path.format(s=submission.id, i=invitation_id, a=attachment.id, h=attachment.sha256)
+    data = {**draft_data(submission, title="别人改的"), "file": (io.BytesIO(PDF + b"x"), "x.pdf"),
+            "document": (io.BytesIO(b"PK\x03\x04"), "x.docx"), "body": "preview"}
+    if route.method == "GET":
+        return client.get(url)
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_the_matrix_covers_every_route_of_the_blueprint(app):
+    mine = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("submissions.")}
+    assert mine == {route.endpoint for route in ROUTES}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.endpoint)
+def test_another_bureau_gets_404_and_nothing_changes(client, auth, db, setting, ours, route):
+    before = snapshot(db)
+    auth.login(setting.theirs.user.username)
+    response = request(client, route, ours, invitation_id=setting.ours.written.id)
+    assert response.status_code == 404
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.endpoint)
+def test_an_id_that_does_not_exist_gets_the_same_404(client, auth, db, setting, ours, route):
+    auth.login(setting.theirs.user.username)
+    missing = Submission(id=ours.id + 1000, lock_version=1)
+    missing.attachments = [Attachment(id=ours.attachments[0].id + 1000, sha256="f" * 64)]
+    response = request(client, route, missing, invitation_id=setting.ours.written.id + 1000)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: r.endpoint)
+def test_the_ministry_cannot_act_as_the_bureau(client, auth, db, setting, ours, route):
+    before = snapshot(db)
+    auth.login("reviewer")
+    assert request(client, route, ours, invitation_id=setting.ours.written.id).status_code == 404
+    assert snapshot(db) == before
+
+
+READ_ROUTES = [r for r in ROUTES if r.method == "GET" and r.endpoint != "submissions.save_after_login"]
+
+
+@pytest.mark.parametrize("route", READ_ROUTES, ids=lambda r: r.endpoint)
+def test_the_ministry_reads_what_was_submitted(client, auth, setting, ours, route):
+    auth.login("reviewer")
+    assert request(client, route, ours, invitation_id=setting.ours.written.id).status_code == 200
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "GET"], ids=lambda r: r.endpoint)
+def test_our_bureau_reaches_every_page(client, auth, setting, ours, route):
+    auth.login(setting.ours.user.username)
+    response = request(client, route, ours, invitation_id=setting.ours.written.id)
+    assert response.status_code == (302 if route.endpoint == "submissions.save_after_login" else 200)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.endpoint)
+def test_a_visitor_who_is_not_logged_in_is_sent_to_login(client, db, setting, ours, route):
+    before = snapshot(db)
+    response = request(client, route, ours, invitation_id=setting.ours.written.id)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert snapshot(db) == before
