@@ -1,0 +1,266 @@
+"""Proceedings: the editors' page (order, front matter, editions) and piece previews."""
+from __future__ import annotations
+
+from functools import wraps
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+    send_file, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.forms import ButtonForm
+from app.domain import editions, jobs, proceedings_order
+from app.domain.edition_spec import current_entries
+from app.domain.permissions import can_build_proceedings
+from app.domain.preflight import preflight
+from app.domain.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
+from app.extensions import db
+from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
+from app.proceedings.cli import build_command, worker_command
+from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.status import progress_text, status_payload
+
+bp = Blueprint("proceedings", __name__, url_prefix="/proceedings")
+bp.cli.add_command(build_command)  # flask proceedings build
+bp.record_once(lambda state: state.app.cli.add_command(worker_command))  # flask worker
+bp.add_app_template_global(progress_text, "edition_progress_text")
+# The submissions page includes submissions/_pdf_preview_link.html, which asks these.
+bp.add_app_template_global(can_preview_draft)
+bp.add_app_template_global(can_preview_version)
+bp.cli.help = "Build the conference proceedings."
+
+
+def editor_only(view):
+    """Editors only; everybody else, bureaus included, is refused outright."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not can_build_proceedings(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _conference(slug: str) -> Conference:
+    return db.first_or_404(sa.select(Conference).where(Conference.slug == slug))
+
+
+def _piece(conference: Conference, submission_id: int) -> Submission:
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.conference_id != conference.id:
+        abort(404)
+    return submission
+
+
+def _edition(conference: Conference, number: int) -> ProceedingsEdition:
+    found = editions.edition_by_number(conference, number)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(conference: Conference):
+    return redirect(url_for("proceedings.editor", slug=conference.slug))
+
+
+@bp.get("/")
+@editor_only
+def index():
+    conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    if len(conferences) == 1:
+        return redirect(url_for("proceedings.editor", slug=conferences[0].slug))
+    return render_template("proceedings/conferences.html", conferences=conferences)
+
+
+@bp.get("/<slug>/")
+@editor_only
+def editor(slug: str):
+    conference = _conference(slug)
+    return render_template(
+        "proceedings/editor.html", conference=conference,
+        entries=current_entries(conference, include_excluded=True), warnings=preflight(conference),
+        editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
+        front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
+                                   foreword=conference.proceedings_foreword),
+        build_form=BuildForm(edition_date=editions.today_for(conference)),
+    )
+
+
+@bp.post("/<slug>/pieces/<int:submission_id>/move/<any(up, down):direction>")
+@editor_only
+def move(slug: str, submission_id: int, direction: str):
+    conference = _conference(slug)
+    submission = _piece(conference, submission_id)
+    if ButtonForm().validate_on_submit():
+        proceedings_order.move(submission, direction, actor=current_user)
+        db.session.commit()
+    return _back(conference)
+
+
+@bp.post("/<slug>/positions")
+@editor_only
+def positions(slug: str):
+    conference = _conference(slug)
+    if ButtonForm().validate_on_submit():
+        try:
+            wished = {int(key.removeprefix("position-")): int(value)
+                      for key, value in request.form.items() if key.startswith("position-") and value.strip()}
+        except ValueError:
+            flash(_("Positions are whole numbers."), "error")
+            return _back(conference)
+        proceedings_order.set_positions(conference, wished, actor=current_user)
+        db.session.commit()
+        flash(_("The order was saved."), "success")
+    return _back(conference)
+
+
+@bp.post("/<slug>/pieces/<int:submission_id>/exclude")
+@editor_only
+def exclude(slug: str, submission_id: int):
+    conference = _conference(slug)
+    submission = _piece(conference, submission_id)
+    form = ExcludeForm()
+    if not form.validate_on_submit():
+        flash(_("Please say why the piece is left out."), "error")
+        return _back(conference)
+    proceedings_order.exclude(submission, form.reason.data, actor=current_user)
+    db.session.commit()
+    flash(_("“%(title)s” is left out of the next editions.", title=submission.title), "success")
+    return _back(conference)
+
+
+@bp.post("/<slug>/pieces/<int:submission_id>/include")
+@editor_only
+def include(slug: str, submission_id: int):
+    conference = _conference(slug)
+    submission = _piece(conference, submission_id)
+    if ButtonForm().validate_on_submit():
+        proceedings_order.include(submission, actor=current_user)
+        db.session.commit()
+        flash(_("“%(title)s” is back in the proceedings.", title=submission.title), "success")
+    return _back(conference)
+
+
+@bp.post("/<slug>/front-matter")
+@editor_only
+def front_matter(slug: str):
+    conference = _conference(slug)
+    form = FrontMatterForm()
+    if not form.validate_on_submit():
+        flash(_("The front matter is too long; nothing was saved."), "error")
+        return _back(conference)
+    rendered = proceedings_order.update_front_matter(
+        conference, cover_note=form.cover_note.data, foreword=form.foreword.data, actor=current_user)
+    db.session.commit()
+    flash(_("The front matter was saved."), "success")
+    if rendered.removed:
+        flash(_("Removed from the foreword: %(what)s", what="; ".join(rendered.removed)), "warning")
+    return _back(conference)
+
+
+@bp.post("/<slug>/editions")
+@editor_only
+def build(slug: str):
+    conference = _conference(slug)
+    form = BuildForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the date of the edition."), "error")
+        return _back(conference)
+    edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data)
+    db.session.commit()
+    jobs.enqueue_build(edition.id)
+    flash(_("Edition %(n)d is being built.", n=edition.number), "success")
+    return redirect(url_for("proceedings.edition", slug=slug, number=edition.number))
+
+
+@bp.get("/<slug>/editions/<int:number>")
+@editor_only
+def edition(slug: str, number: int):
+    conference = _conference(slug)
+    return render_template("proceedings/edition.html", conference=conference,
+                           edition=_edition(conference, number), button=ButtonForm())
+
+
+@bp.get("/<slug>/editions/<int:number>/status")
+@editor_only
+def edition_status(slug: str, number: int):
+    conference = _conference(slug)
+    response = jsonify(status_payload(_edition(conference, number)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<slug>/editions/<int:number>/download")
+@editor_only
+def download(slug: str, number: int):
+    conference = _conference(slug)
+    found = _edition(conference, number)
+    path = editions.edition_path(found, current_app.config["EDITIONS_DIR"])
+    if found.status is not EditionStatus.DONE or path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=editions.download_name(found, conference), max_age=0)
+
+
+@bp.post("/<slug>/editions/<int:number>/publish")
+@editor_only
+def publish(slug: str, number: int):
+    conference = _conference(slug)
+    found = _edition(conference, number)
+    if ButtonForm().validate_on_submit():
+        editions.publish_edition(found, actor=current_user)
+        db.session.commit()
+        flash(_("Edition %(n)d is published.", n=found.number), "success")
+    return redirect(url_for("proceedings.edition", slug=slug, number=number))
+
+
+@bp.post("/<slug>/editions/<int:number>/delete")
+@editor_only
+def delete(slug: str, number: int):
+    conference = _conference(slug)
+    found = _edition(conference, number)
+    if ButtonForm().validate_on_submit():
+        path = editions.delete_edition(found, actor=current_user, editions_dir=current_app.config["EDITIONS_DIR"])
+        db.session.commit()
+        if path is not None:
+            path.unlink(missing_ok=True)
+        flash(_("Edition %(n)d was deleted.", n=number), "success")
+    return _back(conference)
+
+
+@bp.get("/preview/<int:submission_id>/draft.pdf")
+@login_required
+def preview_draft(submission_id: int):
+    submission = db.get_or_404(Submission, submission_id)
+    if not can_preview_draft(current_user, submission):
+        abort(404)
+    return _pdf(preview_pdf(submission, None, **_preview_dirs()), preview_file_name(submission, None))
+
+
+@bp.get("/preview/<int:submission_id>/v<int:number>.pdf")
+@login_required
+def preview_version(submission_id: int, number: int):
+    submission = db.get_or_404(Submission, submission_id)
+    if not can_preview_version(current_user, submission):
+        abort(404)
+    version = db.first_or_404(sa.select(SubmissionVersion).where(
+        SubmissionVersion.submission_id == submission.id, SubmissionVersion.number == number))
+    return _pdf(preview_pdf(submission, version, **_preview_dirs()), preview_file_name(submission, version))
+
+
+def _preview_dirs() -> dict:
+    return {"upload_dir": Path(current_app.config["UPLOAD_DIR"]),
+            "cache_dir": Path(current_app.config["EDITIONS_DIR"]) / ".previews"}
+
+
+def _pdf(data: bytes, name: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    # A draft changes under its author's hands: never serve a stale preview.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

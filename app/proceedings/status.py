@@ -1,0 +1,32 @@
+"""An edition's progress in words, for the page and for its JSON status endpoint."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.models import EditionStatus, ProceedingsEdition
+
+
+def progress_text(edition: ProceedingsEdition) -> str:
+    stage, done, total = edition.progress_stage, edition.progress_done, edition.progress_total
+    if edition.status is EditionStatus.DONE:
+        return _("Done: %(pages)d pages.", pages=edition.page_count or 0)
+    if edition.status is EditionStatus.FAILED:
+        return _("Failed: %(error)s", error=edition.error)
+    if stage == "rendering":
+        return _("Rendering piece %(done)d of %(total)d…", done=min(done + 1, total), total=total) \
+            if done < total else _("Rendering: all %(total)d pieces typeset…", total=total)
+    if stage in ("assembling", "done"):
+        return _("Assembling the book…")
+    return _("Queued: waiting for the build worker…")
+
+
+def status_payload(edition: ProceedingsEdition) -> dict:
+    return {
+        "number": edition.number,
+        "status": edition.status.value,
+        "stage": edition.progress_stage,
+        "done": edition.progress_done,
+        "total": edition.progress_total,
+        "finished": edition.status in (EditionStatus.DONE, EditionStatus.FAILED),
+        "text": progress_text(edition),
+    }
