@@ -53,7 +53,9 @@ def account():
             form.current_password.errors.append(_(error.message))
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session, with the new token
+            # The user itself, not the proxy: a proxy stored as the logged-in user
+            # resolves to itself forever (a crash at the next look at current_user).
+            login_user(current_user._get_current_object())  # keep this session, with the new token
             flash(_("Your password was changed. Other sessions have been logged out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, logout_form=ButtonForm())
