@@ -72,8 +72,12 @@ def can_open_review_pages(user: User) -> bool:
 
 
 def can_comment(user: User, submission: Submission) -> bool:
-    """The bureau and the ministry talk in one thread per piece they can both see."""
-    return can_see_submission(user, submission)
+    """The bureau and the ministry talk in one thread per piece they can both see.
+
+    Before the first submit the ministry cannot see the piece, so there is
+    nobody to talk to yet.
+    """
+    return can_see_submission(user, submission) and bool(submission.versions)
 
 
 def can_write_internal_note(user: User, submission: Submission) -> bool:

@@ -1,0 +1,59 @@
+"""In-app notifications (list, mark read) and the mail sender's start and command."""
+from __future__ import annotations
+
+import click
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.forms import ButtonForm
+from app.auth.session import is_safe_next
+from app.domain import mail, notify
+from app.extensions import db
+
+# cli_group=None puts the command at the top: ``flask --app wsgi send-mail``.
+bp = Blueprint("notifications", __name__, url_prefix="/notifications", cli_group=None)
+
+
+@bp.before_app_request
+def start_mail_sender():
+    # Started by the first request rather than by create_app, so that
+    # ``flask db upgrade`` and other commands never start a sender thread.
+    mail.ensure_sender_started(current_app._get_current_object())
+
+
+@bp.get("/")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int)
+    notifications, more = notify.inbox(current_user, page=page)
+    return render_template("notifications/index.html", notifications=notifications, page=page, more=more,
+                           button=ButtonForm())
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    notification = notify.own_notification(current_user, notification_id)
+    if notification is None or not ButtonForm().validate_on_submit():
+        return redirect(url_for("notifications.index"))
+    notify.mark_read(notification)
+    db.session.commit()
+    return redirect(notification.link if is_safe_next(notification.link) else url_for("notifications.index"))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all():
+    if ButtonForm().validate_on_submit():
+        notify.mark_all_read(current_user)
+        db.session.commit()
+    return redirect(url_for("notifications.index"))
+
+
+@bp.cli.command("send-mail")
+@click.option("--limit", default=500, show_default=True, help="Send at most this many mails.")
+def send_mail_command(limit: int) -> None:
+    """Send the mail waiting in the outbox now (cron-friendly)."""
+    counts = mail.send_due_mail(mail.SmtpSettings.from_config(current_app.config), limit=limit)
+    click.echo(_("Sent %(sent)d, will retry %(retry)d, gave up on %(failed)d.", **counts))

@@ -1,0 +1,89 @@
+"""Forms of the review area: the queue's filters, decisions, comments, assignment."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.domain.queue import SORTS
+from app.domain.review import MAX_COMMENT_CHARS
+from app.models import ExchangeKind
+
+SORT_LABELS = {
+    "submitted_desc": _l("Newest submitted first"),
+    "submitted_asc": _l("Oldest submitted first"),
+    "organisation": _l("Bureau"),
+}
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class QueueFilterForm(FlaskForm):
+    """Read from the query string: a filter is a link that can be shared."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search title, abstract and text"), validators=[Optional(), Length(max=200)])
+    state = SelectField(_l("Status"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    key_task = SelectField(_l("Key task"), coerce=_optional_int, validators=[Optional()])
+    organisation = SelectField(_l("Bureau"), coerce=_optional_int, validators=[Optional()])
+    conference = SelectField(_l("Conference"), coerce=_optional_int, validators=[Optional()])
+    mine = BooleanField(_l("Assigned to me only"))
+    sort = SelectField(_l("Sort by"), choices=[(key, SORT_LABELS[key]) for key in SORTS], default="submitted_desc")
+    page = IntegerField(default=1, validators=[Optional()])
+
+    def set_choices(self, *, states, key_tasks, organisations, conferences, lang: str) -> None:
+        from app.labels import kind_label, state_label
+
+        everything = ("", _l("All"))
+        self.state.choices = [everything] + [(s.value, state_label(s)) for s in states]
+        self.kind.choices = [everything] + [(k.value, kind_label(k)) for k in ExchangeKind]
+        self.key_task.choices = [(None, _l("All"))] + [(t.id, f"{t.number}. {t.title(lang)}") for t in key_tasks]
+        self.organisation.choices = [(None, _l("All"))] + [(o.id, o.name(lang)) for o in organisations]
+        self.conference.choices = [(None, _l("All"))] + [(c.id, c.title(lang)) for c in conferences]
+
+
+DECISION_CHOICES = [
+    ("approve", _l("Approve")),
+    ("request_changes", _l("Request changes")),
+    ("reject", _l("Reject")),
+]
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(_l("Decision"), choices=DECISION_CHOICES, validators=[InputRequired(_l("Choose a decision."))])
+    comment = TextAreaField(
+        _l("Comment to the bureau"), validators=[Length(max=MAX_COMMENT_CHARS)],
+        description=_l("Required when you request changes or reject: the bureau reads it."),
+    )
+    version_seen = HiddenField()
+
+    def validate_comment(self, field):
+        if self.outcome.data in ("request_changes", "reject") and not (field.data or "").strip():
+            raise ValidationError(_l("Please give a reason: the bureau will read it."))
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why reopen it"), validators=[DataRequired(_l("Please give a reason: the bureau will read it.")),
+                                         Length(max=MAX_COMMENT_CHARS)],
+    )
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(_l("The comment is empty.")),
+                                                    Length(max=MAX_COMMENT_CHARS)])
+    internal = BooleanField(_l("Internal note (ministry only, never shown to the bureau)"))
+    next = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[DataRequired()])

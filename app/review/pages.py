@@ -1,0 +1,228 @@
+"""What the review templates are given: the context of each page, built from the domain.
+
+Kept out of routes.py so that each view still reads as one sentence.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from app.auth.forms import ButtonForm
+from app.domain import permissions, review
+from app.domain.coverage import STATUSES, coverage, coverage_csv
+from app.domain.diffing import diff_bodies, diff_fields
+from app.domain.queue import QueueFilters, review_queue
+from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
+from app.extensions import db
+from app.labels import state_label
+from app.models import (
+    Conference, ExchangeKind, KeyTask, Organisation, Submission, SubmissionState, SubmissionVersion, User,
+)
+from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm
+
+FIELD_LABELS = {
+    "title": _l("Title"), "subtitle": _l("Subtitle"), "speaker_name": _l("Speaker"),
+    "speaker_post": _l("Speaker's post"), "planned_minutes": _l("Planned minutes"),
+    "abstract": _l("Abstract"), "key_tasks": _l("Key tasks"), "attachments": _l("Attachments"),
+}
+OUTCOME_LABELS = {
+    "approve": _l("approved"), "request_changes": _l("asked for changes"),
+    "reject": _l("rejected"), "reopen": _l("reopened"),
+}
+
+
+def lang() -> str:
+    return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- the queue ---------------------------------------------------------------
+
+def queue_context(args, *, viewer: User) -> dict:
+    form = QueueFilterForm(formdata=args)
+    conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    form.set_choices(
+        states=[s for s in SubmissionState if s is not SubmissionState.DRAFT],
+        key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
+        organisations=db.session.scalars(
+            sa.select(Organisation).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all(),
+        conferences=conferences, lang=lang(),
+    )
+    form.validate()
+    # A hand-edited query string with a value that is not on offer is ignored, not an error page.
+    value = {name: (None if field.errors else field.data) for name, field in form._fields.items()}
+    filters = QueueFilters(
+        state=SubmissionState(value["state"]) if value["state"] else None,
+        kind=ExchangeKind(value["kind"]) if value["kind"] else None,
+        key_task_id=value["key_task"], organisation_id=value["organisation"], conference_id=value["conference"],
+        text=value["q"] or "", assigned_to_me=bool(value["mine"]), sort=value["sort"] or "submitted_desc",
+        page=value["page"] or 1,
+    )
+    page = review_queue(filters, viewer=viewer, lang=lang())
+    return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm()}
+
+
+def page_url(args, page: int, **overrides) -> str:
+    """The queue with the same filters on another page (or with ``overrides``)."""
+    query = {k: v for k, v in args.items() if k != "page"} | overrides
+    return url_for("review.queue", page=page, **query)
+
+
+# --- the review page -----------------------------------------------------------
+
+def detail_context(submission: Submission, args, *, viewer: User, **forms) -> dict:
+    versions = submission.versions
+    latest = versions[-1]
+    by_number = {v.number: v for v in versions}
+    shown = by_number.get(int_or_none(args.get("version")), latest)
+    compare_with = by_number.get(int_or_none(args.get("compare")))
+    if compare_with is None and shown.number > 1 and "compare" not in args:
+        compare_with = by_number.get(shown.number - 1)
+    allowed = allowed_actions(viewer, submission)
+    may_decide = any(a in DECISION_ACTIONS for a in allowed)
+    context = {
+        "submission": submission, "versions": versions, "shown": shown, "latest": latest,
+        "compare_with": compare_with, "diff": version_diff(compare_with, shown) if compare_with else None,
+        "may_decide": may_decide, "may_reopen": Action.REOPEN in allowed,
+        "decision_form": forms.get("decision_form") or (DecisionForm(version_seen=latest.number) if may_decide else None),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "assignments": review.assignments_of(submission),
+        "assign_form": forms.get("assign_form") or _assign_form(viewer),
+        "latest_decision": review.latest_decision(submission),
+        "button": ButtonForm(), "refusal": forms.get("refusal"),
+        "outcome_labels": OUTCOME_LABELS,
+    }
+    return context
+
+
+def _assign_form(viewer: User) -> AssignForm | None:
+    if not permissions.can_assign_reviewers(viewer):
+        return None
+    form = AssignForm()
+    form.reviewer_id.choices = [(u.id, u.display_name) for u in review.reviewers()]
+    return form
+
+
+def render_detail(submission: Submission, status: int, *, viewer: User, **forms):
+    context = detail_context(submission, request.args, viewer=viewer, **forms)
+    return render_template("review/detail.html", **context), status
+
+
+def render_refused_decision(submission_id: int, refusal, *, viewer: User):
+    """Tell the reviewer who decided first, on the page as it now stands (409)."""
+    db.session.rollback()
+    submission = db.session.get(Submission, submission_id)
+    message = refusal.message
+    decision = review.latest_decision(submission)
+    # A piece back in "submitted" was not decided by someone else: it is a new version.
+    if decision is not None and submission.state is not SubmissionState.SUBMITTED:
+        message += " " + _(
+            "It now stands as %(state)s: %(outcome)s by %(name)s on %(when)s.",
+            state=state_label(submission.state), outcome=OUTCOME_LABELS[decision.outcome.value],
+            name=decision.decided_by.display_name, when=_local(decision.decided_at, submission),
+        )
+    return render_detail(submission, 409, viewer=viewer, refusal=message)
+
+
+def _local(moment, submission: Submission) -> str:
+    from app.templating import local_time
+
+    return local_time(moment, submission.conference.timezone)
+
+
+def version_fields(version: SubmissionVersion) -> dict:
+    return {
+        "title": version.title, "subtitle": version.subtitle, "speaker_name": version.speaker_name,
+        "speaker_post": version.speaker_post, "planned_minutes": version.planned_minutes,
+        "abstract": version.abstract,
+        "key_tasks": [f"{t['number']}. {t['title_zh']}" for t in version.key_tasks],
+        "attachments": [a["name"] for a in version.attachments if not a.get("in_body")],
+    }
+
+
+def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> dict:
+    return {
+        "fields": [(FIELD_LABELS.get(f.name, f.name), f) for f in diff_fields(version_fields(old), version_fields(new))],
+        "body": diff_bodies(old.body_html, new.body_html),
+        "body_changed": old.body_html != new.body_html,
+    }
+
+
+# --- shared with the bureau's pages ---------------------------------------------
+
+def thread_view(submission: Submission, viewer: User) -> dict:
+    """What ``templates/review/_thread.html`` shows ``viewer``: the safe thread and the form."""
+    return {
+        "entries": review.thread_for(submission, viewer),
+        "may_comment": permissions.can_comment(viewer, submission),
+        "may_note": permissions.can_write_internal_note(viewer, submission),
+        "form": CommentForm(formdata=None),
+        "outcome_labels": OUTCOME_LABELS,
+    }
+
+
+def thread_home(submission: Submission, viewer: User) -> str:
+    """Where a comment form returns to when it did not say: the page the viewer reads the piece on."""
+    if permissions.is_ministry(viewer):
+        return url_for("review.detail", submission_id=submission.id)
+    return _bureau_page(submission) or url_for("main.home")
+
+
+def _bureau_page(submission: Submission) -> str | None:
+    try:
+        return url_for("submissions.detail", submission_id=submission.id)
+    except BuildError:
+        return None
+
+
+def attachment_url(submission: Submission, sha256: str) -> str | None:
+    """The file as the version recorded it, served by the bureau side's ``/attachments/<sha256>``."""
+    try:
+        return url_for("submissions.attachment_by_hash", sha256=sha256)
+    except BuildError:
+        return None
+
+
+# --- coverage ---------------------------------------------------------------------
+
+def _conference(args) -> Conference | None:
+    chosen = int_or_none(args.get("conference"))
+    if chosen:
+        return db.session.get(Conference, chosen)
+    return db.session.scalar(sa.select(Conference).order_by(Conference.starts_on.desc()).limit(1))
+
+
+def status_labels() -> dict[str, str]:
+    labels = {status: state_label(status) for status in STATUSES if status != "not_started"}
+    return {"not_started": _("not started"), **labels}
+
+
+def coverage_context(args) -> dict:
+    conference = _conference(args)
+    conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    return {
+        "report": coverage(conference) if conference else None, "conferences": conferences,
+        "statuses": STATUSES, "status_labels": status_labels(),
+    }
+
+
+def coverage_csv_response(args) -> Response:
+    conference = _conference(args)
+    if conference is None:
+        abort(404)
+    headers = [_("Bureau (Chinese)"), _("Bureau (English)"), _("Kind"), _("Due"), _("Overdue"), _("Title")]
+    data = coverage_csv(coverage(conference), status_labels=status_labels(), headers=headers)
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="coverage-{conference.slug}.csv"',
+    })

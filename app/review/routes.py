@@ -1,0 +1,151 @@
+"""The ministry's side: the queue, the review page, decisions, comments, assignment."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.forms import ButtonForm
+from app.auth.session import is_safe_next
+from app.domain import permissions, review
+from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
+from app.domain.workflow import Action
+from app.extensions import db
+from app.models import Conference, Submission, User
+from app.review import pages
+from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+# templates/review/_thread.html is included by the bureau's pages too.
+bp.add_app_template_global(pages.thread_view, "review_thread")
+bp.add_app_template_global(pages.attachment_url, "review_attachment_url")
+bp.add_app_template_global(pages.page_url, "review_page_url")
+
+# The comment thread is shared with the bureau's pages; everything else is the ministry's.
+OPEN_TO_BUREAUS = {"review.comment"}
+
+
+@bp.before_request
+@login_required
+def ministry_only():
+    if request.endpoint not in OPEN_TO_BUREAUS and not permissions.can_open_review_pages(current_user):
+        abort(403)
+
+
+def load_submission(submission_id: int) -> Submission:
+    """The submission if this user may see it; 404 otherwise, so nothing leaks."""
+    submission = db.get_or_404(Submission, submission_id)
+    if not permissions.can_see_submission(current_user, submission):
+        abort(404)
+    return submission
+
+
+@bp.get("/")
+def queue():
+    return render_template("review/queue.html", **pages.queue_context(request.args, viewer=current_user))
+
+
+@bp.get("/<int:submission_id>")
+def detail(submission_id: int):
+    submission = load_submission(submission_id)
+    return render_template("review/detail.html", **pages.detail_context(submission, request.args, viewer=current_user))
+
+
+@bp.post("/<int:submission_id>/decide")
+def decide(submission_id: int):
+    submission = load_submission(submission_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(submission, 422, viewer=current_user, decision_form=form)
+    try:
+        review.decide(submission, Action(form.outcome.data), actor=current_user, comment=form.comment.data,
+                      version_seen=pages.int_or_none(form.version_seen.data))
+        db.session.commit()
+    except (ConcurrentChange, NotAllowed) as refusal:
+        return pages.render_refused_decision(submission_id, refusal, viewer=current_user)
+    flash(_("Your decision was recorded and the bureau has been told."), "success")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/reopen")
+def reopen(submission_id: int):
+    submission = load_submission(submission_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(submission, 422, viewer=current_user, reopen_form=form)
+    try:
+        review.reopen(submission, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+    except (ConcurrentChange, NotAllowed) as refusal:
+        return pages.render_refused_decision(submission_id, refusal, viewer=current_user)
+    flash(_("The piece was reopened; the bureau can correct it and submit again."), "success")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/comments")
+def comment(submission_id: int):
+    submission = load_submission(submission_id)
+    form = CommentForm()
+    back = form.next.data if is_safe_next(form.next.data) else pages.thread_home(submission, current_user)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    try:
+        review.add_comment(submission, form.text.data, actor=current_user, internal=form.internal.data)
+    except Forbidden:
+        raise  # answered by the error page (403), not as a form message
+    except DomainError as refusal:
+        flash(refusal.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Internal note added.") if form.internal.data else _("Comment added."), "success")
+    return redirect(back)
+
+
+@bp.post("/<int:submission_id>/assign")
+def assign(submission_id: int):
+    submission = load_submission(submission_id)
+    form = AssignForm()
+    form.reviewer_id.choices = [(u.id, u.display_name) for u in review.reviewers()]
+    if not form.validate_on_submit():
+        return pages.render_detail(submission, 422, viewer=current_user, assign_form=form)
+    review.assign_reviewer(submission, db.session.get(User, form.reviewer_id.data), actor=current_user)
+    db.session.commit()
+    flash(_("Reviewer assigned."), "success")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/unassign/<int:user_id>")
+def unassign(submission_id: int, user_id: int):
+    submission = load_submission(submission_id)
+    reviewer = db.get_or_404(User, user_id)
+    if ButtonForm().validate_on_submit():
+        review.unassign_reviewer(submission, reviewer, actor=current_user)
+        db.session.commit()
+        flash(_("Assignment removed."), "success")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.post("/conference/<int:conference_id>/restriction/<any(on, off):switch>")
+def restriction(conference_id: int, switch: str):
+    conference = db.get_or_404(Conference, conference_id)
+    if ButtonForm().validate_on_submit():
+        review.restrict_to_assigned(conference, switch == "on", actor=current_user)
+        db.session.commit()
+        flash(_("Only assigned reviewers and editors may now decide.") if switch == "on"
+              else _("Any reviewer may now decide."), "success")
+    return redirect(url_for("review.queue"))
+
+
+@bp.get("/coverage")
+def coverage():
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    return render_template("review/coverage.html", **pages.coverage_context(request.args))
+
+
+@bp.get("/coverage.csv")
+def coverage_csv():
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    return pages.coverage_csv_response(request.args)
