@@ -41,12 +41,12 @@ $(INSTALLED): pyproject.toml $(SYSTEM_RUN)
 	@touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(INSTALLED)
-	$(VENV)/bin/pybabel compile -q -d translations -l $*
+	$(VENV)/bin/pybabel -q compile -d translations -l $*
 
 # Re-extract the strings to translate after changing templates or code.
 translations: $(INSTALLED)
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations
 
 worker: install
 	$(FLASK) worker

@@ -55,17 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.conference.routes import bp as conference_bp
     from app.main.routes import bp as main_bp
+    from app.notifications.routes import bp as notifications_bp
+    from app.proceedings.routes import bp as proceedings_bp
+    from app.review.routes import bp as review_bp
+    from app.submissions.routes import bp as submissions_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    for optional in ("submissions", "review", "notifications", "proceedings", "conference"):
-        # Each area registers itself once it exists; see app/<area>/routes.py.
-        try:
-            module = __import__(f"app.{optional}.routes", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.{optional}" and exc.name != f"app.{optional}.routes":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp,
+                      review_bp, notifications_bp, proceedings_bp):
+        app.register_blueprint(blueprint)

@@ -29,7 +29,9 @@ def register_cli(app: Flask) -> None:
                 seed_sample_content()
             db.session.commit()
             click.echo("Demo conference loaded.")
-        logins = demo_logins()
+        from app.domain.sample_content import sample_logins
+
+        logins = demo_logins() + sample_logins()
         click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
         for login in logins:
             click.echo(f"  {login.username:<14} {login.role:<10} {login.organisation}")

@@ -1,7 +1,7 @@
 """Language and time zone for each request (Chinese by default, English on request)."""
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from app.extensions import babel
@@ -17,7 +17,9 @@ def select_locale() -> str | None:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
-    return request.accept_languages.best_match(list(LANGUAGES), default="zh")
+    return request.accept_languages.best_match(
+        list(LANGUAGES), default=current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def init_i18n(app: Flask) -> None:

@@ -38,8 +38,6 @@ def register_template_helpers(app: Flask) -> None:
             "can": permissions,
             "lang": "zh" if str(get_locale()).startswith("zh") else "en",
             "unread_notifications": _unread_count(),
-            # Lets shared templates link to an area only where it is mounted.
-            "url_endpoints": app.view_functions.keys(),
         }
 
 

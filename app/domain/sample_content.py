@@ -21,7 +21,9 @@ from flask import current_app
 
 from app.domain.accounts import create_user
 from app.domain.bodies import render_body
-from app.domain.demo import DEMO_PASSWORD, DEMO_SLUG, seed_demo
+from app.domain.demo import (
+    DEMO_PASSWORD, DEMO_SLUG, DemoLogin, invited_bureaus, load_conference_data, seed_demo,
+)
 from app.domain.storage import store_bytes
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
@@ -72,6 +74,15 @@ def load_pieces() -> list[SamplePiece]:
             abstract=meta.get("abstract", ""), comment=meta.get("comment", ""), body=body.strip() + "\n",
         ))
     return pieces
+
+
+def sample_logins() -> list[DemoLogin]:
+    """Accounts of the bureaus that only the sample content brings in, if loaded."""
+    invited = {code for _, code in invited_bureaus(load_conference_data())}
+    states = {p.code: p.state.value for p in load_pieces() if p.code not in invited}
+    users = db.session.scalars(sa.select(User).where(User.username.in_(states)).order_by(User.id))
+    return [DemoLogin(u.username, Role.SUBMITTER.value, f"{u.organisation.name_en} (sample piece: {states[u.username]})")
+            for u in users]
 
 
 def seed_sample_content() -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 
 from app.extensions import db
 from app.models import Submission, SubmissionVersion, User
@@ -36,8 +37,8 @@ def content_hash(fields: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def take_snapshot(submission: Submission, *, actor: User) -> SubmissionVersion:
-    """Freeze the submission as it stands into a new numbered version."""
+def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> SubmissionVersion:
+    """Freeze the submission as it stands into a new numbered version, dated ``now``."""
     fields = snapshot_fields(submission)
     number = len(submission.versions) + 1
     version = SubmissionVersion(
@@ -45,6 +46,7 @@ def take_snapshot(submission: Submission, *, actor: User) -> SubmissionVersion:
         number=number,
         content_hash=content_hash(fields),
         created_by_id=actor.id,
+        created_at=now,
         **fields,
     )
     db.session.add(version)

@@ -201,7 +201,7 @@ def _take(submission: Submission, action: Action, transition: Transition, *, act
     from_state = submission.state
     detail: dict = {}
     if transition.takes_snapshot:
-        version = take_snapshot(submission, actor=actor)
+        version = take_snapshot(submission, actor=actor, now=now)
         db.session.flush()
         detail["version"] = version.number
         submission.submitted_at = now

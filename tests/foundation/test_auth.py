@@ -16,7 +16,7 @@ def test_login_with_right_password_reaches_home(client, auth, submitter):
     response = auth.login("tianjin")
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
     home = client.get("/")
-    assert submitter.organisation.name_zh in home.get_data(as_text=True)
+    assert submitter.organisation.name_en in home.get_data(as_text=True)
 
 
 def test_username_is_not_case_sensitive(client, auth, submitter):

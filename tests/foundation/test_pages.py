@@ -143,7 +143,14 @@ def test_the_chosen_language_is_remembered_for_the_account(db, app, auth, client
 def test_an_unknown_language_is_not_found(client, people):
     response = client.post("/language/fr")
     assert response.status_code == 404
-    assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)  # unchanged
+
+
+def test_a_browser_that_states_no_language_gets_chinese(client):
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE")
+    client.application.config["BABEL_DEFAULT_LOCALE"] = "zh"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "用户名" in page
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
