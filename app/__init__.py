@@ -23,7 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     # The body of a request may carry one upload at the configured limit plus
     # the form around it; anything larger is cut off with a friendly 413.
-    app.config.setdefault("MAX_CONTENT_LENGTH", (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     for folder in ("UPLOAD_DIR", "EDITIONS_DIR"):
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
 
