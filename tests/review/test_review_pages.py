@@ -180,3 +180,15 @@ def test_csrf_protects_decisions(csrf_client, factory, db):
     assert response.status_code == 400
     db.session.expire_all()
     assert submission.state is SubmissionState.SUBMITTED
+
+
+def test_the_review_page_links_the_version_shown_as_a_printed_pdf(client, auth, factory):
+    from app.models import Role, SubmissionState
+
+    submission = factory.submission(state=SubmissionState.SUBMITTED)
+    reviewer = factory.user(Role.REVIEWER)
+    factory.commit()
+    auth.login(reviewer.username)
+    page = client.get(f"/review/{submission.id}").get_data(as_text=True)
+    assert f"/proceedings/preview/{submission.id}/v1.pdf" in page
+    assert f"/proceedings/preview/{submission.id}/draft.pdf" not in page
