@@ -1,11 +1,12 @@
 """One piece typeset exactly as the book will print it, from the draft or a version.
 
-The typesetter runs it in a child process with a time limit, so a preview
-can be answered within the request without WeasyPrint living in the web
-process afterwards. Starting that process costs seconds, so every preview
-is kept, named by a hash of everything that decides how it looks (the piece,
-the conference, the template, the stylesheet, the engine): opening the same
-version or an unchanged draft again is answered at once.
+The typesetter runs it in a warm child process (``proceedings/
+preview_workers.py``) with a time limit, so a preview is answered within
+the request in a fraction of a second without WeasyPrint ever living in the
+web process. Every preview is also kept, named by a hash of everything that
+decides how it looks (the piece, the conference, the template, the
+stylesheet, the engine): opening the same version or an unchanged draft
+again is answered from the file.
 """
 from __future__ import annotations
 

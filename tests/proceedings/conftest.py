@@ -39,3 +39,12 @@ def built_book(request, book_spec, builds):
     """(spec, result, path) of the small book, built each way in turn."""
     result, path = builds[request.param]
     return book_spec, result, path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_preview_workers_left_behind():
+    """xdist workers skip ``atexit``: close the warm preview workers when the session ends."""
+    yield
+    from app.domain.proceedings.preview_workers import shutdown
+
+    shutdown()

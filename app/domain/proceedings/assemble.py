@@ -4,7 +4,10 @@ The parts arrive as: the frame (front matter, then back matter) and the body
 chunks. Each was typeset alone, so whatever crosses a part boundary is
 rebuilt here from what the workers reported: the outline (bookmarks), links
 from the contents and index to pieces in other parts, page labels (roman,
-then arabic) and the document metadata.
+then arabic) and the document metadata. Each chunk also embedded its own
+subset of every Chinese face: the chunks share one merged program per face
+instead (``font_merge.py``), so the book is hardly bigger than one typeset
+whole.
 """
 from __future__ import annotations
 
@@ -13,14 +16,22 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
-from pypdf.generic import NameObject, TextStringObject
+from pypdf.generic import DecodedStreamObject, NameObject, TextStringObject
 
+from .font_merge import cff_descriptors
 from .typeset import TypesetResult
 
 
 def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
-             chunks: list[TypesetResult], *, metadata: dict) -> None:
-    """Write front matter + chunks + back matter to ``out`` with working navigation."""
+             chunks: list[TypesetResult], *, metadata: dict,
+             body_fonts: dict[str, bytes] | None = None) -> None:
+    """Write front matter + chunks + back matter to ``out`` with working navigation.
+
+    ``body_fonts`` (from :func:`font_merge.merged_cff_programs` of the chunks)
+    replaces each chunk's own subset of a Chinese face by one program shared
+    by all chunks; the front and back matter keep theirs, so that merging
+    can run while they are typeset.
+    """
     front_pages = frame.anchors["key-task-index"][0]
     body_pages = sum(c.page_count for c in chunks)
 
@@ -51,6 +62,8 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
         bookmarks.extend((lvl, label, start + i, x, y) for lvl, label, i, x, y in chunk.bookmarks)
         links.extend((start + i, target, rect) for i, target, rect in chunk.dangling_links)
 
+    if body_fonts:
+        _share_font_programs(writer, writer.pages[front_pages:front_pages + body_pages], body_fonts)
     _add_links(writer, links, anchors)
     _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
     writer.set_page_label(0, front_pages - 1, style="/r", start=1)
@@ -60,6 +73,9 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
                          "/Producer": "Huibian (WeasyPrint, pypdf)"})
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.page_mode = "/UseOutlines"
+    # drops the per-part font programs replaced above, and any duplicate
+    # object (the same image or descriptor in several parts)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     with open(out, "wb") as handle:
         writer.write(handle)
 
@@ -83,3 +99,18 @@ def _add_outline(writer: PdfWriter, bookmarks) -> None:
         parent = parents[-1][1] if parents else None
         item = writer.add_outline_item(title=label, page_number=page, parent=parent)
         parents.append((level, item))
+
+
+def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:
+    """Point the font descriptors of ``pages`` at one shared program per Chinese face."""
+    shared = {}
+    for descriptor, name in cff_descriptors(pages):
+        if name not in programs:
+            continue
+        if name not in shared:
+            stream = DecodedStreamObject()
+            stream.set_data(programs[name])
+            stream = stream.flate_encode()
+            stream[NameObject("/Subtype")] = NameObject("/OpenType")
+            shared[name] = writer._add_object(stream)
+        descriptor[NameObject("/FontFile3")] = shared[name]

@@ -6,23 +6,32 @@ processes that exit after the build, because it never gives memory back.
 
 Two ways through:
 
-* one process (``processes=1``): the whole book is one HTML document; the
-  contents find their page numbers with ``target-counter()``;
-* several processes: the body is cut into as many chunks as processes,
-  typeset side by side. Each chunk, once paginated, tells its page count and
-  is told its first page number (see ``typeset.py``); then the front matter
-  (cover, contents) and back matter (index) are typeset with the page
-  numbers the chunks reported, and ``assemble.py`` sews the parts together.
-  A rebuild that passes the previous ``page_counts`` knows every number in
-  advance and typesets the front and back matter alongside the chunks.
+* one process (``processes=1``, and the default for a small book): the
+  whole book is one HTML document; the contents find their page numbers
+  with ``target-counter()``;
+* several processes: the body is cut into chunks — one per process, more
+  for a big book so that no worker outgrows the memory budget
+  (``CHUNK_WEIGHT``) — typeset side by side. Each chunk, once paginated,
+  tells its page count and is told its first page number (see
+  ``typeset.py``); then the front matter (cover, contents) and back matter
+  (index) are typeset with the page numbers the chunks reported, while this
+  process merges the chunks' Chinese font subsets (``font_merge.py``), and
+  ``assemble.py`` sews the parts together. A rebuild that passes the
+  previous ``page_counts`` knows every number in advance and typesets the
+  front and back matter alongside the chunks.
+
+Single-piece previews go to a warm, long-lived worker instead
+(``preview_workers.py``).
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,6 +48,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 #: Seconds a whole build may take before its workers are killed.
 BUILD_TIME_LIMIT = 15 * 60
+#: Body weight (about 45 pieces of 1,500 words) of one chunk: a worker
+#: typesetting it peaks below 400 MB, most of it the Chinese fonts.
+CHUNK_WEIGHT = 400_000
+#: Weight a worker typesets before it exits and a fresh one takes over:
+#: a worker reuses the memory of its last chunk for the next, but a very big
+#: book should not rely on that for ever.
+WORKER_BUDGET = 3 * CHUNK_WEIGHT
+#: Below this body weight (about 23 pieces) a book is typeset in one process.
+SMALL_BOOK_WEIGHT = 200_000
 #: Seconds a single-piece preview may take.
 PREVIEW_TIME_LIMIT = 60
 
@@ -64,8 +82,8 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
                 time_limit: float = BUILD_TIME_LIMIT) -> BookResult:
     """Typeset ``spec`` into ``out_path`` and describe the result.
 
-    ``processes`` defaults to the number of cores; 1 typesets the book as one
-    document. ``page_counts`` is a previous result's ``page_counts`` (pages
+    ``processes`` defaults to the number of cores (one for a small book); 1
+    typesets the book as one document. ``page_counts`` is a previous result's ``page_counts`` (pages
     per piece, keyed by a fingerprint of its HTML, the stylesheet and the
     engine): with it nothing waits for anything else; wrong counts are
     detected and the build redone without them. Workers still running after
@@ -84,7 +102,7 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     items = body_items(spec)
     total = len(spec.pieces)
     report("queued", 0, total)
-    processes = max(1, min(processes or os.cpu_count() or 1, len(items)))
+    processes = max(1, min(processes or _default_processes(items, os.cpu_count() or 1), len(items)))
     fd, tmp_name = tempfile.mkstemp(prefix=".building-", suffix=".pdf", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -111,7 +129,13 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
 
 def render_piece_preview(piece: BookPiece, conference: BookConference,
                          key_tasks: tuple[BookKeyTask, ...] = ()) -> bytes:
-    """One piece as a PDF, typeset with the book's own template and stylesheet."""
+    """One piece as a PDF, typeset with the book's own template and stylesheet.
+
+    It is typeset by a warm preview worker (see ``preview_workers.py``),
+    never in this process.
+    """
+    from .preview_workers import previews
+
     check_cjk_fonts()
     section = BookSection(kind=piece.kind, title_zh=SECTION_TITLES[piece.kind][0],
                           title_en=SECTION_TITLES[piece.kind][1], pieces=(piece,))
@@ -120,8 +144,7 @@ def render_piece_preview(piece: BookPiece, conference: BookConference,
                     foreword_html="", sections=(section,), key_tasks=key_tasks)
     html = book_html(spec, parts=("body",), items=[BodyItem("piece", section, piece.anchor, piece)])
     job = TypesetJob(html=html, attachments=_attachments([piece]))
-    [result] = _run([job], processes=1, time_limit=PREVIEW_TIME_LIMIT)
-    return result.pdf_bytes
+    return previews.typeset(job, PREVIEW_TIME_LIMIT).pdf_bytes
 
 
 def _attachments(pieces) -> dict:
@@ -149,10 +172,11 @@ def _render_whole(spec, items, tmp, report, total, deadline):
 
 def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline):
     from .assemble import assemble
+    from .font_merge import merged_cff_programs
 
     fingerprints = [_fingerprint(spec, item) for item in items]
     all_known = all(f in known_counts for f in fingerprints)
-    chunks = _split(items, processes)
+    chunks = _split(items, _chunk_count(items, processes))
     jobs, first = [], 0
     for j, chunk in enumerate(chunks):
         jobs.append(TypesetJob(
@@ -160,7 +184,8 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
             attachments=_attachments(spec.pieces),
             # unknown in a first build: each chunk asks once laid out
             first_page=1 + sum(known_counts[f] for f in fingerprints[:first]) if all_known else None,
-            out_path=tmp.with_name(f"{tmp.stem}-chunk{j}.pdf")))
+            out_path=tmp.with_name(f"{tmp.stem}-chunk{j}.pdf"),
+            weight=sum(map(_weight, chunk))))
         first += len(chunk)
     paths = [job.out_path for job in jobs] + [tmp.with_name(f"{tmp.stem}-frame.pdf")]
 
@@ -170,16 +195,22 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
             attachments={}, first_page=body_pages + 1, first_page_group="back",
             out_path=paths[-1])
 
-    done_pieces = 0
+    done_pieces, done_chunks, body_fonts = 0, set(), {}
 
     def chunk_done(j, _result):
         nonlocal done_pieces
-        done_pieces += sum(1 for i in chunks[j] if i.piece) if j < len(chunks) else 0
+        if j < len(chunks):
+            done_pieces += sum(1 for i in chunks[j] if i.piece)
+            done_chunks.add(j)
         report("rendering", done_pieces, total)
+        if all_known and j < len(chunks) and len(done_chunks) == len(chunks):
+            # A rebuild's last chunk is done: merge the chunks' fonts while
+            # the frame, queued last, is still being typeset.
+            body_fonts.update(merged_cff_programs(paths[:-1]))
 
     try:
         report("rendering", 0, total)
-        with _workers(processes) as pool:
+        with _workers(processes, work_per_worker=WORKER_BUDGET) as pool:
             if all_known:
                 # A rebuild knows every page number: the front and back matter
                 # are typeset alongside the body.
@@ -189,17 +220,24 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
                 counts = {f: known_counts[f] for f in fingerprints}
                 landed = _where_things_landed(chunks, results, fingerprints)[0]
                 stale = any(landed[anchor] != page for anchor, page in starts.items())
+                if not stale:
+                    body_fonts = body_fonts or merged_cff_programs(paths[:-1])
             else:
                 stale = False
                 results = pool.map(jobs, deadline, on_result=chunk_done,
                                    on_ask=_FirstPages(len(jobs)))
                 starts, counts, body_pages = _where_things_landed(chunks, results, fingerprints)
-                [frame] = pool.map([frame_job(starts, body_pages)], deadline)
+                # The chunks' fonts are merged here while a worker typesets the frame.
+                with ThreadPoolExecutor(max_workers=1) as background:
+                    framing = background.submit(pool.map, [frame_job(starts, body_pages)], deadline)
+                    body_fonts = merged_cff_programs(paths[:-1])
+                    [frame] = framing.result()
         if stale:
             # The page counts given were wrong (other fonts?): build as if none were known.
             return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline)
         report("assembling", total, total)
-        assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=_pdf_metadata(spec))
+        assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=_pdf_metadata(spec),
+                 body_fonts=body_fonts)
         refused = [url for r in [*results, frame] for url in r.refused]
         return starts, refused, counts
     finally:
@@ -244,9 +282,33 @@ def _engine_and_stylesheet() -> bytes:
     return version("weasyprint").encode() + (ROOT / "static" / "css" / "print.css").read_bytes()
 
 
+def _default_processes(items, cores: int) -> int:
+    """All cores, except for a small book, where a second worker and the
+    assembling of parts would cost more than they save."""
+    return 1 if sum(map(_weight, items)) < SMALL_BOOK_WEIGHT else cores
+
+
+def _weight(item) -> int:
+    """Rough typesetting work (and memory) of a body item."""
+    return len(item.piece.body_html) + 2000 if item.piece else 200
+
+
+def _chunk_count(items, processes: int) -> int:
+    """At least one chunk per process; more for a big book, so that no worker grows too big.
+
+    Each chunk is typeset by a fresh process that exits afterwards, and a
+    worker's memory grows with its chunk: ``CHUNK_WEIGHT`` keeps every one
+    well under the build's memory budget. A multiple of ``processes`` keeps
+    the cores equally busy.
+    """
+    needed = math.ceil(sum(map(_weight, items)) / CHUNK_WEIGHT)
+    rounds = max(1, math.ceil(needed / processes))
+    return min(len(items), rounds * processes)
+
+
 def _split(items, n):
     """Cut the body into ``n`` consecutive chunks of about equal work."""
-    weights = [len(i.piece.body_html) + 2000 if i.piece else 200 for i in items]
+    weights = [_weight(i) for i in items]
     share = sum(weights) / n
     chunks, current, done = [], [], 0.0
     for item, weight in zip(items, weights):
@@ -304,15 +366,12 @@ def _pdf_metadata(spec: BookSpec) -> dict:
 # ---------------------------------------------------------------- workers
 
 @contextmanager
-def _workers(processes: int):
-    """Fresh worker processes for one build; they exit (or are killed) when the block ends."""
-    pool = WorkerPool(processes)
+def _workers(processes: int, *, work_per_worker: float | None = None):
+    """Fresh worker processes for one build; they exit (or are killed) when the block ends,
+    or each once it has typeset ``work_per_worker`` (see ``WorkerPool``)."""
+    pool = WorkerPool(processes, work_per_worker=work_per_worker)
     try:
         yield pool
     finally:
         pool.close()
 
-
-def _run(jobs, *, processes, time_limit) -> list[TypesetResult]:
-    with _workers(processes) as pool:
-        return pool.map(jobs, time.monotonic() + time_limit)

@@ -35,6 +35,7 @@ class TypesetJob:
     out_path: Path | None = None
     first_page_group: str = "body"
     label_body_from: str | None = None
+    weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
 
 
 @dataclass
@@ -78,6 +79,23 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
         document.write_pdf(job.out_path, finisher=finisher)
     result.refused = list(fetcher.refused)
     return result
+
+
+#: A page that touches what every piece touches: the stylesheet, both Chinese
+#: faces and the Latin ones, bold, italic, a table.
+_WARM_UP_HTML = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<link rel="stylesheet" href="/static/css/print.css"></head><body>
+<section class="piece" lang="zh-CN"><h1>预热排版引擎</h1><h2>小标题</h2>
+<p>各地区认真贯彻落实，<strong>坚持稳中求进</strong>。<em>强调</em></p>
+<table><tr><th>项目</th><td>一二三</td></tr></table></section>
+<section class="piece" lang="en"><h1>Warming up</h1><h2>Heading</h2>
+<p>The bureau <strong>reorganised</strong> its <em>teams</em>.</p></section>
+</body></html>"""
+
+
+def warm_up_engine() -> None:
+    """Import WeasyPrint and load the stylesheet and fonts, so that the first real job is fast."""
+    typeset(TypesetJob(html=_WARM_UP_HTML, attachments={}))
 
 
 def _layout_then_number(html, fetcher, ask):

@@ -1,4 +1,4 @@
-"""Worker processes that typeset, and die when the build is over.
+"""Worker processes that typeset, and die when the build is over (or their budget is spent).
 
 Why not ``multiprocessing.Pool``: when a Pool worker dies (out of memory, a
 crash in a C library) the Pool silently replaces it and the job is never
@@ -18,35 +18,64 @@ class BookBuildError(RuntimeError):
     """The book could not be typeset: a worker failed, died or ran out of time."""
 
 
-def _serve(connection) -> None:
-    """Worker loop: typeset each job received until told to stop."""
-    from .typeset import typeset  # WeasyPrint is imported here, in the worker
+def _serve(connection, warm_up: bool = False) -> None:
+    """Worker loop: typeset each job received until told to stop (or the parent is gone)."""
+    from .typeset import typeset, warm_up_engine  # WeasyPrint is imported here, in the worker
+
+    if warm_up:
+        warm_up_engine()
 
     def ask_first_page(page_count):
         connection.send(("ask", page_count))
         return connection.recv()
 
-    while (job := connection.recv()) is not None:
-        try:
-            connection.send(("ok", typeset(job, ask_first_page)))
-        except Exception:
-            connection.send(("error", traceback.format_exc()))
+    try:
+        while (job := connection.recv()) is not None:
+            try:
+                connection.send(("ok", typeset(job, ask_first_page)))
+            except Exception:
+                connection.send(("error", traceback.format_exc()))
+    except (EOFError, BrokenPipeError):
+        pass  # the parent died: nobody is waiting for an answer
 
 
 class WorkerPool:
-    """``processes`` spawned workers, each typesetting one job at a time."""
+    """``processes`` spawned workers, each typesetting one job at a time.
 
-    def __init__(self, processes: int):
+    With ``warm_up`` each worker loads WeasyPrint and the fonts as soon as it
+    starts, before its first job arrives (see ``preview_workers.py``). With
+    ``work_per_worker`` a worker exits once the ``weight`` of the jobs it
+    finished reaches it, and a fresh one takes its place when there is more
+    to do: WeasyPrint never gives memory back.
+    """
+
+    def __init__(self, processes: int, *, warm_up: bool = False,
+                 work_per_worker: float | None = None):
         # spawn: the parent may be a threaded web server, and a fresh
         # interpreter neither inherits its memory nor its locks.
-        context = multiprocessing.get_context("spawn")
-        self._workers = []
-        for _ in range(processes):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(target=_serve, args=(child_end,), daemon=True)
-            process.start()
-            child_end.close()
-            self._workers.append((process, parent_end))
+        self._context = multiprocessing.get_context("spawn")
+        self._warm_up = warm_up
+        self._work_per_worker = work_per_worker
+        self._retired = []
+        self._workers = [self._spawn() for _ in range(processes)]
+
+    def _spawn(self):
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(child_end, self._warm_up), daemon=True)
+        process.start()
+        child_end.close()
+        return [process, parent_end, 0]  # process, connection, work done
+
+    def _retire(self, slot: int) -> None:
+        """Let a worker go: it exits once it reads the None."""
+        process, connection, _done = self._workers[slot]
+        try:
+            connection.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        connection.close()
+        self._retired.append(process)
+        self._workers[slot] = None
 
     def map(self, jobs, deadline: float, on_result=None, on_ask=None) -> list:
         """Results of ``jobs`` in order; raise :class:`BookBuildError` on failure or after ``deadline``.
@@ -60,11 +89,16 @@ class WorkerPool:
         busy = {}  # connection -> (job index, process)
         try:
             while queue or busy:
-                for process, connection in self._workers:
-                    if queue and connection not in busy:
+                for slot, worker in enumerate(self._workers):
+                    if queue and worker is None:
+                        worker = self._workers[slot] = self._spawn()
+                    if queue and worker[1] not in busy:
                         index, job = queue.pop(0)
-                        connection.send(job)
-                        busy[connection] = (index, process)
+                        try:
+                            worker[1].send(job)
+                        except OSError:  # BrokenPipeError: it died before its first job
+                            raise BookBuildError("a typesetting worker died (out of memory?)") from None
+                        busy[worker[1]] = (index, worker[0])
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise BookBuildError("typesetting took longer than its time limit")
@@ -85,25 +119,35 @@ class WorkerPool:
                         if status == "error":
                             raise BookBuildError(f"typesetting failed:\n{value}")
                         results[index] = value
+                        self._count_work(ready, getattr(jobs[index], "weight", 0))
                         if on_result:
                             on_result(index, value)
-                    elif not any(p.sentinel == ready and c not in busy for p, c in self._workers):
+                    elif not any(w and w[0].sentinel == ready and w[1] not in busy for w in self._workers):
                         raise BookBuildError("a typesetting worker died (out of memory?)")
         except BaseException:
             self.close(kill=True)
             raise
         return results
 
+    def _count_work(self, connection, weight: float) -> None:
+        for slot, worker in enumerate(self._workers):
+            if worker and worker[1] is connection:
+                worker[2] += weight
+                if self._work_per_worker and worker[2] >= self._work_per_worker:
+                    self._retire(slot)
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        return [w[0].pid for w in self._workers if w and w[0].is_alive()]
+
     def close(self, *, kill: bool = False) -> None:
         """Ask idle workers to stop; kill any still working (all of them with ``kill``)."""
-        for process, connection in self._workers:
-            try:
-                connection.send(None)
-            except (BrokenPipeError, OSError):
-                pass
+        for slot, worker in enumerate(self._workers):
+            if worker is not None:
+                self._retire(slot)
+        for process in self._retired:
             process.join(timeout=0 if kill else 2)
             if process.is_alive():
                 process.kill()
                 process.join()
-            connection.close()
-        self._workers = []
+        self._workers, self._retired = [], []

@@ -1,0 +1,171 @@
+"""Warm worker processes for single-piece previews.
+
+A preview is answered within the web request, and starting a fresh
+WeasyPrint process (imports, fontconfig, the Chinese faces) costs more than
+typesetting the piece. So previews go to long-lived child processes that
+loaded all that once. WeasyPrint never gives memory back, and a child that
+hangs or crashes must not take previews down with it, so a worker is
+replaced
+
+* after ``max_jobs`` previews, or once its resident memory passes
+  ``max_rss_mb`` — the replacement is spawned at once and warms up while
+  nobody waits;
+* after ``idle_seconds`` without work (closed, and spawned again lazily);
+* when a preview fails, dies or runs out of time (killed by the pool).
+
+Several web threads may ask at once: each takes an idle worker, spawns one
+if fewer than ``size`` exist, or waits. Workers are daemons that also leave
+when their parent does; :func:`shutdown` (run at exit) closes them at once.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+
+from .typeset import TypesetJob, TypesetResult
+from .workers import WorkerPool
+
+#: Previews typeset by one worker before it is replaced.
+MAX_JOBS = 200
+#: Resident memory (MB) past which a worker is replaced after its preview.
+MAX_RSS_MB = 350
+#: Seconds a worker may sit idle before it is closed.
+IDLE_SECONDS = 10 * 60
+
+
+class _Worker:
+    def __init__(self):
+        self.pool = WorkerPool(1, warm_up=True)
+        self.jobs = 0
+        self.idle_since = time.monotonic()
+
+    def rss_mb(self) -> float | None:
+        """Resident memory of the worker process, where /proc tells it."""
+        pids = self.pool.pids()
+        if not pids:
+            return None
+        try:
+            with open(f"/proc/{pids[0]}/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+class PreviewWorkers:
+    """At most ``size`` warm typesetting processes shared by the threads of one process."""
+
+    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, max_rss_mb: float = MAX_RSS_MB,
+                 idle_seconds: float = IDLE_SECONDS):
+        self.size = size
+        self.max_jobs, self.max_rss_mb, self.idle_seconds = max_jobs, max_rss_mb, idle_seconds
+        self._idle: list[_Worker] = []
+        self._count = 0          # workers alive: idle or busy
+        self._changed = threading.Condition()
+        self._reaper: threading.Timer | None = None
+
+    def typeset(self, job: TypesetJob, time_limit: float) -> TypesetResult:
+        """Typeset ``job`` in a warm worker; raise ``BookBuildError`` on failure or overrun."""
+        worker = self._take()
+        try:
+            [result] = worker.pool.map([job], time.monotonic() + time_limit)
+        except BaseException:
+            self._discard(worker)   # map() has killed it already
+            raise
+        worker.jobs += 1
+        rss = worker.rss_mb()
+        if worker.jobs >= self.max_jobs or (rss is not None and rss > self.max_rss_mb):
+            self._discard(worker)
+            self._spawn_spare()
+        else:
+            self._give_back(worker)
+        return result
+
+    def pids(self) -> list[int]:
+        """Process ids of the idle workers (for tests and the curious)."""
+        with self._changed:
+            return [pid for w in self._idle for pid in w.pool.pids()]
+
+    def shutdown(self) -> None:
+        """Close every idle worker now; busy ones are closed when their preview ends."""
+        with self._changed:
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+            if self._reaper is not None:
+                self._reaper.cancel()
+                self._reaper = None
+            self._changed.notify_all()
+        for worker in idle:
+            worker.pool.close()
+
+    # ------------------------------------------------------------ internals
+
+    def _take(self) -> _Worker:
+        with self._changed:
+            while not self._idle and self._count >= self.size:
+                self._changed.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._count += 1
+        try:
+            return _Worker()
+        except BaseException:
+            self._discard(None)
+            raise
+
+    def _give_back(self, worker: _Worker) -> None:
+        worker.idle_since = time.monotonic()
+        with self._changed:
+            self._idle.append(worker)
+            self._arm_reaper()
+            self._changed.notify()
+
+    def _discard(self, worker: _Worker | None) -> None:
+        if worker is not None:
+            worker.pool.close(kill=True)
+        with self._changed:
+            self._count -= 1
+            self._changed.notify()
+
+    def _spawn_spare(self) -> None:
+        """Replace a retired worker at once, so that it is warm by the next preview."""
+        with self._changed:
+            if self._count >= self.size:
+                return
+            self._count += 1
+        try:
+            self._give_back(_Worker())
+        except Exception:
+            self._discard(None)
+
+    def _arm_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Timer(self.idle_seconds, self._reap)
+            self._reaper.daemon = True
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        """Close workers idle for ``idle_seconds``; check again while any remain."""
+        now = time.monotonic()
+        with self._changed:
+            self._reaper = None
+            stale = [w for w in self._idle if now - w.idle_since >= self.idle_seconds]
+            self._idle = [w for w in self._idle if w not in stale]
+            self._count -= len(stale)
+            if self._idle:
+                self._arm_reaper()
+        for worker in stale:
+            worker.pool.close()
+
+
+#: The previews of this process (a web process: its threads share it).
+previews = PreviewWorkers()
+
+
+def shutdown() -> None:
+    """Close this process's preview workers (at exit, and after tests)."""
+    previews.shutdown()
+
+
+atexit.register(shutdown)
