@@ -58,7 +58,7 @@ def test_the_coverage_page_marks_overdue_rows(client, auth, factory, conference_
     factory.commit()
     auth.login("cov-editor")
     page = client.get("/review/coverage").get_data(as_text=True)
-    assert "逾期省" in page and 'class="overdue"' in page and "overdue</strong>" in page
+    assert "Late Province" in page and 'class="overdue"' in page and "overdue</strong>" in page
     assert page.count('<tr class="overdue">') == 1
     assert "Approved pieces per key task" in page
 
