@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import ROOT, load_config
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:

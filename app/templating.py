@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.domain import permissions
+from app.domain.notify import unread_count
 from app.i18n import LANGUAGES
 from app.labels import kind_label, role_label, state_label
 
@@ -44,12 +45,4 @@ def register_template_helpers(app: Flask) -> None:
 def _unread_count() -> int:
     if not current_user or not current_user.is_authenticated:
         return 0
-    import sqlalchemy as sa
-
-    from app.extensions import db
-    from app.models import Notification
-
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-    ) or 0
+    return unread_count(current_user)

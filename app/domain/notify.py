@@ -114,6 +114,14 @@ def inbox(user: User, *, page: int = 1) -> tuple[list[Notification], bool]:
     return rows[:INBOX_PAGE_SIZE], len(rows) > INBOX_PAGE_SIZE
 
 
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread, for the navigation badge."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
 def own_notification(user: User, notification_id: int) -> Notification | None:
     """The notification if it is ``user``'s; someone else's is as good as absent."""
     return db.session.scalar(

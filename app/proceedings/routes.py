@@ -19,6 +19,7 @@ from app.domain.permissions import can_build_proceedings
 from app.domain.preflight import preflight
 from app.domain.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
 from app.extensions import db
+from app.loaders import submission_or_404
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
 from app.proceedings.cli import build_command, worker_command
 from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
@@ -235,18 +236,14 @@ def delete(slug: str, number: int):
 @bp.get("/preview/<int:submission_id>/draft.pdf")
 @login_required
 def preview_draft(submission_id: int):
-    submission = db.get_or_404(Submission, submission_id)
-    if not can_preview_draft(current_user, submission):
-        abort(404)
+    submission = submission_or_404(submission_id, may=can_preview_draft)
     return _pdf(preview_pdf(submission, None, **_preview_dirs()), preview_file_name(submission, None))
 
 
 @bp.get("/preview/<int:submission_id>/v<int:number>.pdf")
 @login_required
 def preview_version(submission_id: int, number: int):
-    submission = db.get_or_404(Submission, submission_id)
-    if not can_preview_version(current_user, submission):
-        abort(404)
+    submission = submission_or_404(submission_id, may=can_preview_version)
     version = db.first_or_404(sa.select(SubmissionVersion).where(
         SubmissionVersion.submission_id == submission.id, SubmissionVersion.number == number))
     return _pdf(preview_pdf(submission, version, **_preview_dirs()), preview_file_name(submission, version))

@@ -11,7 +11,8 @@ from app.domain import permissions, review
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
 from app.domain.workflow import Action
 from app.extensions import db
-from app.models import Conference, Submission, User
+from app.loaders import visible_submission
+from app.models import Conference, User
 from app.review import pages
 from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm
 
@@ -32,14 +33,6 @@ def ministry_only():
         abort(403)
 
 
-def load_submission(submission_id: int) -> Submission:
-    """The submission if this user may see it; 404 otherwise, so nothing leaks."""
-    submission = db.get_or_404(Submission, submission_id)
-    if not permissions.can_see_submission(current_user, submission):
-        abort(404)
-    return submission
-
-
 @bp.get("/")
 def queue():
     return render_template("review/queue.html", **pages.queue_context(request.args, viewer=current_user))
@@ -47,13 +40,13 @@ def queue():
 
 @bp.get("/<int:submission_id>")
 def detail(submission_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     return render_template("review/detail.html", **pages.detail_context(submission, request.args, viewer=current_user))
 
 
 @bp.post("/<int:submission_id>/decide")
 def decide(submission_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         return pages.render_detail(submission, 422, viewer=current_user, decision_form=form)
@@ -69,7 +62,7 @@ def decide(submission_id: int):
 
 @bp.post("/<int:submission_id>/reopen")
 def reopen(submission_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         return pages.render_detail(submission, 422, viewer=current_user, reopen_form=form)
@@ -84,7 +77,7 @@ def reopen(submission_id: int):
 
 @bp.post("/<int:submission_id>/comments")
 def comment(submission_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     form = CommentForm()
     back = form.next.data if is_safe_next(form.next.data) else pages.thread_home(submission, current_user)
     if not form.validate_on_submit():
@@ -104,7 +97,7 @@ def comment(submission_id: int):
 
 @bp.post("/<int:submission_id>/assign")
 def assign(submission_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     form = AssignForm()
     form.reviewer_id.choices = [(u.id, u.display_name) for u in review.reviewers()]
     if not form.validate_on_submit():
@@ -117,7 +110,7 @@ def assign(submission_id: int):
 
 @bp.post("/<int:submission_id>/unassign/<int:user_id>")
 def unassign(submission_id: int, user_id: int):
-    submission = load_submission(submission_id)
+    submission = visible_submission(submission_id)
     reviewer = db.get_or_404(User, user_id)
     if ButtonForm().validate_on_submit():
         review.unassign_reviewer(submission, reviewer, actor=current_user)

@@ -17,10 +17,11 @@ from app.domain import attachments, storage
 from app.domain import submissions as drafting
 from app.domain.bodies import render_body
 from app.domain.errors import DomainError
-from app.domain.permissions import belongs_to_bureau, can_edit_submission, can_see_submission
+from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.version_compare import compare_versions
 from app.domain.workflow import allowed_actions
 from app.extensions import db
+from app.loaders import own_submission, visible_submission
 from app.models import Attachment, Invitation, Submission, SubmissionVersion
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
 
@@ -32,20 +33,6 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 @login_required
 def require_login():
     """Every route here is for signed-in users; the loaders below decide the rest."""
-
-
-def visible_submission(submission_id: int) -> Submission:
-    submission = db.get_or_404(Submission, submission_id)
-    if not can_see_submission(current_user, submission):
-        abort(404)
-    return submission
-
-
-def own_submission(submission_id: int) -> Submission:
-    submission = db.get_or_404(Submission, submission_id)
-    if not belongs_to_bureau(current_user, submission):
-        abort(404)
-    return submission
 
 
 def _max_upload_bytes() -> int:
