@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.domain import permissions
-from app.domain.notify import unread_count
+from app.domain.labels import kind_label, role_label, state_label
+from app.domain.notifications import unread_count
 from app.i18n import LANGUAGES
-from app.labels import kind_label, role_label, state_label
 
 
 def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:

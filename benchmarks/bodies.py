@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.domain.bodies import render_body  # noqa: E402
+from app.domain.submissions.bodies.rendering import render_body  # noqa: E402
 
 PARAGRAPH = "这是一段用于测试的正文，包含**加粗**、*强调*和[链接](#x)。" * 20 + "\n\nWe kept the *blue sky* blue.\n\n"
 

@@ -73,7 +73,7 @@ def measure(kind: str, size: int) -> dict:
     """One measurement, run in this (fresh) process."""
     from pypdf import PdfReader
 
-    from app.domain.proceedings.render import book_html, render_book, render_piece_preview
+    from app.domain.proceedings.typesetting.render import book_html, render_book, render_piece_preview
 
     spec = synthetic_book(size)
     out = Path(tempfile.mkdtemp()) / "book.pdf"
@@ -82,7 +82,7 @@ def measure(kind: str, size: int) -> dict:
     if kind == "plain":
         from weasyprint import HTML
 
-        from app.domain.proceedings.fetcher import BASE_URL, BookURLFetcher
+        from app.domain.proceedings.typesetting.fetcher import BASE_URL, BookURLFetcher
 
         html = book_html(spec)
         attachments = {sha: p for piece in spec.pieces for sha, p in piece.attachment_paths.items()}
@@ -91,7 +91,7 @@ def measure(kind: str, size: int) -> dict:
         HTML(string=html, base_url=BASE_URL, url_fetcher=BookURLFetcher(attachments)).write_pdf(out)
         seconds = time.perf_counter() - start
     elif kind == "preview":
-        from app.domain.proceedings.preview_workers import shutdown
+        from app.domain.proceedings.typesetting.preview_workers import shutdown
 
         # The first preview also starts the warm worker; the next ones are
         # what a user waits for. Different pieces, so nothing is reused but

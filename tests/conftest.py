@@ -14,7 +14,11 @@ from flask import g
 from flask.testing import FlaskClient
 
 from tests.dbsetup import (
-    POSTGRES_URL, drop_created_databases, migrated_postgres_url, migrated_sqlite_template, truncate_all,
+    POSTGRES_URL,
+    drop_created_databases,
+    migrated_postgres_url,
+    migrated_sqlite_template,
+    truncate_all,
 )
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -49,6 +53,15 @@ def postgres_url(worker_id):
         pytest.skip("PostgreSQL not configured (HUIBIAN_TEST_POSTGRES_URL unset)")
     yield migrated_postgres_url(worker_id)
     drop_created_databases()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_preview_workers_left_behind():
+    """Previews keep warm typesetting workers; xdist workers skip ``atexit``, so the session closes them."""
+    yield
+    from app.domain.proceedings.typesetting.preview_workers import shutdown
+
+    shutdown()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta, timezone
 
 from app.domain.accounts import create_user
 from app.models import (
-    Conference, ExchangeKind, Invitation, KeyTask, Organisation, Role, Submission, SubmissionState, User,
+    Conference,
+    ExchangeKind,
+    Invitation,
+    KeyTask,
+    Organisation,
+    Role,
+    Submission,
+    SubmissionState,
+    User,
 )
 
 PASSWORD = "correct horse battery"
@@ -78,7 +86,7 @@ class Factory:
         invitation = invitation or self.invitation()
         if author is None:
             author = self.user(Role.SUBMITTER, organisation=invitation.organisation)
-        from app.domain.bodies import render_body
+        from app.domain.submissions.bodies.rendering import render_body
 
         body = values.pop("body_source", "## 一、主要做法\n\n我们坚持以习近平生态文明思想为指导。\n\nWe kept the blue sky.")
         submission = Submission(

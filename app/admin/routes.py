@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.admin.forms import AccountForm, ResetPasswordForm
-from app.auth.forms import ButtonForm
 from app.domain import accounts
 from app.domain.errors import DomainError
 from app.domain.permissions import can_manage_accounts
 from app.extensions import db
 from app.models import Organisation, Role, User
+from app.web import ButtonForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -17,7 +17,3 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
     )
-
-
-class ButtonForm(FlaskForm):
-    """An empty form: a POST button that carries only the CSRF token."""

@@ -5,11 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.forms import ButtonForm, ChangePasswordForm, LoginForm
-from app.auth.session import is_safe_next
+from app.auth.forms import ChangePasswordForm, LoginForm
 from app.domain import accounts
 from app.domain.errors import DomainError
 from app.extensions import db
+from app.web import ButtonForm, is_safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -1,8 +1,6 @@
 """Flask-Login wiring: the cookie names a user and that user's current session token."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -20,16 +18,6 @@ def load_user(cookie_id: str) -> User | None:
     if user is None or not user.is_enabled or user.session_token != token:
         return None
     return user
-
-
-def is_safe_next(target: str | None) -> bool:
-    """Only paths on this site: no scheme, no host, no protocol-relative tricks."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and "\\" not in target and not any(
-        ord(c) < 32 for c in target
-    )
 
 
 def init_login(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.domain.conference_setup import is_valid_timezone
+from app.domain.conference.setup import is_valid_timezone
 from app.models import ConferenceState, ExchangeKind
 
 STATE_CHOICES = [

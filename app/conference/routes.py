@@ -7,16 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.auth.forms import ButtonForm
 from app.conference.forms import (
-    STATE_CHOICES, ConferenceForm, ExtensionForm, InvitationEditForm, InvitationForm, KeyTaskForm,
+    STATE_CHOICES,
+    ConferenceForm,
+    ExtensionForm,
+    InvitationEditForm,
+    InvitationForm,
+    KeyTaskForm,
     OrganisationForm,
 )
-from app.domain import conference_setup as setup
+from app.domain.conference import setup
 from app.domain.errors import DomainError
 from app.domain.permissions import can_manage_conference
 from app.extensions import db
 from app.models import Conference, ExchangeKind, Invitation, KeyTask, Organisation
+from app.web import ButtonForm
 
 bp = Blueprint("conference", __name__, url_prefix="/conference")
 

@@ -17,11 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
-from app.domain.notify import notify
+from app.domain.labels import state_label
+from app.domain.notifications import notify
 from app.domain.permissions import belongs_to_bureau, can_review
-from app.domain.versions import take_snapshot
+from app.domain.submissions.versions import take_snapshot
 from app.extensions import db
-from app.labels import state_label
 from app.models import Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
 from app.models import SubmissionState as S
 

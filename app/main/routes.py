@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app.auth.session import is_safe_next
-from app.domain import home
+from app.domain.conference import home
 from app.domain.permissions import is_submitter
 from app.extensions import db
 from app.i18n import LANGUAGES
+from app.web import is_safe_next
 
 bp = Blueprint("main", __name__)
 

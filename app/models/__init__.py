@@ -13,13 +13,7 @@ from app.models.conference import (
 )
 from app.models.proceedings import EditionItem, EditionStatus, ProceedingsEdition
 from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignment
-from app.models.submissions import (
-    Attachment,
-    Submission,
-    SubmissionState,
-    SubmissionVersion,
-    submission_key_task,
-)
+from app.models.submissions import Attachment, Submission, SubmissionState, SubmissionVersion, submission_key_task
 
 __all__ = [
     "Attachment", "AuditEvent", "Base", "Comment", "Conference", "ConferenceState",

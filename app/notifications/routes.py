@@ -1,18 +1,15 @@
-"""In-app notifications (list, mark read) and the mail sender's start and command."""
+"""In-app notifications (list, mark read) and the start of the mail sender."""
 from __future__ import annotations
 
-import click
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import ButtonForm
-from app.auth.session import is_safe_next
-from app.domain import mail, notify
+from app.background import mail
+from app.domain import notifications as notify
 from app.extensions import db
+from app.web import ButtonForm, is_safe_next
 
-# cli_group=None puts the command at the top: ``flask --app wsgi send-mail``.
-bp = Blueprint("notifications", __name__, url_prefix="/notifications", cli_group=None)
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.before_app_request
@@ -49,11 +46,3 @@ def read_all():
         notify.mark_all_read(current_user)
         db.session.commit()
     return redirect(url_for("notifications.index"))
-
-
-@bp.cli.command("send-mail")
-@click.option("--limit", default=500, show_default=True, help="Send at most this many mails.")
-def send_mail_command(limit: int) -> None:
-    """Send the mail waiting in the outbox now (cron-friendly)."""
-    counts = mail.send_due_mail(mail.SmtpSettings.from_config(current_app.config), limit=limit)
-    click.echo(_("Sent %(sent)d, will retry %(retry)d, gave up on %(failed)d.", **counts))

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.domain.proceedings_order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
+from app.domain.proceedings.order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
 
 
 class ExcludeForm(FlaskForm):

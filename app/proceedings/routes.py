@@ -6,33 +6,39 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
-    send_file, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import ButtonForm
-from app.domain import editions, jobs, proceedings_order
-from app.domain.edition_spec import current_entries
+from app.background import builds as jobs
 from app.domain.permissions import can_build_proceedings
-from app.domain.preflight import preflight
-from app.domain.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
+from app.domain.proceedings import editions
+from app.domain.proceedings import order as proceedings_order
+from app.domain.proceedings.preflight import preflight
+from app.domain.proceedings.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
+from app.domain.proceedings.spec import current_entries
 from app.extensions import db
-from app.loaders import submission_or_404
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.cli import build_command, worker_command
 from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
+from app.web import ButtonForm, submission_or_404
 
 bp = Blueprint("proceedings", __name__, url_prefix="/proceedings")
-bp.cli.add_command(build_command)  # flask proceedings build
-bp.record_once(lambda state: state.app.cli.add_command(worker_command))  # flask worker
 bp.add_app_template_global(progress_text, "edition_progress_text")
 # The submissions page includes submissions/_pdf_preview_link.html, which asks these.
 bp.add_app_template_global(can_preview_draft)
 bp.add_app_template_global(can_preview_version)
-bp.cli.help = "Build the conference proceedings."
 
 
 def editor_only(view):

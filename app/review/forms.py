@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.domain.queue import SORTS
-from app.domain.review import MAX_COMMENT_CHARS
+from app.domain.review.queue import SORTS
+from app.domain.review.thread import MAX_COMMENT_CHARS
 from app.models import ExchangeKind
 
 SORT_LABELS = {
@@ -41,7 +41,7 @@ class QueueFilterForm(FlaskForm):
     page = IntegerField(default=1, validators=[Optional()])
 
     def set_choices(self, *, states, key_tasks, organisations, conferences, lang: str) -> None:
-        from app.labels import kind_label, state_label
+        from app.domain.labels import kind_label, state_label
 
         everything = ("", _l("All"))
         self.state.choices = [everything] + [(s.value, state_label(s)) for s in states]

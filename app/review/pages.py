@@ -11,18 +11,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from app.auth.forms import ButtonForm
-from app.domain import permissions, review
-from app.domain.coverage import STATUSES, coverage, coverage_csv
-from app.domain.diffing import diff_bodies, diff_fields
-from app.domain.queue import QueueFilters, review_queue
+from app.domain import permissions
+from app.domain.labels import state_label
+from app.domain.review import decisions, thread
+from app.domain.review.coverage import STATUSES, coverage, coverage_csv
+from app.domain.review.queue import QueueFilters, review_queue
+from app.domain.submissions.diffing import diff_bodies, diff_fields
 from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
 from app.extensions import db
-from app.labels import state_label
 from app.models import (
-    Conference, ExchangeKind, KeyTask, Organisation, Submission, SubmissionState, SubmissionVersion, User,
+    Conference,
+    ExchangeKind,
+    KeyTask,
+    Organisation,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    User,
 )
 from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm
+from app.web import ButtonForm
 
 FIELD_LABELS = {
     "title": _l("Title"), "subtitle": _l("Subtitle"), "speaker_name": _l("Speaker"),
@@ -96,9 +104,9 @@ def detail_context(submission: Submission, args, *, viewer: User, **forms) -> di
         "may_decide": may_decide, "may_reopen": Action.REOPEN in allowed,
         "decision_form": forms.get("decision_form") or (DecisionForm(version_seen=latest.number) if may_decide else None),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
-        "assignments": review.assignments_of(submission),
+        "assignments": decisions.assignments_of(submission),
         "assign_form": forms.get("assign_form") or _assign_form(viewer),
-        "latest_decision": review.latest_decision(submission),
+        "latest_decision": decisions.latest_decision(submission),
         "button": ButtonForm(), "refusal": forms.get("refusal"),
         "outcome_labels": OUTCOME_LABELS,
     }
@@ -109,7 +117,7 @@ def _assign_form(viewer: User) -> AssignForm | None:
     if not permissions.can_assign_reviewers(viewer):
         return None
     form = AssignForm()
-    form.reviewer_id.choices = [(u.id, u.display_name) for u in review.reviewers()]
+    form.reviewer_id.choices = [(u.id, u.display_name) for u in decisions.reviewers()]
     return form
 
 
@@ -123,7 +131,7 @@ def render_refused_decision(submission_id: int, refusal, *, viewer: User):
     db.session.rollback()
     submission = db.session.get(Submission, submission_id)
     message = refusal.message
-    decision = review.latest_decision(submission)
+    decision = decisions.latest_decision(submission)
     # A piece back in "submitted" was not decided by someone else: it is a new version.
     if decision is not None and submission.state is not SubmissionState.SUBMITTED:
         message += " " + _(
@@ -163,7 +171,7 @@ def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> dict:
 def thread_view(submission: Submission, viewer: User) -> dict:
     """What ``templates/review/_thread.html`` shows ``viewer``: the safe thread and the form."""
     return {
-        "entries": review.thread_for(submission, viewer),
+        "entries": thread.thread_for(submission, viewer),
         "may_comment": permissions.can_comment(viewer, submission),
         "may_note": permissions.can_write_internal_note(viewer, submission),
         "form": CommentForm(formdata=None),

@@ -5,16 +5,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import ButtonForm
-from app.auth.session import is_safe_next
-from app.domain import permissions, review
+from app.domain import permissions
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
+from app.domain.review import decisions, thread
 from app.domain.workflow import Action
 from app.extensions import db
-from app.loaders import visible_submission
 from app.models import Conference, User
 from app.review import pages
 from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm
+from app.web import ButtonForm, is_safe_next, visible_submission
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 # templates/review/_thread.html is included by the bureau's pages too.
@@ -51,7 +50,7 @@ def decide(submission_id: int):
     if not form.validate_on_submit():
         return pages.render_detail(submission, 422, viewer=current_user, decision_form=form)
     try:
-        review.decide(submission, Action(form.outcome.data), actor=current_user, comment=form.comment.data,
+        decisions.decide(submission, Action(form.outcome.data), actor=current_user, comment=form.comment.data,
                       version_seen=pages.int_or_none(form.version_seen.data))
         db.session.commit()
     except (ConcurrentChange, NotAllowed) as refusal:
@@ -67,7 +66,7 @@ def reopen(submission_id: int):
     if not form.validate_on_submit():
         return pages.render_detail(submission, 422, viewer=current_user, reopen_form=form)
     try:
-        review.reopen(submission, actor=current_user, reason=form.reason.data)
+        decisions.reopen(submission, actor=current_user, reason=form.reason.data)
         db.session.commit()
     except (ConcurrentChange, NotAllowed) as refusal:
         return pages.render_refused_decision(submission_id, refusal, viewer=current_user)
@@ -84,7 +83,7 @@ def comment(submission_id: int):
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(back)
     try:
-        review.add_comment(submission, form.text.data, actor=current_user, internal=form.internal.data)
+        thread.add_comment(submission, form.text.data, actor=current_user, internal=form.internal.data)
     except Forbidden:
         raise  # answered by the error page (403), not as a form message
     except DomainError as refusal:
@@ -99,10 +98,10 @@ def comment(submission_id: int):
 def assign(submission_id: int):
     submission = visible_submission(submission_id)
     form = AssignForm()
-    form.reviewer_id.choices = [(u.id, u.display_name) for u in review.reviewers()]
+    form.reviewer_id.choices = [(u.id, u.display_name) for u in decisions.reviewers()]
     if not form.validate_on_submit():
         return pages.render_detail(submission, 422, viewer=current_user, assign_form=form)
-    review.assign_reviewer(submission, db.session.get(User, form.reviewer_id.data), actor=current_user)
+    decisions.assign_reviewer(submission, db.session.get(User, form.reviewer_id.data), actor=current_user)
     db.session.commit()
     flash(_("Reviewer assigned."), "success")
     return redirect(url_for("review.detail", submission_id=submission.id))
@@ -113,7 +112,7 @@ def unassign(submission_id: int, user_id: int):
     submission = visible_submission(submission_id)
     reviewer = db.get_or_404(User, user_id)
     if ButtonForm().validate_on_submit():
-        review.unassign_reviewer(submission, reviewer, actor=current_user)
+        decisions.unassign_reviewer(submission, reviewer, actor=current_user)
         db.session.commit()
         flash(_("Assignment removed."), "success")
     return redirect(url_for("review.detail", submission_id=submission.id))
@@ -123,7 +122,7 @@ def unassign(submission_id: int, user_id: int):
 def restriction(conference_id: int, switch: str):
     conference = db.get_or_404(Conference, conference_id)
     if ButtonForm().validate_on_submit():
-        review.restrict_to_assigned(conference, switch == "on", actor=current_user)
+        decisions.restrict_to_assigned(conference, switch == "on", actor=current_user)
         db.session.commit()
         flash(_("Only assigned reviewers and editors may now decide.") if switch == "on"
               else _("Any reviewer may now decide."), "success")

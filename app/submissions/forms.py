@@ -8,7 +8,7 @@ from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaFiel
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from app.domain.submissions import FIELD_LIMITS, MAX_ABSTRACT_CHARS, MAX_BODY_CHARS, DraftFields
+from app.domain.submissions.drafting import FIELD_LIMITS, MAX_ABSTRACT_CHARS, MAX_BODY_CHARS, DraftFields
 
 
 class LockedForm(FlaskForm):

@@ -12,18 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.auth.forms import ButtonForm
-from app.domain import attachments, storage
-from app.domain import submissions as drafting
-from app.domain.bodies import render_body
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
-from app.domain.version_compare import compare_versions
+from app.domain.submissions import attachments, drafting, storage
+from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import allowed_actions
 from app.extensions import db
-from app.loaders import own_submission, visible_submission
 from app.models import Attachment, Invitation, Submission, SubmissionVersion
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
+from app.web import ButtonForm, own_submission, visible_submission
 
 bp = Blueprint("submissions", __name__, url_prefix="/submissions")
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -4,9 +4,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from app.models import (
-    AuditEvent, Conference, ConferenceState, ExchangeKind, Extension, Invitation, KeyTask, Organisation, Role,
-)
+from app.models import AuditEvent, Conference, ConferenceState, ExchangeKind, Invitation, KeyTask, Organisation, Role
 
 SETUP_ACTIONS = {
     "create_conference", "update_conference", "add_key_task", "update_key_task", "move_key_task",

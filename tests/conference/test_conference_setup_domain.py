@@ -1,10 +1,10 @@
-"""The set-up rules themselves, through app.domain.conference_setup."""
+"""The set-up rules themselves, through app.domain.conference.setup."""
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from app.domain import conference_setup as setup
+from app.domain.conference import setup
 from app.domain.errors import DomainError, NotAllowed
 from app.models import AuditEvent, Conference, ConferenceState, ExchangeKind, Extension, KeyTask, Role
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.domain.demo import DEMO_PASSWORD, seed_demo
 from app.models import Invitation, Organisation
+from app.seed.demo import DEMO_PASSWORD, seed_demo
 from app.templating import local_time
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
-from app.domain.demo import DEMO_PASSWORD
-from app.domain.sample_content import seed_sample_content
 from app.models import EditionStatus, ProceedingsEdition
+from app.seed.demo import DEMO_PASSWORD
+from app.seed.sample_content import seed_sample_content
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

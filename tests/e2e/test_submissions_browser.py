@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from app.models import Attachment, ExchangeKind, Role, Submission, SubmissionState
 
 pytestmark = pytest.mark.e2e
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import pytest
 
 from app.domain.errors import DomainError, Forbidden
-from app.domain.review import assign_reviewer
+from app.domain.review.decisions import assign_reviewer
 from app.models import AuditEvent, Notification, ReviewAssignment, Role, SubmissionState
 
 

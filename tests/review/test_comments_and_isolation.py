@@ -2,7 +2,7 @@
 import pytest
 
 from app.domain.errors import DomainError, Forbidden
-from app.domain.review import add_comment, thread_for
+from app.domain.review.thread import add_comment, thread_for
 from app.models import AuditEvent, Comment, Notification, Role, SubmissionState
 
 SECRET_NOTE = "内部意见：该省数据可能有误 INTERNAL-ONLY"

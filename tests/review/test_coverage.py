@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.domain.coverage import NOT_STARTED, coverage
+from app.domain.review.coverage import NOT_STARTED, coverage
 from app.models import ExchangeKind, Role, SubmissionState
 
 

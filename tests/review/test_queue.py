@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from app.domain.queue import PAGE_SIZE, QueueFilters, review_queue
-from app.domain.review import assign_reviewer
+from app.domain.review.decisions import assign_reviewer
+from app.domain.review.queue import PAGE_SIZE, QueueFilters, review_queue
 from app.models import ExchangeKind, Role, SubmissionState
 
 

@@ -31,7 +31,7 @@ def test_review_page_shows_the_latest_version_as_it_will_print(client, auth, fac
 def test_the_page_shows_earlier_versions_and_the_diff(client, auth, factory, reviewer):
     submission = factory.submission(state=SubmissionState.CHANGES_REQUESTED)
     author = factory.user(Role.SUBMITTER, organisation=submission.invitation.organisation)
-    from app.domain.bodies import render_body
+    from app.domain.submissions.bodies.rendering import render_body
 
     submission.body_source = "## 一、主要做法\n\n我们坚持以习近平生态文明思想为指导，PM2.5下降了12%。\n\nWe kept the blue sky."
     submission.body_html = render_body(submission.body_source).html

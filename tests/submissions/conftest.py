@@ -1,16 +1,11 @@
 """Two bureaus invited to one conference, and helpers to act as one of them."""
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from app.models import Conference, ExchangeKind, Invitation, Organisation, Role, Submission, User
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @dataclass
@@ -73,11 +68,3 @@ def draft_data(submission: Submission, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def page_text(response) -> str:
-    """The visible text of an HTML response, whitespace folded (for assertions on messages)."""
-    source = response.get_data(as_text=True)
-    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", source)
-    return " ".join(html.unescape(text).split())

@@ -5,9 +5,9 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from app.domain.storage import path_for
+from app.domain.submissions.storage import path_for
 from app.models import Attachment, AuditEvent, SubmissionState
-from tests.submissions.conftest import FIXTURES, page_text
+from tests.helpers import FIXTURES, page_text
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

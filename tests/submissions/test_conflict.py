@@ -1,6 +1,7 @@
 """Two tabs saving the same draft: the later save is refused and nothing is lost."""
 from app.models import Submission
-from tests.submissions.conftest import draft_data, page_text
+from tests.helpers import page_text
+from tests.submissions.conftest import draft_data
 
 
 def test_the_later_of_two_saves_from_the_same_load_is_refused_with_both_texts(client, auth, db, setting, draft):
@@ -47,7 +48,7 @@ def test_changing_only_the_key_tasks_still_moves_the_lock(client, auth, db, sett
 def test_an_import_from_a_stale_page_is_refused_too(client, auth, db, setting, draft):
     import io
 
-    from tests.submissions.conftest import FIXTURES
+    from tests.helpers import FIXTURES
 
     auth.login(setting.ours.user.username)
     stale_version = draft.lock_version

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from app.models import Submission, SubmissionState, SubmissionVersion
-from tests.submissions.conftest import page_text
+from tests.helpers import page_text
 
 
 def overdue_draft(factory, setting, db):

@@ -2,7 +2,8 @@
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Submission, SubmissionState
-from tests.submissions.conftest import draft_data, page_text
+from tests.helpers import page_text
+from tests.submissions.conftest import draft_data
 
 
 def login(auth, user):

@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.errors import DomainError
-from app.domain.submissions import DraftFields, save_draft
+from app.domain.submissions.drafting import DraftFields, save_draft
 from app.models import Attachment, AuditEvent, Submission
-from tests.submissions.conftest import draft_data, page_text
+from tests.helpers import page_text
+from tests.submissions.conftest import draft_data
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Attachment, AuditEvent, Submission
-from tests.submissions.conftest import FIXTURES, page_text
+from tests.helpers import FIXTURES, page_text
 
 # What each fixture must bring into the sanitised body. A new fixture without
 # an entry here fails test_every_fixture_has_expectations.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from app.domain.attachments import add_attachment
+from app.domain.submissions.attachments import add_attachment
 from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion
 from tests.submissions.conftest import draft_data
 

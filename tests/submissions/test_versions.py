@@ -1,9 +1,10 @@
 """Submitting takes an immutable version; versions stay readable and comparable."""
 import sqlalchemy as sa
 
-from app.domain.versions import content_hash, snapshot_fields
+from app.domain.submissions.versions import content_hash, snapshot_fields
 from app.models import AuditEvent, Submission, SubmissionState, SubmissionVersion
-from tests.submissions.conftest import draft_data, page_text
+from tests.helpers import page_text
+from tests.submissions.conftest import draft_data
 
 
 def submit(client, submission):
@@ -91,7 +92,7 @@ def test_every_version_stays_readable(client, auth, factory, setting):
 
 def test_the_diff_shows_changed_fields_and_body_words(client, auth, factory, setting):
     piece = factory.submission(setting.ours.written, author=setting.ours.user, state=SubmissionState.CHANGES_REQUESTED)
-    from app.domain.bodies import render_body
+    from app.domain.submissions.bodies.rendering import render_body
     from app.domain.workflow import Action, apply_transition
 
     piece.title = "新的标题"

@@ -1,5 +1,5 @@
-"""Proceedings: typesetting approved pieces into the conference book.
+"""Proceedings: editions of the book, their contents and order, preflight and previews.
 
-Pure Python: the web layer turns approved versions into a :class:`BookSpec`
-(``book.py``) and :func:`render_book` (``render.py``) writes the PDF.
+The typesetter itself is ``typesetting/``, which knows nothing of the
+database or of Flask: it turns a ``BookSpec`` into a PDF.
 """

@@ -1,0 +1,210 @@
+"""Background builds: never inside a web request.
+
+Three ways to run a queued edition, chosen by configuration:
+
+* ``REDIS_URL`` set: an RQ job, run by ``flask --app wsgi worker`` on any host;
+* otherwise a worker thread in the web process (``BACKGROUND_WORKER = "thread"``);
+* ``BACKGROUND_WORKER = "inline"`` (tests): right away, in the caller, after its commit.
+
+In every case WeasyPrint itself runs in child processes that ``render_book``
+spawns and that exit when the book is done, because WeasyPrint never gives
+memory back. Progress is committed to the edition row as it happens, so a
+reload of the page (on any host) shows it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+
+from app.domain.proceedings import editions
+from app.domain.proceedings.spec import piece_key, spec_for_edition
+from app.extensions import db
+from app.models import Conference, EditionStatus, ProceedingsEdition
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE = "huibian"
+# RQ kills a job past this; render_book stops its own workers well before.
+JOB_TIMEOUT = 20 * 60
+MAX_CACHED_COUNTS = 5000
+
+
+def build_mode(config) -> str:
+    if config.get("BACKGROUND_WORKER") == "inline":
+        return "inline"
+    return "rq" if config.get("REDIS_URL") else "thread"
+
+
+def enqueue_build(edition_id: int) -> None:
+    """Hand a committed, queued edition to the background. Call after the commit."""
+    app = current_app._get_current_object()
+    mode = build_mode(app.config)
+    if mode == "inline":
+        run_build(edition_id)
+    elif mode == "rq":
+        try:
+            rq_queue(app.config).enqueue_call(
+                "app.background.builds.build_job", args=(edition_id,), timeout=JOB_TIMEOUT,
+                result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"proceedings edition {edition_id}")
+        except Exception as error:  # Redis down: say so on the edition rather than leave it queued
+            log.exception("could not queue edition %s", edition_id)
+            _fail(edition_id, f"The build queue could not be reached ({type(error).__name__}); try again later.")
+    else:
+        _thread_worker(app).submit(edition_id)
+
+
+def rq_queue(config):
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(config.get("RQ_QUEUE") or DEFAULT_QUEUE, connection=Redis.from_url(config["REDIS_URL"]))
+
+
+def build_job(edition_id: int) -> str:
+    """The RQ entry point: a fresh app context (so a fresh session) for each job."""
+    app = current_app._get_current_object() if has_app_context() else _make_app()
+    with app.app_context():
+        edition = run_build(edition_id)
+        return edition.status.value if edition else "missing"
+
+
+def _make_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] | None = None,
+              processes: int | None = None) -> ProceedingsEdition | None:
+    """Build one queued edition, committing its progress and its outcome.
+
+    A failure is recorded on the edition (status failed, the error) and
+    leaves no file; an edition no longer queued is left alone, so a job
+    delivered twice builds once.
+    """
+    from app.domain.proceedings.typesetting.render import render_book
+
+    edition = db.session.get(ProceedingsEdition, edition_id)
+    if edition is None or edition.status is not EditionStatus.QUEUED:
+        return edition
+    editions.mark_building(edition)
+    db.session.commit()
+    conference = db.session.get(Conference, edition.conference_id)
+    editions_dir = Path(current_app.config["EDITIONS_DIR"])
+    file_name = editions.file_name_for(edition, conference)
+    out_path = editions_dir / file_name
+
+    def report(stage: str, done: int, total: int) -> None:
+        editions.record_progress(edition, stage, done, total)
+        db.session.commit()
+        if on_progress:
+            on_progress(stage, done, total)
+
+    try:
+        spec = spec_for_edition(edition, Path(current_app.config["UPLOAD_DIR"]))
+        result = render_book(spec, out_path, progress=report,
+                             processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
+                             page_counts=_load_counts(editions_dir, conference.id))
+    except BaseException as error:
+        log.exception("building edition %s failed", edition_id)
+        _fail(edition_id, _describe(error))
+        if not isinstance(error, Exception):
+            raise
+        return db.session.get(ProceedingsEdition, edition_id)
+
+    item_by_key = {piece_key(item.version): item.id for item in edition.items}
+    start_pages = {item_by_key[key]: page for key, page in result.piece_start_pages.items() if key in item_by_key}
+    try:
+        editions.record_success(edition, file_name=file_name, page_count=result.page_count,
+                                size=result.size, sha256=result.sha256, start_pages=start_pages)
+        db.session.commit()
+    except Exception as error:
+        out_path.unlink(missing_ok=True)
+        _fail(edition_id, _describe(error))
+        return db.session.get(ProceedingsEdition, edition_id)
+    _save_counts(editions_dir, conference.id, result.page_counts)
+    return edition
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).strip()
+    if type(error).__name__ in ("MissingFontError", "BookBuildError") and message:
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _fail(edition_id: int, message: str) -> None:
+    db.session.rollback()
+    edition = db.session.get(ProceedingsEdition, edition_id)
+    if edition is not None:
+        editions.record_failure(edition, message)
+        db.session.commit()
+
+
+# A rebuild that knows every piece's page count can split the book into
+# equal chunks at once; the counts live next to the editions, per conference.
+
+def _counts_path(editions_dir: Path, conference_id: int) -> Path:
+    return editions_dir / ".page-counts" / f"conference-{conference_id}.json"
+
+
+def _load_counts(editions_dir: Path, conference_id: int) -> dict[str, int]:
+    try:
+        data = json.loads(_counts_path(editions_dir, conference_id).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _save_counts(editions_dir: Path, conference_id: int, counts: dict[str, int]) -> None:
+    if not counts:
+        return
+    merged = {**_load_counts(editions_dir, conference_id), **counts}
+    keep = dict(list(merged.items())[-MAX_CACHED_COUNTS:])
+    path = _counts_path(editions_dir, conference_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(keep))
+    temp.replace(path)
+
+
+class _ThreadWorker:
+    """One daemon thread per app, building queued editions one after another."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.queue: queue.Queue[int] = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, name="huibian-builds", daemon=True)
+        self.thread.start()
+
+    def submit(self, edition_id: int) -> None:
+        self.queue.put(edition_id)
+
+    def _loop(self) -> None:
+        while True:
+            edition_id = self.queue.get()
+            with self.app.app_context():
+                try:
+                    run_build(edition_id)
+                except Exception:
+                    log.exception("the build thread failed on edition %s", edition_id)
+                finally:
+                    db.session.remove()
+                    self.queue.task_done()
+
+
+_thread_lock = threading.Lock()
+
+
+def _thread_worker(app: Flask) -> _ThreadWorker:
+    with _thread_lock:
+        worker = app.extensions.get("huibian_build_thread")
+        if worker is None:
+            worker = app.extensions["huibian_build_thread"] = _ThreadWorker(app)
+        return worker

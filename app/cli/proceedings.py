@@ -1,0 +1,88 @@
+"""``flask proceedings build`` and ``flask worker``: builds from a terminal, and the RQ worker."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models import Conference, EditionStatus, Role, User
+
+
+def _conference(slug: str | None) -> Conference:
+    if slug:
+        conference = db.session.scalar(sa.select(Conference).where(Conference.slug == slug))
+        if conference is None:
+            raise click.ClickException(f"No conference with slug {slug!r}.")
+        return conference
+    conference = db.session.scalar(sa.select(Conference).order_by(Conference.starts_on.desc()).limit(1))
+    if conference is None:
+        raise click.ClickException("There is no conference yet: run `flask --app wsgi seed-demo` first.")
+    return conference
+
+
+def _editor(username: str | None) -> User:
+    query = sa.select(User).where(User.role == Role.EDITOR, User.is_enabled)
+    query = query.where(User.username == username) if username else query.order_by(User.id)
+    editor = db.session.scalar(query.limit(1))
+    if editor is None:
+        raise click.ClickException(f"No enabled editor {username!r}." if username else "There is no enabled editor account.")
+    return editor
+
+
+@click.command("build")
+@click.option("--conference", "slug", help="Conference slug (default: the latest conference).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also copy the PDF here.")
+@click.option("--as", "username", help="Editor recorded as the builder (default: the first editor).")
+@with_appcontext
+def build_command(slug: str | None, out: Path | None, username: str | None) -> None:
+    """Build a new edition of the proceedings, as the editors' page does."""
+    from app.background.builds import run_build
+    from app.domain.proceedings.editions import create_edition, edition_path, today_for
+
+    conference = _conference(slug)
+    try:
+        edition = create_edition(conference, actor=_editor(username), edition_date=today_for(conference))
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Edition {edition.number} of {conference.slug}: {edition.progress_total} pieces.")
+    with click.progressbar(length=edition.progress_total, label="Typesetting", show_pos=True) as bar:
+        def advance(stage: str, done: int, total: int) -> None:
+            bar.label = stage.capitalize()
+            bar.update(max(0, done - bar.pos))
+
+        edition = run_build(edition.id, on_progress=advance)
+        if edition is None:
+            raise click.ClickException("The edition vanished during the build.")
+    if edition.status is not EditionStatus.DONE:
+        raise click.ClickException(f"The build failed: {edition.error}")
+    path = edition_path(edition, current_app.config["EDITIONS_DIR"])
+    click.echo(f"Done: {edition.page_count} pages, {edition.size:,} bytes, sha256 {edition.sha256}")
+    click.echo(f"  {path}")
+    if out is not None:
+        shutil.copyfile(path, out)
+        click.echo(f"  copied to {out}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run proceedings builds queued on Redis (REDIS_URL)."""
+    from app.background.builds import rq_queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "REDIS_URL is not set: builds then run in a thread of the web process and need no worker.")
+    from rq import SimpleWorker
+
+    queue = rq_queue(current_app.config)
+    # SimpleWorker, not a forking one: render_book already typesets in child
+    # processes that exit after each build, so WeasyPrint's memory goes with them.
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst)

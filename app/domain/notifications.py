@@ -1,0 +1,143 @@
+"""Telling people what happened: in-app notifications and queued mail.
+
+Everything is written in the caller's transaction, so a notification exists
+exactly when the change it reports was committed; mail leaves later, from the
+outbox (``app.background.mail``), and a failed send can never undo the change.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from werkzeug.routing import BuildError
+
+from app.extensions import db
+from app.models import Notification, OutboxMail, ReviewAssignment, Role, Submission, User, utcnow
+
+# What each event tells whom, in both languages. {title} is the piece's title.
+MESSAGES = {
+    "submit": ("Submitted for review: {title}", "已提交审核：{title}"),
+    "resubmit": ("Resubmitted after changes: {title}", "修改后重新提交：{title}"),
+    "approve": ("Approved: {title}", "已通过：{title}"),
+    "request_changes": ("Changes requested: {title}", "需要修改：{title}"),
+    "reject": ("Not accepted: {title}", "未采用：{title}"),
+    "reopen": ("Reopened for a correction: {title}", "已重新打开以便更正：{title}"),
+    "withdraw": ("Withdrawn by the bureau: {title}", "已由报送单位撤回：{title}"),
+    "comment": ("New comment on: {title}", "新的留言：{title}"),
+    "bureau_comment": ("The bureau commented on: {title}", "报送单位留言：{title}"),
+    "assign": ("Assigned to you for review: {title}", "已分配给您审核：{title}"),
+}
+
+# Actions the ministry takes are reported to the bureau, and vice versa.
+TO_BUREAU = {"approve", "request_changes", "reject", "reopen", "comment"}
+
+INBOX_PAGE_SIZE = 50
+
+
+def bureau_members(submission: Submission) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.organisation_id == submission.organisation_id, User.is_enabled)
+    ))
+
+
+def ministry_members(submission: Submission) -> list[User]:
+    """The assigned reviewers if there are any, else every reviewer and editor."""
+    assigned = list(db.session.scalars(
+        sa.select(User).join(ReviewAssignment, ReviewAssignment.reviewer_id == User.id)
+        .where(ReviewAssignment.submission_id == submission.id, User.is_enabled)
+    ))
+    if assigned:
+        return assigned
+    return list(db.session.scalars(
+        sa.select(User).where(User.role.in_([Role.REVIEWER, Role.EDITOR]), User.is_enabled)
+    ))
+
+
+def page_for(submission: Submission, *, to_bureau: bool, external: bool = False) -> str:
+    """Where the recipient reads about the piece: the bureau's page or the review page.
+
+    Empty when the page cannot be built (no app context, area not mounted):
+    the notification is still worth having without a link.
+    """
+    endpoint = "submissions.detail" if to_bureau else "review.detail"
+    try:
+        return url_for(endpoint, submission_id=submission.id, _external=external)
+    except (BuildError, RuntimeError):
+        return ""
+
+
+def notify(
+    submission: Submission, event: str, *, actor: User, link: str = "", note: str = "",
+    recipients: list[User] | None = None,
+) -> list[Notification]:
+    """Queue in-app notifications and mail for ``event`` on ``submission``.
+
+    Without ``link`` each message points at the page its reader uses for
+    the piece (the bureau's submission page, or the ministry's review page).
+    """
+    to_bureau = event in TO_BUREAU
+    if recipients is None:
+        recipients = bureau_members(submission) if to_bureau else ministry_members(submission)
+    mail_link = link
+    if not link:
+        link = page_for(submission, to_bureau=to_bureau)
+        mail_link = page_for(submission, to_bureau=to_bureau, external=True)
+    text_en, text_zh = (m.format(title=submission.title or f"#{submission.id}") for m in MESSAGES[event])
+    created = []
+    for user in recipients:
+        if user.id == actor.id:
+            continue
+        notification = Notification(
+            user_id=user.id, submission_id=submission.id, text_en=text_en, text_zh=text_zh, link=link
+        )
+        db.session.add(notification)
+        created.append(notification)
+        if user.email:
+            body = f"{text_zh}\n{text_en}\n"
+            if note:
+                body += f"\n{note}\n"
+            if mail_link:
+                body += f"\n{mail_link}\n"
+            db.session.add(OutboxMail(
+                to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body,
+            ))
+    return created
+
+
+def inbox(user: User, *, page: int = 1) -> tuple[list[Notification], bool]:
+    """A page of ``user``'s notifications, newest first, and whether more follow."""
+    page = max(1, page)
+    rows = list(db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(INBOX_PAGE_SIZE + 1).offset((page - 1) * INBOX_PAGE_SIZE)
+    ))
+    return rows[:INBOX_PAGE_SIZE], len(rows) > INBOX_PAGE_SIZE
+
+
+def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread, for the navigation badge."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def own_notification(user: User, notification_id: int) -> Notification | None:
+    """The notification if it is ``user``'s; someone else's is as good as absent."""
+    return db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount

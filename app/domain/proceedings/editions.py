@@ -1,0 +1,211 @@
+"""Proceedings editions: numbered, immutable books and their life cycle.
+
+An edition is fixed when it is created — the exact versions, their order
+and the front matter are copied into it — and built afterwards by a
+background job (``app.background.builds``), which records the file it produced.
+Nothing that happens to a submission later reaches an existing edition.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.domain.audit import record_event
+from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
+from app.domain.permissions import can_build_proceedings
+from app.domain.proceedings.changes import changes_between
+from app.domain.proceedings.preflight import latest_done_edition
+from app.domain.proceedings.spec import current_entries
+from app.domain.submissions.bodies.rendering import render_body
+from app.extensions import db
+from app.models import (
+    Conference,
+    EditionItem,
+    EditionStatus,
+    ProceedingsEdition,
+    Submission,
+    SubmissionVersion,
+    User,
+    utcnow,
+)
+
+RUNNING = (EditionStatus.QUEUED, EditionStatus.BUILDING)
+# A build takes minutes and is killed after 15 (render.BUILD_TIME_LIMIT); one
+# still running long after that lost its worker (a restart, a crash).
+STALE_AFTER = timedelta(minutes=45)
+
+
+def editions_of(conference: Conference) -> list[ProceedingsEdition]:
+    """Every edition, newest first."""
+    return list(db.session.scalars(
+        sa.select(ProceedingsEdition).options(selectinload(ProceedingsEdition.built_by))
+        .where(ProceedingsEdition.conference_id == conference.id)
+        .order_by(ProceedingsEdition.number.desc())
+    ))
+
+
+def edition_by_number(conference: Conference, number: int) -> ProceedingsEdition | None:
+    """One edition with its items, their versions and bureaus loaded in a few queries."""
+    return db.session.scalar(
+        sa.select(ProceedingsEdition)
+        .options(selectinload(ProceedingsEdition.items).selectinload(EditionItem.version)
+                 .selectinload(SubmissionVersion.submission).selectinload(Submission.organisation),
+                 selectinload(ProceedingsEdition.built_by))
+        .where(ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.number == number)
+    )
+
+
+def today_for(conference: Conference) -> date:
+    """Today where the conference takes place: the default date of a new edition."""
+    return datetime.now(ZoneInfo(conference.timezone)).date()
+
+
+def running_edition(conference: Conference) -> ProceedingsEdition | None:
+    return db.session.scalar(
+        sa.select(ProceedingsEdition)
+        .where(ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING))
+        .limit(1)
+    )
+
+
+def abandon_stale_builds(conference: Conference, *, now: datetime | None = None) -> list[ProceedingsEdition]:
+    """Mark builds whose worker vanished as failed, so that they block nothing."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    stale = list(db.session.scalars(sa.select(ProceedingsEdition).where(
+        ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING),
+        ProceedingsEdition.created_at < cutoff)))
+    for edition in stale:
+        record_failure(edition, "The build was interrupted before it finished (its worker stopped). "
+                                "Delete this edition and build again.")
+    return stale
+
+
+def create_edition(conference: Conference, *, actor: User, edition_date: date) -> ProceedingsEdition:
+    """Fix the next edition: the included approved versions in order, and the front matter.
+
+    The edition is queued; the caller commits and then hands its id to the
+    background worker. Refused while another edition of the conference is
+    being built, and when no piece would be in it.
+    """
+    if not can_build_proceedings(actor):
+        raise Forbidden("Only editors may build the proceedings.")
+    abandon_stale_builds(conference)
+    if running_edition(conference) is not None:
+        raise NotAllowed("An edition of these proceedings is being built; wait until it has finished.")
+    entries = current_entries(conference)
+    if not entries:
+        raise DomainError("No approved piece is in the proceedings yet, so there is nothing to build.")
+    previous = latest_done_edition(conference)
+    number = (db.session.scalar(
+        sa.select(sa.func.max(ProceedingsEdition.number)).where(ProceedingsEdition.conference_id == conference.id)
+    ) or 0) + 1
+    edition = ProceedingsEdition(
+        conference_id=conference.id, number=number, status=EditionStatus.QUEUED,
+        progress_stage="queued", progress_done=0, progress_total=len(entries),
+        edition_date=edition_date, cover_note=conference.proceedings_cover_note,
+        foreword_source=conference.proceedings_foreword,
+        foreword_html=render_body(conference.proceedings_foreword, id_prefix="foreword-").html,
+        changes=changes_between(previous.items if previous else [], entries) if previous else [],
+        built_by_id=actor.id,
+    )
+    edition.items = [
+        EditionItem(position=position, section=entry.kind.value, submission_id=entry.submission.id,
+                    version_id=entry.version.id)
+        for position, entry in enumerate(entries, start=1)
+    ]
+    db.session.add(edition)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two editors pressed "build" at the same moment and took the same number.
+        raise ConcurrentChange("Another edition was started at the same moment; reload the page.") from None
+    record_event("edition_create", actor=actor, obj=edition,
+                 detail={"number": number, "conference": conference.slug, "items": len(entries)})
+    return edition
+
+
+def file_name_for(edition: ProceedingsEdition, conference: Conference) -> str:
+    # The id keeps names unique even if a deleted edition's number comes back.
+    return f"proceedings-{conference.slug}-edition-{edition.number}-{edition.id}.pdf"
+
+
+def download_name(edition: ProceedingsEdition, conference: Conference) -> str:
+    return f"{conference.slug}-proceedings-edition-{edition.number}.pdf"
+
+
+def edition_path(edition: ProceedingsEdition, editions_dir: Path) -> Path | None:
+    return Path(editions_dir) / edition.file_name if edition.file_name else None
+
+
+def mark_building(edition: ProceedingsEdition) -> None:
+    edition.status = EditionStatus.BUILDING
+    edition.progress_stage = "queued"
+    db.session.flush()
+
+
+def record_progress(edition: ProceedingsEdition, stage: str, done: int, total: int) -> None:
+    edition.progress_stage, edition.progress_done, edition.progress_total = stage, done, total
+    db.session.flush()
+
+
+def record_success(edition: ProceedingsEdition, *, file_name: str, page_count: int, size: int,
+                   sha256: str, start_pages: dict[int, int]) -> None:
+    """The file is in place: remember what it is and where each piece starts."""
+    edition.status = EditionStatus.DONE
+    edition.progress_stage = "done"
+    edition.progress_done = edition.progress_total
+    edition.file_name, edition.page_count, edition.size, edition.sha256 = file_name, page_count, size, sha256
+    edition.finished_at = utcnow()
+    edition.error = ""
+    for item in edition.items:
+        item.start_page = start_pages.get(item.id)
+    db.session.flush()
+    record_event("edition_built", actor=edition.built_by, obj=edition,
+                 detail={"number": edition.number, "pages": page_count, "sha256": sha256})
+
+
+def record_failure(edition: ProceedingsEdition, message: str) -> None:
+    edition.status = EditionStatus.FAILED
+    edition.progress_stage = "failed"
+    edition.error = message[:4000]
+    edition.file_name = None
+    edition.finished_at = utcnow()
+    db.session.flush()
+    record_event("edition_failed", actor=edition.built_by, obj=edition,
+                 detail={"number": edition.number, "error": message[:500]})
+
+
+def publish_edition(edition: ProceedingsEdition, *, actor: User) -> None:
+    """Mark a built edition as the published one; it can no longer be deleted."""
+    if not can_build_proceedings(actor):
+        raise Forbidden("Only editors may publish the proceedings.")
+    if edition.status is not EditionStatus.DONE:
+        raise NotAllowed("Only an edition that was built successfully can be published.")
+    if edition.published_at is not None:
+        raise NotAllowed("This edition is already published.")
+    edition.published_at = utcnow()
+    db.session.flush()
+    record_event("edition_publish", actor=actor, obj=edition, detail={"number": edition.number})
+
+
+def delete_edition(edition: ProceedingsEdition, *, actor: User, editions_dir: Path) -> Path | None:
+    """Delete an unpublished, finished edition. Returns its file, for the caller to
+    remove once the deletion is committed (never before: a rollback would leave a
+    row without its file)."""
+    if not can_build_proceedings(actor):
+        raise Forbidden("Only editors may delete editions.")
+    if edition.published_at is not None:
+        raise NotAllowed("A published edition cannot be deleted.")
+    if edition.status in RUNNING:
+        raise NotAllowed("This edition is still being built; wait until it has finished.")
+    path = edition_path(edition, editions_dir)
+    record_event("edition_delete", actor=actor, obj=edition,
+                 detail={"number": edition.number, "sha256": edition.sha256})
+    db.session.delete(edition)
+    db.session.flush()
+    return path

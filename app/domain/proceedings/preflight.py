@@ -1,0 +1,95 @@
+"""What an editor should know before building: gaps, news since the last edition, fonts.
+
+Warnings never block a build (an editor may publish without a late bureau);
+they are plain data, and the template words them in the reader's language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
+from app.extensions import db
+from app.models import (
+    Conference,
+    Decision,
+    DecisionOutcome,
+    EditionStatus,
+    Invitation,
+    ProceedingsEdition,
+    Submission,
+    SubmissionState,
+)
+
+
+@dataclass(frozen=True)
+class PreflightWarning:
+    """``code`` is one of: missing_piece, approved_since, excluded, fonts_missing, nothing_to_build."""
+
+    code: str
+    invitation: Invitation | None = None
+    submission: Submission | None = None
+    state: SubmissionState | None = None
+    detail: str = ""
+    when: datetime | None = None
+
+
+def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
+    return db.session.scalar(
+        sa.select(ProceedingsEdition)
+        .where(ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status == EditionStatus.DONE)
+        .order_by(ProceedingsEdition.number.desc()).limit(1)
+    )
+
+
+def preflight(conference: Conference, *, check_fonts: bool = True) -> list[PreflightWarning]:
+    """Every warning for the next build of ``conference``'s proceedings, most serious first."""
+    warnings: list[PreflightWarning] = []
+    if check_fonts:
+        try:
+            check_cjk_fonts()
+        except MissingFontError as error:
+            warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
+    invitations = db.session.scalars(
+        sa.select(Invitation).options(selectinload(Invitation.organisation))
+        .where(Invitation.conference_id == conference.id)
+        .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
+    ).all()
+    submissions = {
+        s.invitation_id: s for s in db.session.scalars(
+            sa.select(Submission).where(Submission.conference_id == conference.id)
+        )
+    }
+    approved = [s for s in submissions.values() if s.state is SubmissionState.APPROVED]
+    for invitation in invitations:
+        submission = submissions.get(invitation.id)
+        if submission is None or submission.state is not SubmissionState.APPROVED:
+            warnings.append(PreflightWarning("missing_piece", invitation=invitation, submission=submission,
+                                    state=submission.state if submission else None))
+    warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
+                 for s in approved if s.excluded_from_proceedings]
+    last = latest_done_edition(conference)
+    if last is not None:
+        warnings += _approved_since(approved, last)
+    if not any(not s.excluded_from_proceedings for s in approved):
+        warnings.insert(0, PreflightWarning("nothing_to_build"))
+    return warnings
+
+
+def _approved_since(approved: list[Submission], last: ProceedingsEdition) -> list[PreflightWarning]:
+    if not approved:
+        return []
+    latest = {}
+    for decision in db.session.scalars(
+        sa.select(Decision).where(
+            Decision.submission_id.in_([s.id for s in approved]),
+            Decision.outcome == DecisionOutcome.APPROVE,
+            Decision.decided_at > last.created_at,
+        ).order_by(Decision.decided_at)
+    ):
+        latest[decision.submission_id] = decision.decided_at
+    return [PreflightWarning("approved_since", submission=s, when=latest[s.id])
+            for s in approved if s.id in latest and not s.excluded_from_proceedings]

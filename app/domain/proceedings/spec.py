@@ -1,0 +1,167 @@
+"""From the database to the typesetter's plain data: which pieces, which versions, what order.
+
+The book prints the version a reviewer approved — never the mutable draft,
+which a reopened piece may already be changing again. The builder in
+``app.domain.proceedings`` reads only the :class:`BookSpec` made here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.domain.proceedings.typesetting.book import BookConference, BookKeyTask, BookPiece, BookSection, BookSpec
+from app.domain.submissions.storage import path_for
+from app.extensions import db
+from app.models import (
+    Conference,
+    Decision,
+    DecisionOutcome,
+    ExchangeKind,
+    ProceedingsEdition,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+)
+
+SECTION_ORDER = (ExchangeKind.ORAL, ExchangeKind.WRITTEN)
+SECTION_TITLES = {
+    ExchangeKind.ORAL: ("大会交流发言", "Oral exchange speeches"),
+    ExchangeKind.WRITTEN: ("书面交流材料", "Written exchange materials"),
+}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One approved piece as the proceedings would hold it now."""
+
+    submission: Submission
+    version: SubmissionVersion
+
+    @property
+    def kind(self) -> ExchangeKind:
+        return self.submission.kind
+
+
+def approved_versions(submission_ids: list[int]) -> dict[int, SubmissionVersion]:
+    """Submission id -> the version its latest approval points at."""
+    if not submission_ids:
+        return {}
+    decisions = db.session.scalars(
+        sa.select(Decision).options(selectinload(Decision.version))
+        .where(Decision.submission_id.in_(submission_ids), Decision.outcome == DecisionOutcome.APPROVE)
+        .order_by(Decision.decided_at, Decision.id)
+    )
+    # Later approvals overwrite earlier ones: the last one written wins.
+    return {d.submission_id: d.version for d in decisions}
+
+
+def approved_submissions(conference: Conference) -> list[Submission]:
+    """Every approved submission of the conference, in the editors' order by section."""
+    submissions = db.session.scalars(
+        sa.select(Submission)
+        .options(selectinload(Submission.organisation), selectinload(Submission.invitation))
+        .where(Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
+    ).all()
+    return sorted(submissions, key=book_order_key)
+
+
+def book_order_key(submission: Submission) -> tuple:
+    """Sections in book order; within one, the editors' position, else the speaking order."""
+    return (
+        SECTION_ORDER.index(submission.kind),
+        submission.proceedings_position is None,
+        submission.proceedings_position or 0,
+        submission.invitation.speaking_order is None,
+        submission.invitation.speaking_order or 0,
+        submission.invitation_id,
+    )
+
+
+def current_entries(conference: Conference, *, include_excluded: bool = False) -> list[Entry]:
+    """The pieces a build started now would hold, in order (with their approved versions)."""
+    submissions = approved_submissions(conference)
+    if not include_excluded:
+        submissions = [s for s in submissions if not s.excluded_from_proceedings]
+    versions = approved_versions([s.id for s in submissions])
+    return [Entry(s, versions[s.id]) for s in submissions if s.id in versions]
+
+
+def piece_language(title: str, body_html: str) -> str:
+    """``zh-CN`` when most letters are Chinese, so the book picks the mainland faces."""
+    text = title + _TAG.sub(" ", body_html)
+    chinese, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    # One Chinese character carries about as much as a short English word.
+    return "zh-CN" if chinese * 4 >= latin else "en"
+
+
+def book_conference(conference: Conference) -> BookConference:
+    return BookConference(
+        title_zh=conference.title_zh, title_en=conference.title_en,
+        organiser_zh=conference.organiser_zh, organiser_en=conference.organiser_en,
+        city_zh=conference.city_zh, city_en=conference.city_en,
+        starts_on=conference.starts_on, ends_on=conference.ends_on,
+    )
+
+
+def book_key_tasks(conference: Conference) -> tuple[BookKeyTask, ...]:
+    return tuple(BookKeyTask(t.number, t.title_zh, t.title_en) for t in conference.key_tasks)
+
+
+def piece_key(version: SubmissionVersion) -> str:
+    return f"submission-{version.submission_id}-v{version.number}"
+
+
+def piece_from_version(version: SubmissionVersion, upload_dir: Path) -> BookPiece:
+    """The piece exactly as this immutable version holds it."""
+    return _piece(
+        key=piece_key(version), submission=version.submission, fields=version,
+        key_tasks=tuple(BookKeyTask(t["number"], t["title_zh"], t["title_en"]) for t in version.key_tasks),
+        shas=[a["sha256"] for a in version.attachments], upload_dir=upload_dir,
+    )
+
+
+def piece_from_draft(submission: Submission, upload_dir: Path) -> BookPiece:
+    """The piece as its bureau is editing it now (for previews only, never for a book)."""
+    return _piece(
+        key=f"submission-{submission.id}-draft", submission=submission, fields=submission,
+        key_tasks=tuple(BookKeyTask(t.number, t.title_zh, t.title_en) for t in submission.key_tasks),
+        shas=[a.sha256 for a in submission.attachments], upload_dir=upload_dir,
+    )
+
+
+def _piece(*, key, submission, fields, key_tasks, shas, upload_dir) -> BookPiece:
+    organisation = submission.organisation
+    return BookPiece(
+        key=key, kind=submission.kind.value,
+        organisation_zh=organisation.name_zh, organisation_en=organisation.name_en,
+        title=fields.title, subtitle=fields.subtitle,
+        speaker_name=fields.speaker_name, speaker_post=fields.speaker_post,
+        key_tasks=key_tasks, abstract=fields.abstract, body_html=fields.body_html,
+        lang=piece_language(fields.title, fields.body_html),
+        attachment_paths={sha: path_for(Path(upload_dir), sha) for sha in shas},
+    )
+
+
+def spec_for_edition(edition: ProceedingsEdition, upload_dir: Path) -> BookSpec:
+    """The book of one edition: its own items, versions and front matter, nothing live."""
+    conference = db.session.get(Conference, edition.conference_id)
+    by_kind: dict[str, list[BookPiece]] = {kind.value: [] for kind in SECTION_ORDER}
+    for item in edition.items:
+        by_kind[item.section].append(piece_from_version(item.version, upload_dir))
+    sections = tuple(
+        BookSection(kind=kind.value, title_zh=SECTION_TITLES[kind][0], title_en=SECTION_TITLES[kind][1],
+                    pieces=tuple(by_kind[kind.value]))
+        for kind in SECTION_ORDER if by_kind[kind.value]
+    )
+    return BookSpec(
+        conference=book_conference(conference), edition_number=edition.number,
+        edition_date=edition.edition_date, cover_note=edition.cover_note,
+        foreword_html=edition.foreword_html, sections=sections, key_tasks=book_key_tasks(conference),
+    )

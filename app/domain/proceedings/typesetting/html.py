@@ -1,0 +1,127 @@
+"""The book as HTML: the Jinja template filled in from a :class:`BookSpec`.
+
+Autoescaping is on; only piece bodies and the foreword, sanitised before
+they reach the book, are inserted as markup.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from app.config import ROOT
+
+from .book import BookConference, BookPiece, BookSection, BookSpec
+
+TEMPLATES_DIR = ROOT / "templates"
+
+
+@dataclass(frozen=True)
+class BodyItem:
+    """One entry of the body: a section title page or a piece."""
+
+    kind: str
+    section: BookSection
+    anchor: str
+    piece: BookPiece | None = None
+
+
+SECTION_TITLES = {"oral": ("大会交流发言", "Oral exchange speeches"),
+                   "written": ("书面交流材料", "Written exchange materials")}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.globals["body_html"] = _scoped_body
+    return env
+
+
+def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
+              page_numbers: Mapping[str, int] | None = None,
+              created: datetime | None = None) -> str:
+    """The book (or the given parts of it) as one HTML document."""
+    conference = spec.conference
+    created = created or datetime.now(timezone.utc).replace(microsecond=0)
+
+    def page_attr(anchor):
+        if page_numbers is None:
+            return ""
+        return Markup(' data-page="{}"').format(page_numbers[anchor])
+
+    return _environment().get_template("book/book.html").render(
+        spec=spec, conference=conference, parts=parts,
+        items=body_items(spec) if items is None else items,
+        toc=[_TocSection(s, f"section-{i}") for i, s in enumerate(spec.sections, 1)],
+        index=_key_task_index(spec),
+        page_attr=page_attr,
+        dates_zh=_dates_zh(conference), dates_en=_dates_en(conference),
+        edition_date_zh=f"{spec.edition_date.year}年{spec.edition_date.month}月{spec.edition_date.day}日",
+        meta={
+            "title": f"{conference.title_zh} 交流材料汇编",
+            "author": conference.organiser_zh,
+            "subject": f"{conference.title_en}: proceedings"
+                       + (f", edition {spec.edition_number}" if spec.edition_number else ""),
+            "keywords": ", ".join(t.title_zh for t in spec.key_tasks),
+            "created": created.isoformat(),
+        })
+
+
+@dataclass(frozen=True)
+class _TocSection:
+    section: BookSection
+    anchor: str
+
+    def __getattr__(self, name):
+        return getattr(self.section, name)
+
+
+def body_items(spec: BookSpec) -> list[BodyItem]:
+    items = []
+    for i, section in enumerate(spec.sections, 1):
+        items.append(BodyItem("section", section, f"section-{i}"))
+        items.extend(BodyItem("piece", section, p.anchor, p) for p in section.pieces)
+    return items
+
+
+def _key_task_index(spec: BookSpec):
+    return [(task, [p for p in spec.pieces if any(t.number == task.number for t in p.key_tasks)])
+            for task in spec.key_tasks]
+
+
+def _dates_zh(c: BookConference) -> str:
+    start = f"{c.starts_on.year}年{c.starts_on.month}月{c.starts_on.day}日"
+    if c.ends_on == c.starts_on:
+        return start
+    return f"{start}—{c.ends_on.month}月{c.ends_on.day}日"
+
+
+def _dates_en(c: BookConference) -> str:
+    if c.ends_on == c.starts_on:
+        return c.starts_on.strftime("%-d %B %Y")
+    return f"{c.starts_on.strftime('%-d %B')} – {c.ends_on.strftime('%-d %B %Y')}"
+
+
+_ID_ATTR = re.compile(r'\b(id|href)="(#?)([^"]*)"')
+
+
+def _scoped_body(piece: BookPiece) -> Markup:
+    """The piece's sanitised body with its ids made unique within the book.
+
+    Every piece written with footnotes has ``fn1``; prefixing ids and
+    same-piece ``#`` links with the piece's anchor keeps each note reference
+    pointing at its own piece.
+    """
+    def scope(match):
+        attr, hash_, value = match.groups()
+        if attr == "href" and not hash_:
+            return match.group(0)
+        return f'{attr}="{hash_}{piece.anchor}-{value}"'
+
+    return Markup(_ID_ATTR.sub(scope, piece.body_html))

@@ -1,0 +1,1 @@
+"""Review: decisions, the thread of comments, the queue and the coverage of invitations."""

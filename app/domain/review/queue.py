@@ -1,0 +1,155 @@
+"""The reviewers' queue: what has been sent to the ministry, filtered and paged.
+
+A page costs the same few queries however many submissions there are: one
+count, one count per state (grouped), one for the rows with their latest
+version and bureau joined in, one for their key tasks and one for their
+assignments. The queue always shows the *latest submitted version*, never
+the bureau's draft in progress.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+
+from app.extensions import db
+from app.models import (
+    ExchangeKind,
+    Organisation,
+    ReviewAssignment,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    User,
+    submission_key_task,
+)
+
+PAGE_SIZE = 25
+SORTS = ("submitted_desc", "submitted_asc", "organisation")
+
+
+@dataclass
+class QueueFilters:
+    state: SubmissionState | None = None
+    kind: ExchangeKind | None = None
+    key_task_id: int | None = None
+    organisation_id: int | None = None
+    conference_id: int | None = None
+    text: str = ""
+    assigned_to_me: bool = False
+    sort: str = "submitted_desc"
+    page: int = 1
+
+
+@dataclass
+class QueueRow:
+    submission: Submission
+    version: SubmissionVersion
+    assigned_to_me: bool
+    reviewers: list[User] = field(default_factory=list)
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    state_counts: dict[SubmissionState, int]
+
+
+def _latest_versions():
+    """Each submission's latest version number: what the ministry has to read."""
+    return (
+        sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number"))
+        .group_by(SubmissionVersion.submission_id)
+        .subquery("latest")
+    )
+
+
+def _filtered(filters: QueueFilters, version, *, with_state: bool) -> sa.Select:
+    latest = _latest_versions()
+    query = (
+        sa.select(Submission)
+        .join(latest, latest.c.submission_id == Submission.id)
+        .join(version, sa.and_(version.submission_id == Submission.id, version.number == latest.c.number))
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+    )
+    if with_state and filters.state is not None:
+        query = query.where(Submission.state == filters.state)
+    if filters.kind is not None:
+        query = query.where(Submission.kind == filters.kind)
+    if filters.organisation_id:
+        query = query.where(Submission.organisation_id == filters.organisation_id)
+    if filters.conference_id:
+        query = query.where(Submission.conference_id == filters.conference_id)
+    if filters.key_task_id:
+        query = query.where(sa.exists().where(
+            submission_key_task.c.submission_id == Submission.id,
+            submission_key_task.c.key_task_id == filters.key_task_id,
+        ))
+    text = filters.text.strip()
+    if text:
+        # LIKE works for Chinese as for English (no word boundaries needed);
+        # autoescape keeps a typed "%" or "_" literal.
+        query = query.where(sa.or_(
+            version.title.icontains(text, autoescape=True),
+            version.subtitle.icontains(text, autoescape=True),
+            version.abstract.icontains(text, autoescape=True),
+            version.body_source.icontains(text, autoescape=True),
+        ))
+    return query
+
+
+def _mine(viewer: User):
+    return sa.exists().where(
+        ReviewAssignment.submission_id == Submission.id, ReviewAssignment.reviewer_id == viewer.id
+    )
+
+
+def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh") -> QueuePage:
+    """One page of the queue for ``viewer``; pieces assigned to them come first."""
+    version = aliased(SubmissionVersion, name="version")
+    base = _filtered(filters, version, with_state=True)
+    if filters.assigned_to_me:
+        base = base.where(_mine(viewer))
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(Submission.id).subquery()))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+
+    by_state = _filtered(filters, version, with_state=False)
+    if filters.assigned_to_me:
+        by_state = by_state.where(_mine(viewer))
+    counted = dict(db.session.execute(
+        by_state.with_only_columns(Submission.state, sa.func.count()).group_by(Submission.state)
+    ).all())
+    state_counts = {state: counted.get(state, 0) for state in SubmissionState if state is not SubmissionState.DRAFT}
+
+    mine = _mine(viewer).label("mine")
+    org_name = Organisation.name_zh if lang == "zh" else Organisation.name_en
+    order = {
+        "submitted_desc": [Submission.submitted_at.desc(), Submission.id.desc()],
+        "submitted_asc": [Submission.submitted_at.asc(), Submission.id.asc()],
+        "organisation": [org_name.asc(), Submission.kind.asc(), Submission.id.asc()],
+    }[filters.sort if filters.sort in SORTS else "submitted_desc"]
+    rows = db.session.execute(
+        base.add_columns(version, mine)
+        .options(contains_eager(Submission.organisation), selectinload(Submission.key_tasks))
+        .order_by(mine.desc(), *order)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+
+    reviewers_by_submission: dict[int, list[User]] = {}
+    if rows:
+        for assignment in db.session.scalars(
+            sa.select(ReviewAssignment).where(ReviewAssignment.submission_id.in_([r[0].id for r in rows]))
+            .options(selectinload(ReviewAssignment.reviewer)).order_by(ReviewAssignment.id)
+        ):
+            reviewers_by_submission.setdefault(assignment.submission_id, []).append(assignment.reviewer)
+    return QueuePage(
+        rows=[QueueRow(s, v, bool(m), reviewers_by_submission.get(s.id, [])) for s, v, m in rows],
+        total=total, page=page, pages=pages, state_counts=state_counts,
+    )

@@ -1,0 +1,162 @@
+"""A submission's files: supporting attachments and the images of its body.
+
+Files live in the content-addressed store of ``app.domain.submissions.storage``; a row
+here gives one submission a reference to one file. Removing the reference
+never deletes the file, because submitted versions keep pointing at it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.domain.audit import record_event
+from app.domain.errors import DomainError, NotAllowed
+from app.domain.permissions import belongs_to_bureau, can_see_submission
+from app.domain.submissions import storage
+from app.domain.submissions.access import check_editable, unchanged_state
+from app.domain.submissions.filetypes import ALLOWED_TYPES
+from app.extensions import db
+from app.models import Attachment, Submission, SubmissionVersion, User
+
+# What a bureau may send alongside its piece; GIF only arrives inside Word files.
+UPLOAD_TYPES = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
+
+display_name = storage.display_name
+
+
+class FileTooLarge(DomainError):
+    http_status = 413
+
+
+class UnsupportedFile(DomainError):
+    http_status = 415
+
+
+def body_url(sha256: str) -> str:
+    """How a body refers to one of its images (the sanitiser allows exactly this form)."""
+    return f"/attachments/{sha256}"
+
+
+def mime_type(attachment_type: str) -> str:
+    return ALLOWED_TYPES[attachment_type].mime_type
+
+
+def add_attachment(
+    submission: Submission, stream: BinaryIO, file_name: str, *, actor: User, upload_dir: Path, max_bytes: int,
+) -> tuple[Attachment, bool]:
+    """Store an uploaded file and attach it; returns the attachment and whether it is new.
+
+    The type is judged from the content; the name is kept for display only.
+    """
+    check_editable(submission, actor)
+    stored = _store(stream, upload_dir, max_bytes)
+    if stored.file_type not in UPLOAD_TYPES:
+        _discard_if_unreferenced(stored, upload_dir)
+        raise UnsupportedFile(_unsupported_message())
+    existing = _attachment_with_hash(submission, stored.sha256)
+    if existing is not None:
+        return existing, False
+    attachment = Attachment(
+        submission=submission, sha256=stored.sha256, display_name=display_name(file_name or ""),
+        size=stored.size, file_type=stored.file_type, uploaded_by_id=actor.id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    record_event("upload", actor=actor, obj=attachment, submission=submission, **unchanged_state(submission), detail={
+        "name": attachment.display_name, "sha256": attachment.sha256, "size": attachment.size,
+        "file_type": attachment.file_type,
+    })
+    return attachment, True
+
+
+def add_body_image(
+    submission: Submission, content: bytes, *, actor: User, upload_dir: Path, max_bytes: int,
+) -> Attachment:
+    """Keep an image taken out of a Word document as an attachment placed in the body."""
+    stored = storage.store_bytes(content, upload_dir, max_bytes=max_bytes)
+    existing = _attachment_with_hash(submission, stored.sha256)
+    if existing is not None:
+        return existing
+    attachment = Attachment(
+        submission=submission, sha256=stored.sha256, size=stored.size, file_type=stored.file_type,
+        display_name=f"image-{stored.sha256[:8]}{ALLOWED_TYPES[stored.file_type].extension}",
+        in_body=True, uploaded_by_id=actor.id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(attachment: Attachment, *, actor: User) -> None:
+    """Take a file off a draft; an image still shown in the body must leave the body first."""
+    submission = attachment.submission
+    check_editable(submission, actor)
+    if body_url(attachment.sha256) in submission.body_source:
+        raise NotAllowed(_("This image is shown in the body. Delete it from the body and save, then remove it."))
+    detail = {"name": attachment.display_name, "sha256": attachment.sha256}
+    record_event("remove", actor=actor, obj=attachment, submission=submission, **unchanged_state(submission),
+                 detail=detail)
+    submission.attachments.remove(attachment)
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def may_download(user: User, submission: Submission, sha256: str) -> bool:
+    """The bureau downloads its own files; the ministry those of versions sent to it."""
+    if belongs_to_bureau(user, submission):
+        return True
+    return can_see_submission(user, submission) and any(
+        item.get("sha256") == sha256 for version in submission.versions for item in version.attachments
+    )
+
+
+def file_for_user(user: User, sha256: str) -> tuple[str, str] | None:
+    """(display name, file type) of the file with this hash if ``user`` may see a submission holding it."""
+    pattern = f'%"{sha256}"%'
+    holders = db.session.scalars(
+        sa.select(Submission).where(sa.or_(
+            Submission.id.in_(sa.select(Attachment.submission_id).where(Attachment.sha256 == sha256)),
+            Submission.id.in_(sa.select(SubmissionVersion.submission_id).where(
+                sa.cast(SubmissionVersion.attachments, sa.Text).like(pattern))),
+        ))
+    ).all()
+    for submission in holders:
+        if not may_download(user, submission, sha256):
+            continue
+        row = _attachment_with_hash(submission, sha256)
+        if row is not None:
+            return row.display_name, row.file_type
+        for version in reversed(submission.versions):
+            for item in version.attachments:
+                if item.get("sha256") == sha256:
+                    return item["name"], item["file_type"]
+    return None
+
+
+def _store(stream: BinaryIO, upload_dir: Path, max_bytes: int) -> storage.StoredFile:
+    try:
+        return storage.store_stream(stream, upload_dir, max_bytes=max_bytes)
+    except storage.FileTooLarge:
+        limit = max_bytes // (1024 * 1024)
+        raise FileTooLarge(_("Files may be at most %(limit)d MB. Nothing was stored.", limit=limit)) from None
+    except storage.UnsupportedFileType:
+        raise UnsupportedFile(_unsupported_message()) from None
+
+
+def _unsupported_message() -> str:
+    return _("This kind of file is not accepted; judged by its content, it is not a PDF, Word (.docx), "
+             "Excel (.xlsx), JPEG or PNG file. Nothing was stored.")
+
+
+def _discard_if_unreferenced(stored: storage.StoredFile, upload_dir: Path) -> None:
+    in_use = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Attachment).where(Attachment.sha256 == stored.sha256))
+    if not in_use:
+        storage.path_for(upload_dir, stored.sha256).unlink(missing_ok=True)
+
+
+def _attachment_with_hash(submission: Submission, sha256: str) -> Attachment | None:
+    return next((a for a in submission.attachments if a.sha256 == sha256), None)

@@ -1,0 +1,1 @@
+"""A body: Markdown rendered and HTML sanitised by one allow-list."""

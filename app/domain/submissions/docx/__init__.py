@@ -1,0 +1,1 @@
+"""Word import: archive checks, conversion in a child process, messages for the user."""

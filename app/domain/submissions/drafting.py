@@ -1,0 +1,190 @@
+"""What a bureau does with its submission: start it, save drafts, import Word, submit, withdraw.
+
+Every function takes the acting user as ``actor``, checks that the actor may
+do it, flushes and writes an audit event; the request commits once. State
+changes go through ``app.domain.workflow.apply_transition`` and nowhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.domain.audit import record_event
+from app.domain.errors import ConcurrentChange, DomainError
+from app.domain.submissions import attachments
+from app.domain.submissions.access import NotFound, check_editable, unchanged_state
+from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.docx.importer import DocxImportError, import_docx
+from app.domain.workflow import Action, apply_transition
+from app.extensions import db
+from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
+
+# A long speech is some 20,000 characters and an imported report with tables
+# a few hundred thousand. Rendering dense Markdown costs about 0.5 s per
+# 100,000 characters, so half a million keeps a save within a few seconds
+# and stops megabytes of pasted noise before the renderer and every version.
+MAX_BODY_CHARS = 500_000
+MAX_ABSTRACT_CHARS = 5_000
+FIELD_LIMITS = {"title": 300, "subtitle": 300, "speaker_name": 120, "speaker_post": 200}
+
+
+class StaleDraft(ConcurrentChange):
+    """The draft was saved elsewhere after this user loaded it."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Someone saved this submission after you opened it."))
+
+
+@dataclass(frozen=True)
+class DraftFields:
+    """What the edit form says; every field of a submission a bureau may write."""
+
+    title: str = ""
+    subtitle: str = ""
+    key_task_ids: list[int] = field(default_factory=list)
+    abstract: str = ""
+    body_source: str = ""
+    speaker_name: str = ""
+    speaker_post: str = ""
+    planned_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class BodyChange:
+    """The outcome of a save or an import: what the sanitiser took out, and import notes."""
+
+    removed: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    image_count: int = 0
+
+
+def start_submission(invitation: Invitation, *, actor: User) -> tuple[Submission, bool]:
+    """The submission answering ``invitation``, created if it does not exist yet.
+
+    Returns the submission and whether it was created. Another bureau's
+    invitation is NotFound, so that its existence is not leaked.
+    """
+    if actor.organisation_id is None or invitation.organisation_id != actor.organisation_id:
+        raise NotFound(_("No such invitation."))
+    existing = db.session.scalar(sa.select(Submission).where(Submission.invitation_id == invitation.id))
+    if existing is not None:
+        return existing, False
+    submission = Submission(
+        invitation=invitation, organisation_id=invitation.organisation_id,
+        conference_id=invitation.conference_id, kind=invitation.kind, created_by_id=actor.id,
+    )
+    db.session.add(submission)
+    db.session.flush()
+    record_event("create", actor=actor, obj=submission, submission=submission,
+                 to_state=submission.state.value, detail={"invitation": invitation.id})
+    return submission, True
+
+
+def save_draft(submission: Submission, fields: DraftFields, *, actor: User, loaded_version: int) -> BodyChange:
+    """Write the form's fields over the draft, sanitising the body.
+
+    ``loaded_version`` is the ``lock_version`` the form was loaded with: if the
+    draft was saved since, StaleDraft is raised and nothing is written.
+    """
+    check_editable(submission, actor)
+    _check_not_stale(submission, loaded_version)
+    _check_lengths(fields)
+    key_tasks = _key_tasks_of_conference(submission, fields.key_task_ids)
+    rendered = render_body(fields.body_source)
+    submission.title = fields.title.strip()
+    submission.subtitle = fields.subtitle.strip()
+    submission.abstract = fields.abstract.strip()
+    submission.body_source = fields.body_source
+    submission.body_html = rendered.html
+    submission.key_tasks = key_tasks
+    if submission.kind.value == "oral":
+        submission.speaker_name = fields.speaker_name.strip()
+        submission.speaker_post = fields.speaker_post.strip()
+        submission.planned_minutes = fields.planned_minutes
+    # Key tasks live in another table; touching the row bumps the lock even
+    # when only they changed, so a concurrent save still sees the conflict.
+    submission.updated_at = utcnow()
+    db.session.flush()
+    record_event("save", actor=actor, obj=submission, submission=submission, **unchanged_state(submission),
+                 detail={"body_chars": len(fields.body_source), "removed": rendered.removed})
+    return BodyChange(removed=rendered.removed)
+
+
+def import_word(
+    submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
+    upload_dir: Path, max_bytes: int, time_limit: float = 20.0,
+) -> BodyChange:
+    """Replace the draft's body with a Word document's content; its images become attachments.
+
+    A document that cannot be read raises DomainError and leaves the draft as
+    it was (images are only stored once the conversion has succeeded).
+    """
+    check_editable(submission, actor)
+    _check_not_stale(submission, loaded_version)
+
+    def store_image(content: bytes, content_type: str) -> str:
+        attachment = attachments.add_body_image(submission, content, actor=actor,
+                                                upload_dir=upload_dir, max_bytes=max_bytes)
+        return attachments.body_url(attachment.sha256)
+
+    try:
+        result = import_docx(data, store_image=store_image, time_limit=time_limit)
+    except DocxImportError as error:
+        raise DomainError(error.message) from None
+    if len(result.html) > MAX_BODY_CHARS:
+        raise DomainError(_("The Word document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
+    rendered = render_body(result.html)
+    submission.body_source = result.html
+    submission.body_html = rendered.html
+    submission.updated_at = utcnow()
+    db.session.flush()
+    record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
+        "file_name": attachments.display_name(file_name), "size": len(data),
+        "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
+    })
+    return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count)
+
+
+def submit_submission(
+    submission: Submission, *, actor: User, now: datetime | None = None, link: str = "",
+) -> Submission:
+    """Send the draft to the ministry: submit a draft, or resubmit after requested changes."""
+    action = Action.RESUBMIT if submission.state is SubmissionState.CHANGES_REQUESTED else Action.SUBMIT
+    return apply_transition(submission, action, actor=actor, now=now, link=link)
+
+
+def withdraw_submission(submission: Submission, *, actor: User, link: str = "") -> Submission:
+    """Take the piece back before the ministry approves it."""
+    return apply_transition(submission, Action.WITHDRAW, actor=actor, link=link)
+
+
+def _check_not_stale(submission: Submission, loaded_version: int) -> None:
+    if loaded_version != submission.lock_version:
+        raise StaleDraft()
+
+
+def _check_lengths(fields: DraftFields) -> None:
+    for name, limit in FIELD_LIMITS.items():
+        if len(getattr(fields, name).strip()) > limit:
+            raise DomainError(_("A field is longer than %(max)d characters.", max=limit))
+    if len(fields.abstract) > MAX_ABSTRACT_CHARS:
+        raise DomainError(_("The abstract may have at most %(max)d characters.", max=MAX_ABSTRACT_CHARS))
+    if len(fields.body_source) > MAX_BODY_CHARS:
+        raise DomainError(_("The body may have at most %(max)d characters.", max=MAX_BODY_CHARS))
+    if fields.planned_minutes is not None and not 0 < fields.planned_minutes <= 240:
+        raise DomainError(_("The planned minutes must be between 1 and 240."))
+
+
+def _key_tasks_of_conference(submission: Submission, ids: list[int]) -> list[KeyTask]:
+    wanted = set(ids)
+    tasks = list(db.session.scalars(
+        sa.select(KeyTask).where(KeyTask.id.in_(wanted), KeyTask.conference_id == submission.conference_id)
+        .order_by(KeyTask.number)
+    )) if wanted else []
+    if len(tasks) != len(wanted):
+        raise DomainError(_("Choose key tasks of this submission's conference only."))
+    return tasks

@@ -1,0 +1,49 @@
+"""What the views of every blueprint share: load-or-404, a safe ``next``, the button form.
+
+One rule for loading: a submission the user may not see answers 404,
+exactly like one that does not exist, so another bureau's work never leaks.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.domain.permissions import belongs_to_bureau, can_see_submission
+from app.extensions import db
+from app.models import Submission, User
+
+
+def submission_or_404(submission_id: int, *, may: Callable[[User, Submission], bool]) -> Submission:
+    """The submission, if ``may(current_user, submission)``; otherwise 404."""
+    submission = db.get_or_404(Submission, submission_id)
+    if not may(current_user, submission):
+        abort(404)
+    return submission
+
+
+def visible_submission(submission_id: int) -> Submission:
+    """A submission the user may read: its own bureau's, or one sent to the ministry."""
+    return submission_or_404(submission_id, may=can_see_submission)
+
+
+def own_submission(submission_id: int) -> Submission:
+    """A submission of the user's own bureau, whatever its state."""
+    return submission_or_404(submission_id, may=belongs_to_bureau)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target and not any(
+        ord(c) < 32 for c in target
+    )
+
+
+class ButtonForm(FlaskForm):
+    """An empty form: a POST button that carries only the CSRF token."""

@@ -1,0 +1,16 @@
+"""Small helpers that tests of every area share."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, whitespace folded (for assertions on messages)."""
+    source = response.get_data(as_text=True)
+    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", source)
+    return " ".join(html.unescape(text).split())

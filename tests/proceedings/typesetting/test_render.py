@@ -1,0 +1,171 @@
+"""Building the book: one process or chunks, previews, failures, fonts."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from pypdf import PdfReader
+
+from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
+from app.domain.proceedings.typesetting.render import BookBuildError, book_html, render_book, render_piece_preview
+
+from . import factories
+from .pdf_reading import outline, page_texts, squashed
+
+
+def _body_text(text: str) -> str:
+    """A page's text without its running head and footer, which depend on the book around it."""
+    lines = text.strip().splitlines()
+    return squashed("".join(line for line in lines[:-1] if "2024年全国工作交流会" not in line))
+
+
+@pytest.fixture
+def both_builds(builds):
+    return builds[1], builds[2]
+
+
+def _texts(path) -> list[str]:
+    # pypdf guesses spaces from glyph widths, which differ between font subsets
+    return [squashed(text) for text in page_texts(path)]
+
+
+@pytest.mark.slow
+def test_chunked_build_prints_the_same_book_as_one_process(both_builds):
+    (whole, whole_path), (chunked, chunked_path) = both_builds
+    assert chunked.page_count == whole.page_count
+    assert chunked.piece_start_pages == whole.piece_start_pages
+    assert _texts(chunked_path) == _texts(whole_path)
+    assert outline(chunked_path) == outline(whole_path)
+    assert PdfReader(chunked_path).page_labels == PdfReader(whole_path).page_labels
+
+
+@pytest.mark.slow
+def test_known_page_counts_give_the_same_book_and_report_progress(both_builds, book_spec, tmp_path):
+    (whole, whole_path), (chunked, _chunked_path) = both_builds
+    assert chunked.page_counts and whole.page_counts == chunked.page_counts
+    stages = []
+    again = render_book(book_spec, tmp_path / "again.pdf", processes=2,
+                        page_counts=chunked.page_counts,
+                        progress=lambda stage, k, n: stages.append((stage, k, n)))
+    assert again.piece_start_pages == chunked.piece_start_pages
+    assert _texts(tmp_path / "again.pdf") == _texts(whole_path)
+    names = [s for s, _k, _n in stages]
+    assert names[0] == "queued" and stages[-1] == ("done", 5, 5)
+    assert names.index("rendering") < names.index("assembling") < names.index("done")
+
+
+@pytest.mark.slow
+def test_wrong_page_counts_are_noticed_and_the_book_is_still_right(both_builds, book_spec, tmp_path):
+    (whole, whole_path), (chunked, _chunked_path) = both_builds
+    wrong = {fingerprint: pages + 1 for fingerprint, pages in chunked.page_counts.items()}
+    again = render_book(book_spec, tmp_path / "again.pdf", processes=2, page_counts=wrong)
+    assert again.piece_start_pages == whole.piece_start_pages
+    assert again.page_counts == chunked.page_counts
+    assert _texts(tmp_path / "again.pdf") == _texts(whole_path)
+
+
+@pytest.mark.slow
+def test_identical_input_gives_an_identical_book_but_for_its_date(both_builds, book_spec, tmp_path):
+    (whole, whole_path), _ = both_builds
+    again = render_book(book_spec, tmp_path / "again.pdf", processes=1)
+    assert again.page_count == whole.page_count
+    assert page_texts(tmp_path / "again.pdf") == page_texts(whole_path)
+    first, second = PdfReader(whole_path).metadata, PdfReader(tmp_path / "again.pdf").metadata
+    assert {k: v for k, v in first.items() if "Date" not in k} == \
+           {k: v for k, v in second.items() if "Date" not in k}
+
+
+@pytest.mark.slow
+def test_a_preview_is_the_piece_exactly_as_in_the_book(both_builds, book_spec):
+    (whole, whole_path), _ = both_builds
+    piece = book_spec.pieces[0]
+    preview = render_piece_preview(piece, book_spec.conference, book_spec.key_tasks)
+    book = page_texts(whole_path)
+    labels = PdfReader(whole_path).page_labels
+    first = labels.index(str(whole.piece_start_pages[piece.key]))
+    previews = [page.extract_text() for page in PdfReader(_write(preview)).pages]
+    assert [_body_text(t) for t in previews] == [_body_text(t) for t in book[first:first + len(previews)]]
+    assert squashed(piece.title) in squashed(previews[0])
+
+
+def test_a_build_that_runs_out_of_time_leaves_no_file(book_spec, tmp_path):
+    with pytest.raises(BookBuildError, match="time limit"):
+        render_book(book_spec, tmp_path / "book.pdf", processes=1, time_limit=0.05)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_build_keeps_the_previous_file(book_spec, tmp_path):
+    out = tmp_path / "book.pdf"
+    out.write_bytes(b"edition 1")
+    with pytest.raises(BookBuildError):
+        render_book(book_spec, out, processes=2, time_limit=0.05)
+    assert out.read_bytes() == b"edition 1"
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_without_the_chinese_fonts_the_build_stops_with_a_clear_message():
+    with pytest.raises(MissingFontError, match="Noto Serif CJK SC.*fonts-noto-cjk"):
+        check_cjk_fonts(["DejaVu Sans", "Noto Sans CJK JP"])
+
+
+def test_this_machine_has_the_chinese_fonts():
+    check_cjk_fonts()
+
+
+def test_titles_are_escaped_and_bodies_kept(book_spec):
+    piece = replace(book_spec.pieces[0], title="<script>alert(1)</script>",
+                    body_html="<p><em>已清理</em></p>")
+    spec = replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(piece,)),))
+    html = book_html(spec)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<p><em>已清理</em></p>" in html
+
+
+def test_chinese_and_english_pieces_are_marked_with_their_language(book_spec):
+    html = book_html(book_spec)
+    assert '<html lang="zh-CN">' in html
+    for piece in book_spec.pieces:
+        assert f'id="{piece.anchor}" lang="{piece.lang}"' in html
+
+
+def test_footnote_ids_are_unique_per_piece(book_spec):
+    pieces = [replace(p, body_html=factories.body_html(footnote=True)) for p in book_spec.pieces[:2]]
+    spec = replace(book_spec, sections=(replace(book_spec.sections[0], pieces=tuple(pieces)),))
+    html = book_html(spec)
+    for piece in pieces:
+        assert f'id="{piece.anchor}-fn1"' in html and f'href="#{piece.anchor}-fn1"' in html
+    assert 'id="fn1"' not in html
+
+
+def _write(data: bytes):
+    import io
+
+    return io.BytesIO(data)
+
+
+def test_each_chunk_learns_its_first_page_once_all_before_it_told_their_length():
+    from app.domain.proceedings.typesetting.render import _FirstPages
+
+    first_pages = _FirstPages(3)
+    assert first_pages(2, 7) == {}            # the last chunk waits for the two before it
+    assert first_pages(0, 10) == {0: 1}       # the first starts at 1 at once
+    assert first_pages(1, 5) == {1: 11, 2: 16}
+
+
+def test_the_body_is_cut_into_consecutive_chunks_of_similar_weight(book_spec):
+    from app.domain.proceedings.typesetting.html import body_items
+    from app.domain.proceedings.typesetting.render import _split
+
+    items = body_items(book_spec)
+    chunks = _split(items, 2)
+    assert [i for chunk in chunks for i in chunk] == items
+    assert len(chunks) == 2 and all(chunks)
+
+
+def test_this_weasyprint_lets_chunks_number_their_pages_after_layout():
+    # If a WeasyPrint upgrade moves margin-box making, chunked first builds
+    # stay correct but lay out twice: this says so loudly.
+    from app.domain.proceedings.typesetting.typeset import _numbering_from
+
+    with _numbering_from(lambda total: 1) as hooked:
+        assert hooked
