@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
 
 LANGUAGES = {"zh": "中文", "en": "English"}
+
+
+def current_lang() -> str:
+    """``zh`` or ``en``: the language this request is answered in."""
+    return "zh" if str(get_locale()).startswith("zh") else "en"
 
 
 def select_locale() -> str | None:

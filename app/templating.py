@@ -1,29 +1,19 @@
 """What every template may use: permission predicates, dates, language."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask
-from flask_babel import get_locale
 from flask_login import current_user
 
 from app.domain import permissions
-from app.domain.labels import kind_label, role_label, state_label
+from app.domain.dates import local_time
+from app.domain.labels import field_label, kind_label, outcome_label, role_label, state_label
 from app.domain.notifications import unread_count
-from app.i18n import LANGUAGES
-
-
-def local_time(value: datetime | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC timestamp shown in the conference's time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+from app.i18n import LANGUAGES, current_lang
 
 
 def localized(obj, attr: str) -> str:
     """``obj.<attr>_zh`` or ``obj.<attr>_en`` for the current language."""
-    lang = "zh" if str(get_locale()).startswith("zh") else "en"
+    lang = current_lang()
     return getattr(obj, f"{attr}_{lang}") or getattr(obj, f"{attr}_en")
 
 
@@ -31,13 +21,14 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["languages"] = LANGUAGES
-    app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label)
+    app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label,
+                                  outcome_label=outcome_label, field_label=field_label)
 
     @app.context_processor
     def inject_globals():
         return {
             "can": permissions,
-            "lang": "zh" if str(get_locale()).startswith("zh") else "en",
+            "lang": current_lang(),
             "unread_notifications": _unread_count(),
         }
 

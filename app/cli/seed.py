@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
@@ -20,12 +21,14 @@ def seed_demo_command(sample_content: bool, if_empty: bool) -> None:
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Conference)):
         click.echo("The database already holds a conference; nothing was loaded.")
     else:
-        seed_demo()
-        if sample_content:
-            from app.seed.sample_content import seed_sample_content
+        # The sample pieces' notifications link to their pages: a request context lets them be built.
+        with current_app.test_request_context("/"):
+            seed_demo()
+            if sample_content:
+                from app.seed.sample_content import seed_sample_content
 
-            seed_sample_content()
-        db.session.commit()
+                seed_sample_content()
+            db.session.commit()
         click.echo("Demo conference loaded.")
     from app.seed.sample_content import sample_logins
 

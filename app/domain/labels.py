@@ -1,9 +1,15 @@
-"""Human names of the enums, through gettext so that both languages have them."""
+"""The one table of human names: states, kinds, roles, actions, decisions, compared fields.
+
+Every page, message and export takes its words from here, through gettext,
+so both languages say the same thing everywhere.
+"""
 from __future__ import annotations
+
+import enum
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import ExchangeKind, Role, SubmissionState
+from app.models import DecisionOutcome, ExchangeKind, Role, SubmissionState
 
 STATE_LABELS = {
     SubmissionState.DRAFT: _l("draft"),
@@ -13,6 +19,8 @@ STATE_LABELS = {
     SubmissionState.REJECTED: _l("rejected"),
     SubmissionState.WITHDRAWN: _l("withdrawn"),
 }
+# Coverage counts invitations, and an invitation nobody has answered has no state yet.
+NOT_STARTED_LABEL = _l("not started")
 KIND_LABELS = {
     ExchangeKind.ORAL: _l("oral exchange speech"),
     ExchangeKind.WRITTEN: _l("written exchange"),
@@ -23,15 +31,53 @@ ROLE_LABELS = {
     Role.EDITOR: _l("editor"),
     Role.ADMIN: _l("administrator"),
 }
+# The verb of each workflow action, for refusals ("You cannot approve …"), keyed by
+# ``Action.value`` so that this table needs nothing from the workflow.
+ACTION_LABELS = {
+    "submit": _l("submit"), "resubmit": _l("resubmit"), "request_changes": _l("request changes on"),
+    "approve": _l("approve"), "reject": _l("reject"), "withdraw": _l("withdraw"), "reopen": _l("reopen"),
+}
+# What a decision did, as the thread and the review page report it.
+OUTCOME_LABELS = {
+    DecisionOutcome.APPROVE: _l("approved"), DecisionOutcome.REQUEST_CHANGES: _l("asked for changes"),
+    DecisionOutcome.REJECT: _l("rejected"), DecisionOutcome.REOPEN: _l("reopened"),
+}
+# The fields of a version, as a comparison names them.
+FIELD_LABELS = {
+    "title": _l("Title"), "subtitle": _l("Subtitle"), "speaker_name": _l("Speaker"),
+    "speaker_post": _l("Speaker's post"), "planned_minutes": _l("Planned minutes"),
+    "abstract": _l("Abstract"), "key_tasks": _l("Key tasks"), "attachments": _l("Attachments"),
+}
+
+
+def _label(table: dict, member_type: type[enum.Enum], value) -> str:
+    return str(table[member_type(value) if not isinstance(value, member_type) else value])
 
 
 def state_label(state: SubmissionState | str) -> str:
-    return str(STATE_LABELS[SubmissionState(state) if isinstance(state, str) else state])
+    return _label(STATE_LABELS, SubmissionState, state)
 
 
 def kind_label(kind: ExchangeKind | str) -> str:
-    return str(KIND_LABELS[ExchangeKind(kind) if isinstance(kind, str) else kind])
+    return _label(KIND_LABELS, ExchangeKind, kind)
 
 
 def role_label(role: Role | str) -> str:
-    return str(ROLE_LABELS[Role(role) if isinstance(role, str) else role])
+    return _label(ROLE_LABELS, Role, role)
+
+
+def outcome_label(outcome: DecisionOutcome | str) -> str:
+    return _label(OUTCOME_LABELS, DecisionOutcome, outcome)
+
+
+def action_label(action: enum.Enum | str) -> str:
+    return str(ACTION_LABELS[getattr(action, "value", action)])
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
+
+
+def coverage_status_label(status: str) -> str:
+    """A coverage column: an invitation's piece state, or "not started"."""
+    return str(NOT_STARTED_LABEL) if status == "not_started" else state_label(status)

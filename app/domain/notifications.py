@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
+from app.domain.permissions import is_ministry
 from app.extensions import db
 from app.models import Notification, OutboxMail, ReviewAssignment, Role, Submission, User, utcnow
 
@@ -52,13 +53,14 @@ def ministry_members(submission: Submission) -> list[User]:
     ))
 
 
-def page_for(submission: Submission, *, to_bureau: bool, external: bool = False) -> str:
-    """Where the recipient reads about the piece: the bureau's page or the review page.
+def page_for(submission: Submission, recipient: User, *, external: bool = False) -> str:
+    """Where ``recipient`` reads about the piece: the ministry's review page, or the bureau's own page.
 
-    Empty when the page cannot be built (no app context, area not mounted):
-    the notification is still worth having without a link.
+    Relative for the inbox, absolute (``external``) for mail. Empty when the
+    page cannot be built (no app context, area not mounted): the notification
+    is still worth having without a link.
     """
-    endpoint = "submissions.detail" if to_bureau else "review.detail"
+    endpoint = "review.detail" if is_ministry(recipient) else "submissions.detail"
     try:
         return url_for(endpoint, submission_id=submission.id, _external=external)
     except (BuildError, RuntimeError):
@@ -66,28 +68,24 @@ def page_for(submission: Submission, *, to_bureau: bool, external: bool = False)
 
 
 def notify(
-    submission: Submission, event: str, *, actor: User, link: str = "", note: str = "",
-    recipients: list[User] | None = None,
+    submission: Submission, event: str, *, actor: User, note: str = "", recipients: list[User] | None = None,
 ) -> list[Notification]:
     """Queue in-app notifications and mail for ``event`` on ``submission``.
 
-    Without ``link`` each message points at the page its reader uses for
-    the piece (the bureau's submission page, or the ministry's review page).
+    Each message points at the page its own reader uses for the piece (the
+    ministry's review page, or the bureau's submission page), relative in the
+    inbox and absolute in mail; nobody else computes these links.
     """
-    to_bureau = event in TO_BUREAU
     if recipients is None:
-        recipients = bureau_members(submission) if to_bureau else ministry_members(submission)
-    mail_link = link
-    if not link:
-        link = page_for(submission, to_bureau=to_bureau)
-        mail_link = page_for(submission, to_bureau=to_bureau, external=True)
+        recipients = bureau_members(submission) if event in TO_BUREAU else ministry_members(submission)
     text_en, text_zh = (m.format(title=submission.title or f"#{submission.id}") for m in MESSAGES[event])
     created = []
     for user in recipients:
         if user.id == actor.id:
             continue
         notification = Notification(
-            user_id=user.id, submission_id=submission.id, text_en=text_en, text_zh=text_zh, link=link
+            user_id=user.id, submission_id=submission.id, text_en=text_en, text_zh=text_zh,
+            link=page_for(submission, user),
         )
         db.session.add(notification)
         created.append(notification)
@@ -95,6 +93,7 @@ def notify(
             body = f"{text_zh}\n{text_en}\n"
             if note:
                 body += f"\n{note}\n"
+            mail_link = page_for(submission, user, external=True)
             if mail_link:
                 body += f"\n{mail_link}\n"
             db.session.add(OutboxMail(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from app.models import Role, Submission, SubmissionState, User
 
 MINISTRY_ROLES = frozenset({Role.REVIEWER, Role.EDITOR})
+# The states in which the bureau still holds the pen: those it submits or resubmits from
+# (the workflow table test checks the two agree).
+EDITABLE_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.CHANGES_REQUESTED})
 
 
 def is_submitter(user: User) -> bool:
@@ -47,10 +50,7 @@ def can_see_submission(user: User, submission: Submission) -> bool:
 
 
 def can_edit_submission(user: User, submission: Submission) -> bool:
-    return belongs_to_bureau(user, submission) and submission.state in {
-        SubmissionState.DRAFT,
-        SubmissionState.CHANGES_REQUESTED,
-    }
+    return belongs_to_bureau(user, submission) and submission.state in EDITABLE_STATES
 
 
 def can_see_internal_notes(user: User) -> bool:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.audit import record_event
+from app.domain.dates import format_due
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
-from app.domain.labels import state_label
+from app.domain.labels import action_label, state_label
 from app.domain.notifications import notify
 from app.domain.permissions import belongs_to_bureau, can_review
 from app.domain.submissions.versions import take_snapshot
@@ -36,15 +35,31 @@ class Action(enum.Enum):
     REOPEN = "reopen"
 
 
-BUREAU = frozenset({Role.SUBMITTER})
-MINISTRY = frozenset({Role.REVIEWER, Role.EDITOR})
-EDITORS = frozenset({Role.EDITOR})
+class Party(enum.Enum):
+    """Who may take a transition: each transition names its parties explicitly.
+
+    ``BUREAU`` is a submitter of the piece's own bureau; ``REVIEWER`` and
+    ``EDITOR`` are the ministry's roles, who act through ``can_review`` (so a
+    conference that restricts review to assignees restricts reviewers, never
+    editors). A transition open to both sides lists parties of both.
+    """
+
+    BUREAU = "bureau"
+    REVIEWER = "reviewer"
+    EDITOR = "editor"
+
+
+PARTY_OF_ROLE = {Role.SUBMITTER: Party.BUREAU, Role.REVIEWER: Party.REVIEWER, Role.EDITOR: Party.EDITOR}
+
+BUREAU = frozenset({Party.BUREAU})
+MINISTRY = frozenset({Party.REVIEWER, Party.EDITOR})
+EDITORS = frozenset({Party.EDITOR})
 
 
 @dataclass(frozen=True)
 class Transition:
     to: S
-    roles: frozenset[Role]
+    parties: frozenset[Party]
     needs_comment: bool = False
     checks_deadline: bool = False
     takes_snapshot: bool = False
@@ -69,32 +84,25 @@ TRANSITIONS: dict[tuple[S, Action], Transition] = {
     ),
 }
 
-# Named groups of states, for views, filters and the coverage matrix.
-EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-AWAITING_REVIEW = frozenset({S.SUBMITTED})
-FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN})
-
-# The verb of each action, for messages ("You cannot approve …").
-ACTION_LABELS = {
-    Action.SUBMIT: _l("submit"), Action.RESUBMIT: _l("resubmit"), Action.REQUEST_CHANGES: _l("request changes on"),
-    Action.APPROVE: _l("approve"), Action.REJECT: _l("reject"), Action.WITHDRAW: _l("withdraw"),
-    Action.REOPEN: _l("reopen"),
-}
+# The decisions a reviewer takes from the review page (reopening is the editors' own door).
 DECISION_ACTIONS = frozenset(
-    action for (_state, action), t in TRANSITIONS.items() if t.decision is not None and t.roles == MINISTRY
+    action for (_state, action), t in TRANSITIONS.items() if t.decision is not None and Party.REVIEWER in t.parties
 )
 
 
 def may_act(user: User, submission: Submission, transition: Transition) -> bool:
-    """The role is in the table and the user stands in the right relation to the piece.
+    """The user is one of the transition's parties and stands in the right relation to the piece.
 
     A bureau acts on its own organisation's pieces only; the ministry's roles
     go through ``can_review``, which applies the conference's restriction to
     assigned reviewers (editors are never restricted).
     """
-    if not user.is_authenticated or user.role not in transition.roles:
+    if not user.is_authenticated:
         return False
-    if transition.roles == BUREAU:
+    party = PARTY_OF_ROLE.get(user.role)
+    if party not in transition.parties:
+        return False
+    if party is Party.BUREAU:
         return belongs_to_bureau(user, submission)
     return can_review(user, submission, assigned_reviewer_ids=assigned_reviewer_ids(submission))
 
@@ -115,11 +123,6 @@ def allowed_actions(user: User, submission: Submission) -> list[Action]:
 
 def deadline_passed(submission: Submission, now: datetime) -> bool:
     return now > submission.invitation.effective_due_at
-
-
-def format_due(submission: Submission) -> str:
-    due = submission.invitation.effective_due_at.astimezone(ZoneInfo(submission.conference.timezone))
-    return due.strftime("%Y-%m-%d %H:%M ") + submission.conference.timezone
 
 
 def check_ready_to_submit(submission: Submission) -> None:
@@ -143,7 +146,6 @@ def apply_transition(
     actor: User,
     comment: str = "",
     now: datetime | None = None,
-    link: str = "",
     version_seen: int | None = None,
 ) -> Submission:
     """Take ``action`` on ``submission`` for ``actor``, or raise a DomainError.
@@ -163,17 +165,17 @@ def apply_transition(
     if transition is None:
         raise NotAllowed(_(
             "You cannot %(action)s a submission that is %(state)s.",
-            action=ACTION_LABELS[action], state=state_label(submission.state),
+            action=action_label(action), state=state_label(submission.state),
         ))
     if not may_act(actor, submission, transition):
-        raise Forbidden(_("You may not %(action)s this submission.", action=ACTION_LABELS[action]))
+        raise Forbidden(_("You may not %(action)s this submission.", action=action_label(action)))
     comment = (comment or "").strip()
     if transition.needs_comment and not comment:
         raise DomainError(_("Please give a reason: the bureau will read it."))
     if transition.checks_deadline and deadline_passed(submission, now):
         raise NotAllowed(_(
             "The deadline for this invitation passed on %(due)s. Ask the conference editors for an extension.",
-            due=format_due(submission),
+            due=format_due(submission.invitation.effective_due_at, submission.conference.timezone),
         ))
     if transition.takes_snapshot:
         check_ready_to_submit(submission)
@@ -187,7 +189,7 @@ def apply_transition(
             ))
 
     try:
-        _take(submission, action, transition, actor=actor, comment=comment, now=now, link=link)
+        _take(submission, action, transition, actor=actor, comment=comment, now=now)
     except StaleDataError:
         raise ConcurrentChange(_(
             "Someone else changed this submission at the same moment, and their change was recorded first. "
@@ -197,7 +199,7 @@ def apply_transition(
 
 
 def _take(submission: Submission, action: Action, transition: Transition, *, actor: User,
-          comment: str, now: datetime, link: str) -> None:
+          comment: str, now: datetime) -> None:
     from_state = submission.state
     detail: dict = {}
     if transition.takes_snapshot:
@@ -224,4 +226,4 @@ def _take(submission: Submission, action: Action, transition: Transition, *, act
         action.value, actor=actor, obj=submission, submission=submission,
         from_state=from_state.value, to_state=transition.to.value, detail=detail,
     )
-    notify(submission, action.value, actor=actor, link=link, note=comment)
+    notify(submission, action.value, actor=actor, note=comment)

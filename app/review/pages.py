@@ -6,45 +6,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from app.domain import permissions
-from app.domain.labels import state_label
+from app.domain.dates import local_time
+from app.domain.labels import coverage_status_label, outcome_label, state_label
 from app.domain.review import decisions, thread
 from app.domain.review.coverage import STATUSES, coverage, coverage_csv
 from app.domain.review.queue import QueueFilters, review_queue
-from app.domain.submissions.diffing import diff_bodies, diff_fields
+from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
 from app.extensions import db
-from app.models import (
-    Conference,
-    ExchangeKind,
-    KeyTask,
-    Organisation,
-    Submission,
-    SubmissionState,
-    SubmissionVersion,
-    User,
-)
+from app.i18n import current_lang
+from app.models import Conference, ExchangeKind, KeyTask, Organisation, Submission, SubmissionState, User
 from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm
 from app.web import ButtonForm
-
-FIELD_LABELS = {
-    "title": _l("Title"), "subtitle": _l("Subtitle"), "speaker_name": _l("Speaker"),
-    "speaker_post": _l("Speaker's post"), "planned_minutes": _l("Planned minutes"),
-    "abstract": _l("Abstract"), "key_tasks": _l("Key tasks"), "attachments": _l("Attachments"),
-}
-OUTCOME_LABELS = {
-    "approve": _l("approved"), "request_changes": _l("asked for changes"),
-    "reject": _l("rejected"), "reopen": _l("reopened"),
-}
-
-
-def lang() -> str:
-    return "zh" if str(get_locale()).startswith("zh") else "en"
 
 
 def int_or_none(value) -> int | None:
@@ -64,7 +41,7 @@ def queue_context(args, *, viewer: User) -> dict:
         key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
         organisations=db.session.scalars(
             sa.select(Organisation).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all(),
-        conferences=conferences, lang=lang(),
+        conferences=conferences, lang=current_lang(),
     )
     form.validate()
     # A hand-edited query string with a value that is not on offer is ignored, not an error page.
@@ -76,7 +53,7 @@ def queue_context(args, *, viewer: User) -> dict:
         text=value["q"] or "", assigned_to_me=bool(value["mine"]), sort=value["sort"] or "submitted_desc",
         page=value["page"] or 1,
     )
-    page = review_queue(filters, viewer=viewer, lang=lang())
+    page = review_queue(filters, viewer=viewer, lang=current_lang())
     return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm()}
 
 
@@ -100,7 +77,7 @@ def detail_context(submission: Submission, args, *, viewer: User, **forms) -> di
     may_decide = any(a in DECISION_ACTIONS for a in allowed)
     context = {
         "submission": submission, "versions": versions, "shown": shown, "latest": latest,
-        "compare_with": compare_with, "diff": version_diff(compare_with, shown) if compare_with else None,
+        "compare_with": compare_with, "comparison": compare_versions(compare_with, shown) if compare_with else None,
         "may_decide": may_decide, "may_reopen": Action.REOPEN in allowed,
         "decision_form": forms.get("decision_form") or (DecisionForm(version_seen=latest.number) if may_decide else None),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -108,7 +85,6 @@ def detail_context(submission: Submission, args, *, viewer: User, **forms) -> di
         "assign_form": forms.get("assign_form") or _assign_form(viewer),
         "latest_decision": decisions.latest_decision(submission),
         "button": ButtonForm(), "refusal": forms.get("refusal"),
-        "outcome_labels": OUTCOME_LABELS,
     }
     return context
 
@@ -136,34 +112,14 @@ def render_refused_decision(submission_id: int, refusal, *, viewer: User):
     if decision is not None and submission.state is not SubmissionState.SUBMITTED:
         message += " " + _(
             "It now stands as %(state)s: %(outcome)s by %(name)s on %(when)s.",
-            state=state_label(submission.state), outcome=OUTCOME_LABELS[decision.outcome.value],
+            state=state_label(submission.state), outcome=outcome_label(decision.outcome),
             name=decision.decided_by.display_name, when=_local(decision.decided_at, submission),
         )
     return render_detail(submission, 409, viewer=viewer, refusal=message)
 
 
 def _local(moment, submission: Submission) -> str:
-    from app.templating import local_time
-
     return local_time(moment, submission.conference.timezone)
-
-
-def version_fields(version: SubmissionVersion) -> dict:
-    return {
-        "title": version.title, "subtitle": version.subtitle, "speaker_name": version.speaker_name,
-        "speaker_post": version.speaker_post, "planned_minutes": version.planned_minutes,
-        "abstract": version.abstract,
-        "key_tasks": [f"{t['number']}. {t['title_zh']}" for t in version.key_tasks],
-        "attachments": [a["name"] for a in version.attachments if not a.get("in_body")],
-    }
-
-
-def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> dict:
-    return {
-        "fields": [(FIELD_LABELS.get(f.name, f.name), f) for f in diff_fields(version_fields(old), version_fields(new))],
-        "body": diff_bodies(old.body_html, new.body_html),
-        "body_changed": old.body_html != new.body_html,
-    }
 
 
 # --- shared with the bureau's pages ---------------------------------------------
@@ -175,7 +131,6 @@ def thread_view(submission: Submission, viewer: User) -> dict:
         "may_comment": permissions.can_comment(viewer, submission),
         "may_note": permissions.can_write_internal_note(viewer, submission),
         "form": CommentForm(formdata=None),
-        "outcome_labels": OUTCOME_LABELS,
     }
 
 
@@ -211,8 +166,7 @@ def _conference(args) -> Conference | None:
 
 
 def status_labels() -> dict[str, str]:
-    labels = {status: state_label(status) for status in STATUSES if status != "not_started"}
-    return {"not_started": _("not started"), **labels}
+    return {status: coverage_status_label(status) for status in STATUSES}
 
 
 def coverage_context(args) -> dict:

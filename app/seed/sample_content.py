@@ -161,7 +161,7 @@ def _add_piece(conference, invitation, piece: SamplePiece, *, bureau: User, revi
         actor = bureau if who == "bureau" else reviewer
         comment = piece.comment if action in (Action.REQUEST_CHANGES, Action.REJECT) else ""
         apply_transition(submission, action, actor=actor, comment=comment,
-                         now=now + timedelta(hours=step), link=f"/submissions/{submission.id}")
+                         now=now + timedelta(hours=step))
     return submission
 
 

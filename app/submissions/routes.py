@@ -262,9 +262,8 @@ def submit(submission_id: int):
     submission = own_submission(submission_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    link = url_for(".detail", submission_id=submission.id, _external=True)
     try:
-        drafting.submit_submission(submission, actor=current_user, link=link)
+        drafting.submit_submission(submission, actor=current_user)
         db.session.commit()
     except DomainError as error:
         return refused(submission, error)
@@ -278,8 +277,7 @@ def withdraw(submission_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        drafting.withdraw_submission(submission, actor=current_user,
-                                     link=url_for(".detail", submission_id=submission.id, _external=True))
+        drafting.withdraw_submission(submission, actor=current_user)
         db.session.commit()
     except DomainError as error:
         return refused(submission, error)

@@ -105,7 +105,33 @@ def test_the_diff_shows_changed_fields_and_body_words(client, auth, factory, set
     assert "<del>深入打好蓝天保卫战的实践与思考</del>" in html or "<del>深入打好蓝天保卫战的实践与思考" in html
     assert "<ins>新的标题</ins>" in html
     assert "<ins>，狠抓落实</ins>" in html
-    assert "We kept the blue sky." in html  # unchanged context
+    assert 'class="diff-fold"' in html  # the unchanged paragraph after the change is folded
+
+
+def comparison_section(html: str) -> str:
+    start = html.index('<div class="diff comparison">')
+    return html[start:html.index("</div>", start)]
+
+
+def test_the_bureau_and_the_reviewer_read_the_same_comparison(client, auth, factory, setting):
+    from app.domain.submissions.bodies.rendering import render_body
+    from app.domain.workflow import Action, apply_transition
+
+    piece = factory.submission(setting.ours.written, author=setting.ours.user, state=SubmissionState.CHANGES_REQUESTED)
+    piece.title = "新的标题"
+    piece.speaker_post = "副厅长"
+    piece.body_source = "## 一、主要做法\n\n我们坚持以习近平生态文明思想为指导，狠抓落实。\n\nWe kept the blue sky."
+    piece.body_html = render_body(piece.body_source).html
+    apply_transition(piece, Action.RESUBMIT, actor=setting.ours.user)
+    factory.commit()
+
+    auth.login(setting.ours.user.username)
+    bureau = comparison_section(client.get(f"/submissions/{piece.id}/diff?old=1&new=2").get_data(as_text=True))
+    auth.logout()
+    auth.login(setting.reviewer.username)
+    ministry = comparison_section(client.get(f"/review/{piece.id}?version=2&compare=1").get_data(as_text=True))
+    assert "<ins>新的标题</ins>" in bureau and "<ins>，狠抓落实</ins>" in bureau
+    assert bureau == ministry
 
 
 def test_the_diff_of_a_single_version_says_there_is_nothing_to_compare(client, auth, factory, setting):

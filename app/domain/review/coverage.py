@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.domain.dates import local_time
 from app.extensions import db
 from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, submission_key_task, utcnow
 
@@ -83,8 +84,6 @@ def coverage_csv(report: Coverage, *, status_labels: dict[str, str], headers: li
     writer = csv.writer(out)
     writer.writerow(headers + [status_labels[s] for s in STATUSES])
     timezone = report.conference.timezone
-    from app.templating import local_time
-
     for row in report.rows:
         writer.writerow([
             _safe(row.invitation.organisation.name_zh), _safe(row.invitation.organisation.name_en),

@@ -150,16 +150,16 @@ def import_word(
 
 
 def submit_submission(
-    submission: Submission, *, actor: User, now: datetime | None = None, link: str = "",
+    submission: Submission, *, actor: User, now: datetime | None = None,
 ) -> Submission:
     """Send the draft to the ministry: submit a draft, or resubmit after requested changes."""
     action = Action.RESUBMIT if submission.state is SubmissionState.CHANGES_REQUESTED else Action.SUBMIT
-    return apply_transition(submission, action, actor=actor, now=now, link=link)
+    return apply_transition(submission, action, actor=actor, now=now)
 
 
-def withdraw_submission(submission: Submission, *, actor: User, link: str = "") -> Submission:
+def withdraw_submission(submission: Submission, *, actor: User) -> Submission:
     """Take the piece back before the ministry approves it."""
-    return apply_transition(submission, Action.WITHDRAW, actor=actor, link=link)
+    return apply_transition(submission, Action.WITHDRAW, actor=actor)
 
 
 def _check_not_stale(submission: Submission, loaded_version: int) -> None:

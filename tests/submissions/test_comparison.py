@@ -1,5 +1,5 @@
 from app.domain.submissions.bodies.rendering import render_body
-from app.domain.submissions.diffing import DiffLine, DiffSegment, FieldDiff, diff_bodies, diff_fields, diff_text
+from app.domain.submissions.comparison import DiffLine, DiffSegment, FieldDiff, diff_bodies, diff_fields, diff_text
 
 
 def test_identical_texts_are_all_equal():
