@@ -9,7 +9,7 @@ SYSTEM_TEST := $(VENV)/.system-test-stamp
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast install worker benchmark translations clean
+.PHONY: run test test-fast lint-imports install worker benchmark translations clean
 
 run: install
 	$(FLASK) db upgrade
@@ -17,8 +17,12 @@ run: install
 	@echo "Huibian is serving on http://127.0.0.1:5000  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install $(SYSTEM_TEST)
+test: install $(SYSTEM_TEST) lint-imports
 	$(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+# The layer rule of app/domain/__init__.py: the contracts are in pyproject.toml.
+lint-imports: install
+	$(VENV)/bin/lint-imports --no-cache
 
 # Without the browser and PDF tests, for a quick loop while editing.
 test-fast: install
