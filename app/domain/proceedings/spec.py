@@ -13,7 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.domain.proceedings.typesetting.book import BookConference, BookKeyTask, BookPiece, BookSection, BookSpec
+from app.domain.proceedings.typesetting.book import (
+    SECTION_TITLES,
+    BookConference,
+    BookKeyTask,
+    BookPiece,
+    BookSection,
+    BookSpec,
+)
 from app.domain.submissions.storage import path_for
 from app.extensions import db
 from app.models import (
@@ -28,10 +35,6 @@ from app.models import (
 )
 
 SECTION_ORDER = (ExchangeKind.ORAL, ExchangeKind.WRITTEN)
-SECTION_TITLES = {
-    ExchangeKind.ORAL: ("大会交流发言", "Oral exchange speeches"),
-    ExchangeKind.WRITTEN: ("书面交流材料", "Written exchange materials"),
-}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _TAG = re.compile(r"<[^>]+>")
@@ -156,7 +159,7 @@ def spec_for_edition(edition: ProceedingsEdition, upload_dir: Path) -> BookSpec:
     for item in edition.items:
         by_kind[item.section].append(piece_from_version(item.version, upload_dir))
     sections = tuple(
-        BookSection(kind=kind.value, title_zh=SECTION_TITLES[kind][0], title_en=SECTION_TITLES[kind][1],
+        BookSection(kind=kind.value, title_zh=SECTION_TITLES[kind.value][0], title_en=SECTION_TITLES[kind.value][1],
                     pieces=tuple(by_kind[kind.value]))
         for kind in SECTION_ORDER if by_kind[kind.value]
     )

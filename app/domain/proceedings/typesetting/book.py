@@ -16,6 +16,12 @@ from typing import Literal
 PieceKind = Literal["oral", "written"]
 PieceLang = Literal["zh-CN", "en"]
 
+# The book's two parts, in Chinese and English, in the order they print.
+SECTION_TITLES: dict[PieceKind, tuple[str, str]] = {
+    "oral": ("大会交流发言", "Oral exchange speeches"),
+    "written": ("书面交流材料", "Written exchange materials"),
+}
+
 
 @dataclass(frozen=True)
 class BookConference:
@@ -97,3 +103,24 @@ class BookSpec:
     def pieces(self) -> tuple[BookPiece, ...]:
         """Every piece in reading order."""
         return tuple(p for s in self.sections for p in s.pieces)
+
+
+@dataclass(frozen=True)
+class BookMetadata:
+    """What the PDF says of itself: the HTML ``<meta>`` of the book and the merged PDF's info alike."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: str
+
+
+def book_metadata(spec: BookSpec) -> BookMetadata:
+    conference = spec.conference
+    return BookMetadata(
+        title=f"{conference.title_zh} 交流材料汇编",
+        author=conference.organiser_zh,
+        subject=f"{conference.title_en}: proceedings"
+                + (f", edition {spec.edition_number}" if spec.edition_number else ""),
+        keywords=", ".join(t.title_zh for t in spec.key_tasks),
+    )

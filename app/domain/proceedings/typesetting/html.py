@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from app.config import ROOT
 
-from .book import BookConference, BookPiece, BookSection, BookSpec
+from .book import BookConference, BookPiece, BookSection, BookSpec, book_metadata
 
 TEMPLATES_DIR = ROOT / "templates"
 
@@ -31,8 +31,6 @@ class BodyItem:
     piece: BookPiece | None = None
 
 
-SECTION_TITLES = {"oral": ("大会交流发言", "Oral exchange speeches"),
-                   "written": ("书面交流材料", "Written exchange materials")}
 
 
 @lru_cache(maxsize=1)
@@ -63,14 +61,7 @@ def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
         page_attr=page_attr,
         dates_zh=_dates_zh(conference), dates_en=_dates_en(conference),
         edition_date_zh=f"{spec.edition_date.year}年{spec.edition_date.month}月{spec.edition_date.day}日",
-        meta={
-            "title": f"{conference.title_zh} 交流材料汇编",
-            "author": conference.organiser_zh,
-            "subject": f"{conference.title_en}: proceedings"
-                       + (f", edition {spec.edition_number}" if spec.edition_number else ""),
-            "keywords": ", ".join(t.title_zh for t in spec.key_tasks),
-            "created": created.isoformat(),
-        })
+        meta=book_metadata(spec), created=created.isoformat())
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ from pathlib import Path
 
 from app.config import ROOT
 
-from .book import BookConference, BookKeyTask, BookPiece, BookSection, BookSpec
+from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSection, BookSpec, book_metadata
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
-from .html import SECTION_TITLES, BodyItem, body_items, book_html
+from .html import BodyItem, body_items, book_html
 from .typeset import TypesetJob, TypesetResult
 from .workers import BookBuildError, WorkerPool  # noqa: F401  (BookBuildError re-exported)
 
@@ -355,11 +355,8 @@ def _item_page_counts(chunk, result: TypesetResult, prints) -> dict[str, int]:
 
 
 def _pdf_metadata(spec: BookSpec) -> dict:
-    c = spec.conference
-    return {"/Title": f"{c.title_zh} 交流材料汇编", "/Author": c.organiser_zh,
-            "/Subject": f"{c.title_en}: proceedings"
-                        + (f", edition {spec.edition_number}" if spec.edition_number else ""),
-            "/Keywords": ", ".join(t.title_zh for t in spec.key_tasks),
+    meta = book_metadata(spec)
+    return {"/Title": meta.title, "/Author": meta.author, "/Subject": meta.subject, "/Keywords": meta.keywords,
             "/Creator": "Huibian"}
 
 
