@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
 
 from app.domain.audit import record_event
 from app.domain.errors import DomainError
@@ -24,7 +25,7 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -49,11 +50,11 @@ def create_user(
     """Create an account; a submitter must belong to a bureau, nobody else may."""
     username = username.strip().lower()
     if not username:
-        raise DomainError("A username is required.")
+        raise DomainError(_("A username is required."))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise DomainError(f"The username {username!r} is taken.")
+        raise DomainError(_("The username %(username)s is taken.", username=username))
     if (role is Role.SUBMITTER) != (organisation is not None):
-        raise DomainError("A submitter belongs to exactly one bureau; ministry accounts to none.")
+        raise DomainError(_("A submitter belongs to exactly one bureau; ministry accounts to none."))
     check_password_strength(password)
     user = User(
         username=username, display_name=display_name.strip() or username, role=role,
@@ -69,7 +70,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     try:
         _hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise DomainError("The current password is not right.") from None
+        raise DomainError(_("The current password is not right.")) from None
     check_password_strength(new)
     user.password_hash = hash_password(new)
     user.end_all_sessions()
@@ -86,7 +87,7 @@ def reset_password(user: User, *, new: str, actor: User) -> None:
 def set_enabled(user: User, enabled: bool, *, actor: User) -> None:
     """Disable (ending every live session at once) or re-enable an account."""
     if user.id == actor.id and not enabled:
-        raise DomainError("You cannot disable your own account.")
+        raise DomainError(_("You cannot disable your own account."))
     user.is_enabled = enabled
     if not enabled:
         user.end_all_sessions()

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -93,13 +94,13 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date) -
     being built, and when no piece would be in it.
     """
     if not can_build_proceedings(actor):
-        raise Forbidden("Only editors may build the proceedings.")
+        raise Forbidden(_("Only editors may build the proceedings."))
     abandon_stale_builds(conference)
     if running_edition(conference) is not None:
-        raise NotAllowed("An edition of these proceedings is being built; wait until it has finished.")
+        raise NotAllowed(_("An edition of these proceedings is being built; wait until it has finished."))
     entries = current_entries(conference)
     if not entries:
-        raise DomainError("No approved piece is in the proceedings yet, so there is nothing to build.")
+        raise DomainError(_("No approved piece is in the proceedings yet, so there is nothing to build."))
     previous = latest_done_edition(conference)
     number = (db.session.scalar(
         sa.select(sa.func.max(ProceedingsEdition.number)).where(ProceedingsEdition.conference_id == conference.id)
@@ -123,7 +124,7 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date) -
         db.session.flush()
     except IntegrityError:
         # Two editors pressed "build" at the same moment and took the same number.
-        raise ConcurrentChange("Another edition was started at the same moment; reload the page.") from None
+        raise ConcurrentChange(_("Another edition was started at the same moment; reload the page.")) from None
     record_event("edition_create", actor=actor, obj=edition,
                  detail={"number": number, "conference": conference.slug, "items": len(entries)})
     return edition
@@ -183,11 +184,11 @@ def record_failure(edition: ProceedingsEdition, message: str) -> None:
 def publish_edition(edition: ProceedingsEdition, *, actor: User) -> None:
     """Mark a built edition as the published one; it can no longer be deleted."""
     if not can_build_proceedings(actor):
-        raise Forbidden("Only editors may publish the proceedings.")
+        raise Forbidden(_("Only editors may publish the proceedings."))
     if edition.status is not EditionStatus.DONE:
-        raise NotAllowed("Only an edition that was built successfully can be published.")
+        raise NotAllowed(_("Only an edition that was built successfully can be published."))
     if edition.published_at is not None:
-        raise NotAllowed("This edition is already published.")
+        raise NotAllowed(_("This edition is already published."))
     edition.published_at = utcnow()
     db.session.flush()
     record_event("edition_publish", actor=actor, obj=edition, detail={"number": edition.number})
@@ -198,11 +199,11 @@ def delete_edition(edition: ProceedingsEdition, *, actor: User, editions_dir: Pa
     remove once the deletion is committed (never before: a rollback would leave a
     row without its file)."""
     if not can_build_proceedings(actor):
-        raise Forbidden("Only editors may delete editions.")
+        raise Forbidden(_("Only editors may delete editions."))
     if edition.published_at is not None:
-        raise NotAllowed("A published edition cannot be deleted.")
+        raise NotAllowed(_("A published edition cannot be deleted."))
     if edition.status in RUNNING:
-        raise NotAllowed("This edition is still being built; wait until it has finished.")
+        raise NotAllowed(_("This edition is still being built; wait until it has finished."))
     path = edition_path(edition, editions_dir)
     record_event("edition_delete", actor=actor, obj=edition,
                  detail={"number": edition.number, "sha256": edition.sha256})

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
+
 from app.domain.audit import record_event
 from app.domain.errors import DomainError, Forbidden, NotAllowed
 from app.domain.permissions import can_build_proceedings
@@ -23,7 +25,7 @@ MAX_POSITION = 9999
 
 def _require_editor(actor: User) -> None:
     if not can_build_proceedings(actor):
-        raise Forbidden("Only editors may arrange the proceedings.")
+        raise Forbidden(_("Only editors may arrange the proceedings."))
 
 
 def section_of(submission: Submission) -> list[Submission]:
@@ -42,7 +44,7 @@ def _renumber(ordered: list[Submission]) -> None:
 
 def _require_included(submission: Submission) -> None:
     if submission.state is not SubmissionState.APPROVED or submission.excluded_from_proceedings:
-        raise NotAllowed("Only approved pieces that are in the proceedings can be moved.")
+        raise NotAllowed(_("Only approved pieces that are in the proceedings can be moved."))
 
 
 def move(submission: Submission, direction: str, *, actor: User) -> None:
@@ -50,7 +52,7 @@ def move(submission: Submission, direction: str, *, actor: User) -> None:
     _require_editor(actor)
     _require_included(submission)
     if direction not in ("up", "down"):
-        raise DomainError("A piece moves up or down.")
+        raise DomainError(_("A piece moves up or down."))
     ordered = section_of(submission)
     index = ordered.index(submission)
     other = index - 1 if direction == "up" else index + 1
@@ -70,11 +72,11 @@ def set_positions(conference: Conference, positions: Mapping[int, int], *, actor
     _require_editor(actor)
     for wished in positions.values():
         if not 1 <= wished <= MAX_POSITION:
-            raise DomainError(f"Positions are whole numbers from 1 to {MAX_POSITION}.")
+            raise DomainError(_("Positions are whole numbers from 1 to %(n)d.", n=MAX_POSITION))
     included = [s for s in approved_submissions(conference) if not s.excluded_from_proceedings]
     unknown = set(positions) - {s.id for s in included}
     if unknown:
-        raise NotAllowed("Some of these pieces are no longer in the proceedings; reload the page.")
+        raise NotAllowed(_("Some of these pieces are no longer in the proceedings; reload the page."))
     changed = []
     for kind in SECTION_ORDER:
         ordered = [s for s in included if s.kind is kind]
@@ -94,9 +96,9 @@ def exclude(submission: Submission, reason: str, *, actor: User) -> None:
     _require_included(submission)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Please say why the piece is left out.")
+        raise DomainError(_("Please say why the piece is left out."))
     if len(reason) > MAX_REASON:
-        raise DomainError(f"The reason may be at most {MAX_REASON} characters.")
+        raise DomainError(_("The reason may be at most %(n)d characters.", n=MAX_REASON))
     remaining = [s for s in section_of(submission) if s is not submission]
     submission.excluded_from_proceedings = True
     submission.exclusion_reason = reason
@@ -111,7 +113,7 @@ def include(submission: Submission, *, actor: User) -> None:
     """Take a left-out piece back in, at the end of its section."""
     _require_editor(actor)
     if not submission.excluded_from_proceedings:
-        raise NotAllowed("This piece is already in the proceedings.")
+        raise NotAllowed(_("This piece is already in the proceedings."))
     ordered = section_of(submission)
     submission.excluded_from_proceedings = False
     submission.exclusion_reason = ""
@@ -129,9 +131,9 @@ def update_front_matter(conference: Conference, *, cover_note: str, foreword: st
     _require_editor(actor)
     cover_note, foreword = (cover_note or "").strip(), (foreword or "").strip()
     if len(cover_note) > MAX_COVER_NOTE:
-        raise DomainError(f"The title-page note may be at most {MAX_COVER_NOTE} characters.")
+        raise DomainError(_("The title-page note may be at most %(n)d characters.", n=MAX_COVER_NOTE))
     if len(foreword) > MAX_FOREWORD:
-        raise DomainError(f"The foreword may be at most {MAX_FOREWORD} characters.")
+        raise DomainError(_("The foreword may be at most %(n)d characters.", n=MAX_FOREWORD))
     rendered = render_body(foreword, id_prefix="foreword-")
     conference.proceedings_cover_note = cover_note
     conference.proceedings_foreword = foreword

@@ -13,17 +13,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from app.config import ROOT
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.proceedings.spec import book_conference, book_key_tasks, piece_from_draft, piece_from_version
 from app.models import Submission, SubmissionVersion, User
+
+log = logging.getLogger(__name__)
 
 
 class PreviewUnavailable(DomainError):
@@ -61,9 +66,17 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     try:
         data = render_piece_preview(piece, conference, key_tasks)
     except MissingFontError as error:
-        raise PreviewUnavailable(str(error)) from None
+        log.error("preview of submission %s: %s", submission.id, error)
+        raise PreviewUnavailable(_(
+            "The printed preview cannot be made: the fonts of the book are not installed on the server. "
+            "Please tell the system administrator."
+        )) from None
     except BookBuildError as error:
-        raise PreviewUnavailable(f"The preview could not be typeset: {error}") from None
+        log.error("preview of submission %s could not be typeset: %s", submission.id, error)
+        raise PreviewUnavailable(_(
+            "The printed preview could not be made this time. Please try again in a moment; "
+            "if it keeps failing, tell the conference editors."
+        )) from None
     if kept is not None:
         _keep(kept, data)
     return data
