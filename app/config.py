@@ -56,6 +56,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "UPLOAD_DIR": Path(env.get("UPLOAD_DIR", instance_dir / "uploads")),
         "EDITIONS_DIR": Path(env.get("EDITIONS_DIR", instance_dir / "editions")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
+        # How long one Word conversion may take before it is stopped and the author told.
+        "IMPORT_TIME_LIMIT_SECONDS": float(env.get("IMPORT_TIME_LIMIT_SECONDS", "20")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),

@@ -128,6 +128,9 @@ def app(database_url, tmp_path):
         "SERVER_NAME": "huibian.test",
         "MAIL_SERVER": None,
         "BACKGROUND_WORKER": "inline",
+        # A loaded CI machine must not turn a slow conversion into a refused import;
+        # the time limit itself is tested with a tiny limit on the domain function.
+        "IMPORT_TIME_LIMIT_SECONDS": 120,
         # Messages raised outside a request (domain errors, CLI) in English,
         # so that tests read one language; tests of Chinese ask for it.
         "BABEL_DEFAULT_LOCALE": "en",

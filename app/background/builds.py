@@ -125,6 +125,7 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
                                 size=result.size, sha256=result.sha256, start_pages=start_pages)
         db.session.commit()
     except Exception as error:
+        log.exception("recording edition %s as built failed", edition_id)
         out_path.unlink(missing_ok=True)
         _fail(edition_id, _describe(error))
         return db.session.get(ProceedingsEdition, edition_id)
@@ -140,6 +141,7 @@ def _describe(error: BaseException) -> str:
 
 
 def _fail(edition_id: int, message: str) -> None:
+    log.error("edition %s failed: %s", edition_id, message)
     db.session.rollback()
     edition = db.session.get(ProceedingsEdition, edition_id)
     if edition is not None:

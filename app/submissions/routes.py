@@ -158,7 +158,7 @@ def import_document(submission_id: int):
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
             loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
-            max_bytes=_max_upload_bytes(),
+            max_bytes=_max_upload_bytes(), time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
         )
         db.session.commit()
     except (drafting.StaleDraft, StaleDataError):

@@ -20,12 +20,15 @@ when their parent does; :func:`shutdown` (run at exit) closes them at once.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 import time
 
 from .typeset import TypesetJob, TypesetResult
 from .workers import WorkerPool
+
+log = logging.getLogger(__name__)
 
 #: Previews typeset by one worker before it is replaced.
 MAX_JOBS = 200
@@ -137,6 +140,8 @@ class PreviewWorkers:
         try:
             self._give_back(_Worker())
         except Exception:
+            # The next preview spawns one itself; say why this one failed, or nobody will know.
+            log.exception("could not spawn a spare preview worker")
             self._discard(None)
 
     def _arm_reaper(self) -> None:
