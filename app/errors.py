@@ -1,4 +1,10 @@
-"""Error pages in the site's own layout, and the domain's errors turned into them."""
+"""Error pages in the site's own layout, and the domain's errors turned into them.
+
+The one policy for a refusal (a ``DomainError``): a view with a form catches
+it, flashes its message and shows the form again with the error's status;
+every other view lets it rise to ``domain_refused`` below, which rolls back
+and shows the error page with that status. Either way nothing is half-written.
+"""
 from __future__ import annotations
 
 from flask import Flask, render_template, request

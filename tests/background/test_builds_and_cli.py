@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from app.background.builds import build_mode, enqueue_build, rq_queue
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition, Role
-from tests.proceedings.helpers import EN_BODY, approved_piece
+from tests.factories import EN_BODY, approved_piece
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -11,8 +11,7 @@ import pytest
 from app.domain.errors import DomainError, Forbidden, NotAllowed
 from app.domain.permissions import EDITABLE_STATES
 from app.domain.workflow import TRANSITIONS, Action, Party, allowed_actions, apply_transition
-from app.models import AuditEvent, Decision, DecisionOutcome, Role
-from app.models import SubmissionState
+from app.models import AuditEvent, Decision, DecisionOutcome, Role, SubmissionState
 from app.models import SubmissionState as S
 
 BUREAU, REVIEWER, EDITOR = "own_bureau", "reviewer", "editor"

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from app.background.builds import run_build
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ExchangeKind, ProceedingsEdition, Role, SubmissionState
-from tests.proceedings.helpers import EN_BODY, approved_piece, revise_and_approve
+from tests.factories import EN_BODY, approved_piece, revise_and_approve
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from app.background.builds import run_build
 from app.domain.errors import DomainError, NotAllowed
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition, Role
-from tests.proceedings.helpers import approved_piece
+from tests.factories import approved_piece
 
 
 def _built(factory, conference, editor, tmp_file_dir):
@@ -100,7 +100,7 @@ def test_a_running_edition_cannot_be_deleted_or_published(app, factory, client, 
 
 def test_the_next_edition_lists_pieces_added_removed_revised_and_moved(app, factory):
     from app.domain.proceedings import order as proceedings_order
-    from tests.proceedings.helpers import revise_and_approve
+    from tests.factories import revise_and_approve
 
     conference = factory.conference()
     a, b, c, d = (approved_piece(factory, conference, title=t) for t in ("甲", "乙", "丙", "丁"))

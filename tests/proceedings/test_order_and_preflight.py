@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.spec import current_entries
 from app.models import AuditEvent, ExchangeKind, Role, SubmissionState
-from tests.proceedings.helpers import approved_piece
+from tests.factories import approved_piece
 
 
 def _codes(entries):

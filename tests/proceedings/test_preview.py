@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.models import Role, SubmissionState
-from tests.proceedings.helpers import approved_piece
+from tests.factories import approved_piece
 
 
 def _text(data: bytes) -> str:
