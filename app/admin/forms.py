@@ -3,14 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from app.models import Role
+from app.domain.labels import ROLE_LABELS
 
-ROLE_CHOICES = [
-    (Role.SUBMITTER.value, _l("Provincial submitter")),
-    (Role.REVIEWER.value, _l("Ministry reviewer")),
-    (Role.EDITOR.value, _l("Editor")),
-    (Role.ADMIN.value, _l("Administrator")),
-]
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class AccountForm(FlaskForm):

@@ -11,18 +11,11 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.domain.conference.setup import is_valid_timezone
-from app.models import ConferenceState, ExchangeKind
+from app.domain.labels import CONFERENCE_STATE_LABELS, KIND_LABELS
+from app.models import ConferenceState
 
-STATE_CHOICES = [
-    (ConferenceState.PREPARING.value, _l("in preparation")),
-    (ConferenceState.OPEN.value, _l("open for submissions")),
-    (ConferenceState.CLOSED.value, _l("closed")),
-    (ConferenceState.PUBLISHED.value, _l("published")),
-]
-KIND_CHOICES = [
-    (ExchangeKind.ORAL.value, _l("oral exchange speech")),
-    (ExchangeKind.WRITTEN.value, _l("written exchange")),
-]
+STATE_CHOICES = [(state.value, label) for state, label in CONFERENCE_STATE_LABELS.items()]
+KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 DEFAULT_DUE_TIME = time(18, 0)
 
 

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.conference.forms import (
-    STATE_CHOICES,
     ConferenceForm,
     ExtensionForm,
     InvitationEditForm,
@@ -31,12 +30,6 @@ bp = Blueprint("conference", __name__, url_prefix="/conference")
 def require_editor():
     if not can_manage_conference(current_user):
         abort(403)
-
-
-@bp.context_processor
-def conference_labels():
-    names = dict(STATE_CHOICES)
-    return {"conference_state_label": lambda state: str(names[state.value])}
 
 
 def _conference(conference_id: int) -> Conference:

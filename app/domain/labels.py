@@ -9,7 +9,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import DecisionOutcome, ExchangeKind, Role, SubmissionState
+from app.models import ConferenceState, DecisionOutcome, ExchangeKind, Role, SubmissionState
 
 STATE_LABELS = {
     SubmissionState.DRAFT: _l("draft"),
@@ -18,6 +18,12 @@ STATE_LABELS = {
     SubmissionState.APPROVED: _l("approved"),
     SubmissionState.REJECTED: _l("rejected"),
     SubmissionState.WITHDRAWN: _l("withdrawn"),
+}
+CONFERENCE_STATE_LABELS = {
+    ConferenceState.PREPARING: _l("in preparation"),
+    ConferenceState.OPEN: _l("open for submissions"),
+    ConferenceState.CLOSED: _l("closed"),
+    ConferenceState.PUBLISHED: _l("published"),
 }
 # Coverage counts invitations, and an invitation nobody has answered has no state yet.
 NOT_STARTED_LABEL = _l("not started")
@@ -76,6 +82,10 @@ def action_label(action: enum.Enum | str) -> str:
 
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
+
+
+def conference_state_label(state: ConferenceState | str) -> str:
+    return _label(CONFERENCE_STATE_LABELS, ConferenceState, state)
 
 
 def coverage_status_label(status: str) -> str:
