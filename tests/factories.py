@@ -130,6 +130,8 @@ class Factory:
             SubmissionState.REJECTED: [(Action.SUBMIT, author), (Action.REJECT, reviewer)],
             SubmissionState.CHANGES_REQUESTED: [(Action.SUBMIT, author), (Action.REQUEST_CHANGES, reviewer)],
             SubmissionState.WITHDRAWN: [(Action.WITHDRAW, author)],
+            SubmissionState.SUPERSEDED: [(Action.SUBMIT, author), (Action.REJECT, reviewer),
+                                         (Action.REQUEST_REPLACEMENT, reviewer)],
         }
         for action, actor in paths[state]:
             apply_transition(submission, action, actor=actor, comment="请补充数据。 Please add figures.")

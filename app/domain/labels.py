@@ -18,6 +18,7 @@ STATE_LABELS = {
     SubmissionState.APPROVED: _l("approved"),
     SubmissionState.REJECTED: _l("rejected"),
     SubmissionState.WITHDRAWN: _l("withdrawn"),
+    SubmissionState.SUPERSEDED: _l("replaced"),
 }
 CONFERENCE_STATE_LABELS = {
     ConferenceState.PREPARING: _l("in preparation"),
@@ -42,6 +43,7 @@ ROLE_LABELS = {
 ACTION_LABELS = {
     "submit": _l("submit"), "resubmit": _l("resubmit"), "request_changes": _l("request changes on"),
     "approve": _l("approve"), "reject": _l("reject"), "withdraw": _l("withdraw"), "reopen": _l("reopen"),
+    "restart": _l("start again"), "request_replacement": _l("ask for a replacement of"),
 }
 # What a decision did, as the thread and the review page report it.
 OUTCOME_LABELS = {

@@ -26,10 +26,11 @@ MESSAGES = {
     "comment": ("New comment on: {title}", "新的留言：{title}"),
     "bureau_comment": ("The bureau commented on: {title}", "报送单位留言：{title}"),
     "assign": ("Assigned to you for review: {title}", "已分配给您审核：{title}"),
+    "request_replacement": ("A replacement is asked for: {title}", "请另行报送替换材料：{title}"),
 }
 
 # Actions the ministry takes are reported to the bureau, and vice versa.
-TO_BUREAU = {"approve", "request_changes", "reject", "reopen", "comment"}
+TO_BUREAU = {"approve", "request_changes", "reject", "reopen", "comment", "request_replacement"}
 
 INBOX_PAGE_SIZE = 50
 

@@ -19,9 +19,10 @@ from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllow
 from app.domain.labels import action_label, state_label
 from app.domain.notifications import notify
 from app.domain.permissions import belongs_to_bureau, can_review
+from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.versions import take_snapshot
 from app.extensions import db
-from app.models import Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
+from app.models import Comment, Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
 from app.models import SubmissionState as S
 
 
@@ -33,6 +34,8 @@ class Action(enum.Enum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     REOPEN = "reopen"
+    RESTART = "restart"
+    REQUEST_REPLACEMENT = "request_replacement"
 
 
 class Party(enum.Enum):
@@ -64,6 +67,9 @@ class Transition:
     checks_deadline: bool = False
     takes_snapshot: bool = False
     decision: DecisionOutcome | None = None
+    # Whether the other side hears of it: a bureau starting a withdrawn piece
+    # again is its own business until it submits.
+    notifies: bool = True
 
 
 TRANSITIONS: dict[tuple[S, Action], Transition] = {
@@ -82,6 +88,12 @@ TRANSITIONS: dict[tuple[S, Action], Transition] = {
     (S.APPROVED, Action.REOPEN): Transition(
         S.CHANGES_REQUESTED, EDITORS, needs_comment=True, decision=DecisionOutcome.REOPEN
     ),
+    # No dead ends: a withdrawn piece (a draft, or one sent and taken back) can be
+    # started again while the invitation is open; it keeps its text and versions.
+    (S.WITHDRAWN, Action.RESTART): Transition(S.DRAFT, BUREAU, checks_deadline=True, notifies=False),
+    # After a rejection the ministry may ask for a replacement: the rejected piece
+    # stays on record, read-only, and the bureau starts a new one for the invitation.
+    (S.REJECTED, Action.REQUEST_REPLACEMENT): Transition(S.SUPERSEDED, MINISTRY, needs_comment=True),
 }
 
 # The decisions a reviewer takes from the review page (reopening is the editors' own door).
@@ -217,6 +229,10 @@ def _take(submission: Submission, action: Action, transition: Transition, *, act
         submission.decided_at = now
     if comment:
         detail["comment"] = comment
+        if transition.needs_comment and transition.decision is None:
+            # Not a decision, but the reason is for the bureau to read in the piece's thread.
+            db.session.add(Comment(submission_id=submission.id, author_id=actor.id, body_source=comment,
+                                   body_html=render_body(comment, id_prefix="comment-").html, created_at=now))
 
     submission.state = transition.to
     # The UPDATE checks Submission.lock_version: a second decision on the same
@@ -226,4 +242,5 @@ def _take(submission: Submission, action: Action, transition: Transition, *, act
         action.value, actor=actor, obj=submission, submission=submission,
         from_state=from_state.value, to_state=transition.to.value, detail=detail,
     )
-    notify(submission, action.value, actor=actor, note=comment)
+    if transition.notifies:
+        notify(submission, action.value, actor=actor, note=comment)

@@ -18,6 +18,13 @@ class SubmissionState(enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    # A rejected piece the ministry asked the bureau to replace: kept on record, read-only,
+    # no longer the invitation's live piece.
+    SUPERSEDED = "superseded"
+
+
+# The one piece of an invitation that counts (coverage, the bureau's home): any but a superseded one.
+LIVE_STATE_FILTER = "state != 'superseded'"
 
 
 submission_key_task = sa.Table(
@@ -34,7 +41,9 @@ class Submission(Base):
     __tablename__ = "submission"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitation.id"), unique=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitation.id"), index=True)
+    # The superseded piece this one replaces, when the ministry asked for a replacement.
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submission.id"))
     # Copied from the invitation so that every isolation filter is one column.
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
@@ -85,7 +94,15 @@ class Submission(Base):
             "planned_minutes IS NULL OR (planned_minutes > 0 AND planned_minutes <= 240)",
             name="planned_minutes_range",
         ),
+        # An invitation has at most one live piece; superseded ones stay beside it on record.
+        sa.Index("uq_submission_live_invitation", "invitation_id", unique=True,
+                 sqlite_where=sa.text(LIVE_STATE_FILTER), postgresql_where=sa.text(LIVE_STATE_FILTER)),
     )
+
+    @classmethod
+    def is_live(cls) -> sa.ColumnElement[bool]:
+        """SQL: the piece is its invitation's live one."""
+        return cls.state != SubmissionState.SUPERSEDED
 
     @property
     def latest_version(self) -> SubmissionVersion | None:

@@ -78,6 +78,13 @@ class ReopenForm(FlaskForm):
     )
 
 
+class ReplacementForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What the replacement should do better"),
+        validators=[DataRequired(_l("Please give a reason: the bureau will read it.")), Length(max=MAX_COMMENT_CHARS)],
+    )
+
+
 class CommentForm(FlaskForm):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(_l("The comment is empty.")),
                                                     Length(max=MAX_COMMENT_CHARS)])

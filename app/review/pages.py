@@ -20,7 +20,7 @@ from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
 from app.extensions import db
 from app.i18n import current_lang
 from app.models import Conference, ExchangeKind, KeyTask, Organisation, Submission, SubmissionState, User
-from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm
+from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm, ReplacementForm
 from app.web import ButtonForm
 
 
@@ -81,6 +81,8 @@ def detail_context(submission: Submission, args, *, viewer: User, **forms) -> di
         "may_decide": may_decide, "may_reopen": Action.REOPEN in allowed,
         "decision_form": forms.get("decision_form") or (DecisionForm(version_seen=latest.number) if may_decide else None),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "may_ask_replacement": Action.REQUEST_REPLACEMENT in allowed,
+        "replacement_form": forms.get("replacement_form") or ReplacementForm(),
         "assignments": decisions.assignments_of(submission),
         "assign_form": forms.get("assign_form") or _assign_form(viewer),
         "latest_decision": decisions.latest_decision(submission),

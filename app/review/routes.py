@@ -12,7 +12,7 @@ from app.domain.workflow import Action
 from app.extensions import db
 from app.models import Conference, User
 from app.review import pages
-from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm
+from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm, ReplacementForm
 from app.web import ButtonForm, is_safe_next, visible_submission
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -71,6 +71,21 @@ def reopen(submission_id: int):
     except (ConcurrentChange, NotAllowed) as refusal:
         return pages.render_refused_decision(submission_id, refusal, viewer=current_user)
     flash(_("The piece was reopened; the bureau can correct it and submit again."), "success")
+    return redirect(url_for("review.detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/replacement")
+def ask_for_replacement(submission_id: int):
+    submission = visible_submission(submission_id)
+    form = ReplacementForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(submission, 422, viewer=current_user, replacement_form=form)
+    try:
+        decisions.ask_for_replacement(submission, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+    except (ConcurrentChange, NotAllowed) as refusal:
+        return pages.render_refused_decision(submission_id, refusal, viewer=current_user)
+    flash(_("The bureau is asked for a replacement; this piece stays on record."), "success")
     return redirect(url_for("review.detail", submission_id=submission.id))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
+from app.domain.review.decisions import standing_request
 from app.domain.submissions import attachments, drafting, storage
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.comparison import compare_versions
@@ -63,6 +64,7 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         upload_form=UploadForm(formdata=None),
         button=ButtonForm(), actions=[a.value for a in allowed_actions(current_user, submission)],
         own=belongs_to_bureau(current_user, submission),
+        ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
     ), status
 
 
@@ -282,6 +284,20 @@ def withdraw(submission_id: int):
     except DomainError as error:
         return refused(submission, error)
     flash(_("The submission was withdrawn."), "success")
+    return redirect(url_for(".detail", submission_id=submission.id))
+
+
+@bp.post("/<int:submission_id>/restart")
+def restart(submission_id: int):
+    submission = own_submission(submission_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        drafting.restart_submission(submission, actor=current_user)
+        db.session.commit()
+    except DomainError as error:
+        return refused(submission, error)
+    flash(_("The piece is a draft again: edit it and submit it before the due date."), "success")
     return redirect(url_for(".detail", submission_id=submission.id))
 
 

@@ -16,18 +16,22 @@ from app.models import SubmissionState as S
 
 BUREAU, REVIEWER, EDITOR = "own_bureau", "reviewer", "editor"
 
-# (state, action): (new state, who may take it, needs a comment, checks the deadline, takes a version, decision)
+# (state, action): (new state, who may take it, needs a comment, checks the deadline, takes a version,
+#                   decision, tells the other side)
 EXPECTED = {
-    (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {BUREAU}, False, True, True, None),
-    (S.CHANGES_REQUESTED, Action.RESUBMIT): (S.SUBMITTED, {BUREAU}, False, False, True, None),
-    (S.SUBMITTED, Action.APPROVE): (S.APPROVED, {REVIEWER, EDITOR}, False, False, False, DecisionOutcome.APPROVE),
+    (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, {BUREAU}, False, True, True, None, True),
+    (S.CHANGES_REQUESTED, Action.RESUBMIT): (S.SUBMITTED, {BUREAU}, False, False, True, None, True),
+    (S.SUBMITTED, Action.APPROVE): (
+        S.APPROVED, {REVIEWER, EDITOR}, False, False, False, DecisionOutcome.APPROVE, True),
     (S.SUBMITTED, Action.REQUEST_CHANGES): (
-        S.CHANGES_REQUESTED, {REVIEWER, EDITOR}, True, False, False, DecisionOutcome.REQUEST_CHANGES),
-    (S.SUBMITTED, Action.REJECT): (S.REJECTED, {REVIEWER, EDITOR}, True, False, False, DecisionOutcome.REJECT),
-    (S.DRAFT, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None),
-    (S.SUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None),
-    (S.CHANGES_REQUESTED, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None),
-    (S.APPROVED, Action.REOPEN): (S.CHANGES_REQUESTED, {EDITOR}, True, False, False, DecisionOutcome.REOPEN),
+        S.CHANGES_REQUESTED, {REVIEWER, EDITOR}, True, False, False, DecisionOutcome.REQUEST_CHANGES, True),
+    (S.SUBMITTED, Action.REJECT): (S.REJECTED, {REVIEWER, EDITOR}, True, False, False, DecisionOutcome.REJECT, True),
+    (S.DRAFT, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None, True),
+    (S.SUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None, True),
+    (S.CHANGES_REQUESTED, Action.WITHDRAW): (S.WITHDRAWN, {BUREAU}, False, False, False, None, True),
+    (S.APPROVED, Action.REOPEN): (S.CHANGES_REQUESTED, {EDITOR}, True, False, False, DecisionOutcome.REOPEN, True),
+    (S.WITHDRAWN, Action.RESTART): (S.DRAFT, {BUREAU}, False, True, False, None, False),
+    (S.REJECTED, Action.REQUEST_REPLACEMENT): (S.SUPERSEDED, {REVIEWER, EDITOR}, True, False, False, None, True),
 }
 
 ACTORS = [BUREAU, "other_bureau", REVIEWER, EDITOR, "admin"]
@@ -39,7 +43,7 @@ PARTY_NAMES = {Party.BUREAU: BUREAU, Party.REVIEWER: REVIEWER, Party.EDITOR: EDI
 def test_the_module_table_is_the_specified_table():
     written = {
         key: (t.to, {PARTY_NAMES[p] for p in t.parties}, t.needs_comment, t.checks_deadline, t.takes_snapshot,
-              t.decision)
+              t.decision, t.notifies)
         for key, t in TRANSITIONS.items()
     }
     assert written == EXPECTED
@@ -68,7 +72,7 @@ def test_every_state_action_and_actor_does_what_the_table_says(factory, db, stat
     decisions_before = db.session.query(Decision).count()
 
     if expected is not None and who in expected[1]:
-        to, _parties, _comment, _deadline, _snapshot, decision = expected
+        to, _parties, _comment, _deadline, _snapshot, decision, _notifies = expected
         assert action in allowed_actions(actor, submission)
         apply_transition(submission, action, actor=actor, comment="理由：请补充数据。")
         db.session.commit()

@@ -32,6 +32,7 @@ ROUTES = [
     Route("submissions.attachment_by_hash", "GET", "/attachments/{h}"),
     Route("submissions.submit", "POST", "/submissions/{s}/submit"),
     Route("submissions.withdraw", "POST", "/submissions/{s}/withdraw"),
+    Route("submissions.restart", "POST", "/submissions/{s}/restart"),
     Route("submissions.version", "GET", "/submissions/{s}/versions/1"),
     Route("submissions.diff", "GET", "/submissions/{s}/diff"),
 ]

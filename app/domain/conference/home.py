@@ -1,7 +1,7 @@
 """What each role's home page shows."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +17,8 @@ class InvitationRow:
     submission: Submission | None
     due_at: datetime
     days_left: int
+    # Pieces the ministry asked to replace: on record, read-only, newest first.
+    earlier: list[Submission] = field(default_factory=list)
 
     @property
     def overdue(self) -> bool:
@@ -34,13 +36,20 @@ def bureau_invitations(user: User, now: datetime | None = None) -> list[Invitati
     ).all()
     submissions = {
         s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.organisation_id == user.organisation_id)
+            sa.select(Submission).where(Submission.organisation_id == user.organisation_id, Submission.is_live())
         )
     }
+    earlier: dict[int, list[Submission]] = {}
+    for piece in db.session.scalars(
+        sa.select(Submission).where(Submission.organisation_id == user.organisation_id, ~Submission.is_live())
+        .order_by(Submission.id.desc())
+    ):
+        earlier.setdefault(piece.invitation_id, []).append(piece)
     rows = []
     for invitation in invitations:
         due = invitation.effective_due_at
-        rows.append(InvitationRow(invitation, submissions.get(invitation.id), due, (due - now).days))
+        rows.append(InvitationRow(invitation, submissions.get(invitation.id), due, (due - now).days,
+                                  earlier.get(invitation.id, [])))
     return rows
 
 
@@ -69,7 +78,7 @@ def ministry_overview() -> list[ConferenceOverview]:
         ).all())
         submissions = {
             s.invitation_id: s for s in db.session.scalars(
-                sa.select(Submission).where(Submission.conference_id == conference.id)
+                sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
             )
         }
         overviews.append(ConferenceOverview(

@@ -15,7 +15,7 @@ from app.models import Conference, Invitation, KeyTask, Submission, SubmissionSt
 
 NOT_STARTED = "not_started"
 # The columns of the matrix, in the order a piece moves through them.
-STATUSES = (NOT_STARTED,) + tuple(state.value for state in SubmissionState)
+STATUSES = (NOT_STARTED,) + tuple(state.value for state in SubmissionState if state is not SubmissionState.SUPERSEDED)
 # Until a piece is submitted it can be late; once sent, the ministry has it.
 CAN_BE_OVERDUE = {NOT_STARTED, SubmissionState.DRAFT.value}
 
@@ -53,7 +53,7 @@ def coverage(conference: Conference, *, now: datetime | None = None) -> Coverage
     ).all()
     submissions = {
         s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.conference_id == conference.id)
+            sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
         )
     }
     rows = []

@@ -6,6 +6,8 @@ flushes; the request commits once.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -15,9 +17,10 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError, Forbidden, NotAllowed
 from app.domain.notifications import notify
 from app.domain.review.thread import check_comment_length
+from app.domain.submissions.bodies.rendering import render_body
 from app.domain.workflow import DECISION_ACTIONS, Action, apply_transition
 from app.extensions import db
-from app.models import Conference, Decision, ReviewAssignment, Role, Submission, User
+from app.models import Conference, Decision, ReviewAssignment, Role, Submission, SubmissionState, User
 
 
 def decide(
@@ -40,6 +43,32 @@ def reopen(submission: Submission, *, actor: User, reason: str) -> Decision:
     check_comment_length(reason)
     apply_transition(submission, Action.REOPEN, actor=actor, comment=reason)
     return latest_decision(submission)
+
+
+def ask_for_replacement(submission: Submission, *, actor: User, reason: str) -> Submission:
+    """After a rejection, ask the bureau for another piece for the same invitation.
+
+    The rejected piece stays on record with its decisions, read-only; the
+    bureau's home then offers to start a new piece for the invitation.
+    """
+    check_comment_length(reason)
+    return apply_transition(submission, Action.REQUEST_REPLACEMENT, actor=actor, comment=reason)
+
+
+@dataclass(frozen=True)
+class StandingRequest:
+    decision: Decision
+    html: str  # the reason, sanitised exactly as the thread shows it
+
+
+def standing_request(submission: Submission) -> StandingRequest | None:
+    """The ministry's decision the bureau must read first: changes asked for, or a rejection."""
+    if submission.state not in (SubmissionState.CHANGES_REQUESTED, SubmissionState.REJECTED):
+        return None
+    decision = latest_decision(submission)
+    if decision is None:
+        return None
+    return StandingRequest(decision, render_body(decision.comment, id_prefix="decision-").html)
 
 
 def latest_decision(submission: Submission) -> Decision | None:

@@ -63,19 +63,25 @@ class BodyChange:
 
 
 def start_submission(invitation: Invitation, *, actor: User) -> tuple[Submission, bool]:
-    """The submission answering ``invitation``, created if it does not exist yet.
+    """The live submission answering ``invitation``, created if there is none.
 
-    Returns the submission and whether it was created. Another bureau's
-    invitation is NotFound, so that its existence is not leaked.
+    Returns the submission and whether it was created. A new piece after the
+    ministry asked for a replacement records the piece it replaces. Another
+    bureau's invitation is NotFound, so that its existence is not leaked.
     """
     if actor.organisation_id is None or invitation.organisation_id != actor.organisation_id:
         raise NotFound(_("No such invitation."))
-    existing = db.session.scalar(sa.select(Submission).where(Submission.invitation_id == invitation.id))
+    existing = db.session.scalar(sa.select(Submission).where(
+        Submission.invitation_id == invitation.id, Submission.is_live()))
     if existing is not None:
         return existing, False
+    replaced = db.session.scalar(
+        sa.select(Submission.id).where(Submission.invitation_id == invitation.id)
+        .order_by(Submission.id.desc()).limit(1))
     submission = Submission(
         invitation=invitation, organisation_id=invitation.organisation_id,
         conference_id=invitation.conference_id, kind=invitation.kind, created_by_id=actor.id,
+        replaces_id=replaced,
     )
     db.session.add(submission)
     db.session.flush()
@@ -160,6 +166,11 @@ def submit_submission(
 def withdraw_submission(submission: Submission, *, actor: User) -> Submission:
     """Take the piece back before the ministry approves it."""
     return apply_transition(submission, Action.WITHDRAW, actor=actor)
+
+
+def restart_submission(submission: Submission, *, actor: User, now: datetime | None = None) -> Submission:
+    """Start a withdrawn piece again as a draft, with its text and versions, while the invitation is open."""
+    return apply_transition(submission, Action.RESTART, actor=actor, now=now)
 
 
 def _check_not_stale(submission: Submission, loaded_version: int) -> None:
