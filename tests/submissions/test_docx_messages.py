@@ -13,6 +13,9 @@ from app.domain.submissions.docx.messages import describe, note_for_warning
         ("Image of type image/x-emf is unlikely to display in web browsers",
          "A picture in EMF format was left out: only PNG, JPEG and GIF pictures are kept. "
          "Save it as PNG or JPEG, insert it again and import the document again."),
+        ("An unrecognised element was ignored: {http://schemas.openxmlformats.org/officeDocument/2006/math}oMath",
+         "Equations were left out: they cannot be imported. Write them as ordinary text, or insert "
+         "them as pictures, then import the document again."),
         ("An unrecognised element was ignored: m:oMathPara",
          "Equations were left out: they cannot be imported. Write them as ordinary text, or insert "
          "them as pictures, then import the document again."),

@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 Note = tuple[str, tuple[str, ...]]
 
 _WARNINGS = (
+    # A style used but not defined has no name; mammoth warns twice about it.
+    (re.compile(r"Unrecognised \w+ style: None \(Style ID: (.*)\)", re.S), "missing-style"),
     (re.compile(r"Unrecognised paragraph style: (.*) \(Style ID: .*\)", re.S), "paragraph-style"),
     (re.compile(r"Unrecognised run style: (.*) \(Style ID: .*\)", re.S), "run-style"),
     (re.compile(r"Unrecognised table style: (.*) \(Style ID: .*\)", re.S), "table-style"),
@@ -21,7 +23,8 @@ _WARNINGS = (
     (re.compile(r"Could not find image file for a:blip element|"
                 r"A v:imagedata element without a relationship ID was ignored", re.S), "image-missing"),
     (re.compile(r"could not (?:open|find) external image.*", re.S), "linked-images"),
-    (re.compile(r"An unrecognised element was ignored: m:oMath(?:Para)?", re.S), "equations"),
+    # mammoth names elements of namespaces it does not know as {uri}name.
+    (re.compile(r"An unrecognised element was ignored: (?:m:|\{[^}]*/math\})oMath(?:Para)?", re.S), "equations"),
     (re.compile(r"A w:sym element with an unsupported character was ignored: .*", re.S), "symbol"),
     (re.compile(r"Did not understand this style mapping, so ignored it: .*", re.S), "style-map"),
     (re.compile(r"unexpected non-(?:row|cell) element in table.*", re.S), "table-structure"),
