@@ -3,7 +3,10 @@
 The files are made from the .docx fixtures by LibreOffice at test time
 (the `word_files` fixture); the hostile ones are made from those.
 """
+import http.server
 import io
+import subprocess
+import threading
 import zipfile
 from contextlib import ExitStack
 
@@ -181,3 +184,56 @@ def test_a_conversion_over_the_time_limit_is_killed(word_files):
 def test_a_conversion_over_the_memory_limit_fails_cleanly(word_files):
     with pytest.raises(DocxImportError, match="could not be converted"):
         conversion.convert_to_docx(word_files["tables.doc"], "doc", memory_limit=32 * 1024 * 1024)
+
+
+@pytest.fixture
+def picture_server():
+    """A web server on loopback that records every request it gets."""
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/picture.png", requests
+    server.shutdown()
+    server.server_close()
+
+
+def odt_linking(odt: bytes, url: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(odt)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "content.xml":
+                content = content.replace(b"Above", (
+                    f'Above<draw:frame draw:name="p" text:anchor-type="as-char" svg:width="2cm" svg:height="2cm">'
+                    f'<draw:image xlink:href="{url}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/>'
+                    f"</draw:frame>").encode(), 1)
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+def test_the_conversion_fetches_nothing_a_document_links_to(word_files, picture_server, tmp_path):
+    url, requests = picture_server
+    linking = odt_linking(word_files["tables.odt"], url)
+    result = import_document(linking, store_image=no_store)
+    assert requests == []
+    assert "<p>Above</p>" in result.html
+    assert result.messages == ["Linked pictures were left out: they are stored outside the document, on the "
+                               "author's computer or the web. In Word, insert the pictures into the document "
+                               "itself (not as links) and import it again."]
+    # The same file in a LibreOffice with default settings does fetch it: the test can tell.
+    (tmp_path / "linking.odt").write_bytes(linking)
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "docx", "--outdir", str(tmp_path), str(tmp_path / "linking.odt")],
+                   check=True, capture_output=True, timeout=120)
+    assert requests == ["/picture.png"]

@@ -85,7 +85,7 @@ def sniff_word_format(data: bytes) -> str | None:
     """
     if data.startswith(_OLE_MAGIC):
         return "ole"
-    if data.lstrip(b"\xef\xbb\xbf").startswith(_RTF_MAGIC):
+    if data[:16].removeprefix(b"\xef\xbb\xbf").startswith(_RTF_MAGIC):
         return "rtf"
     if not data.startswith(_ZIP_MAGIC):
         return None
