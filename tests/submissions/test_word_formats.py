@@ -237,3 +237,9 @@ def test_the_conversion_fetches_nothing_a_document_links_to(word_files, picture_
                     "--convert-to", "docx", "--outdir", str(tmp_path), str(tmp_path / "linking.odt")],
                    check=True, capture_output=True, timeout=120)
     assert requests == ["/picture.png"]
+
+
+def test_a_server_without_libreoffice_says_to_send_docx(word_files, monkeypatch):
+    monkeypatch.setattr(conversion, "SOFFICE", "no-such-soffice")
+    with pytest.raises(DocxImportError, match="This server cannot convert this kind of document. Save it as .docx"):
+        import_document(word_files["tables.odt"], store_image=no_store)
