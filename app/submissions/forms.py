@@ -41,7 +41,8 @@ class DraftForm(LockedForm):
 
 
 class ImportForm(LockedForm):
-    document = FileField(_l("Word document (.docx)"), validators=[FileRequired()])
+    document = FileField(_l("Document (Word .docx or .doc, WPS .wps, OpenDocument .odt, RTF)"),
+                         validators=[FileRequired()])
 
 
 class UploadForm(FlaskForm):

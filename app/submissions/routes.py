@@ -153,7 +153,7 @@ def import_document(submission_id: int):
     submission = own_submission(submission_id)
     form = ImportForm()
     if not form.validate_on_submit():
-        flash(_("Choose a Word document (.docx) to import."), "error")
+        flash(_("Choose a document (.docx, .doc, .wps, .odt or .rtf) to import."), "error")
         return render_detail(submission, status=422)
     upload = form.document.data
     try:

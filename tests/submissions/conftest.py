@@ -1,11 +1,13 @@
 """Two bureaus invited to one conference, and helpers to act as one of them."""
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 
 import pytest
 
 from app.models import Conference, ExchangeKind, Invitation, Organisation, Role, Submission, User
+from tests.helpers import FIXTURES
 
 
 @dataclass
@@ -68,3 +70,24 @@ def draft_data(submission: Submission, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture(scope="session")
+def word_files(tmp_path_factory) -> dict[str, bytes]:
+    """Fixtures saved as .doc, .odt and .rtf by LibreOffice itself, once a session.
+
+    Keys are like "footnotes.doc"; a .wps from WPS Office is a Word 97 file
+    inside, so "footnotes.wps" is the .doc under that name.
+    """
+    folder = tmp_path_factory.mktemp("word-files")
+    sources = [str(FIXTURES / name) for name in ("footnotes.docx", "tables.docx")]
+    for target in ("doc", "odt", "rtf"):
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+             "--convert-to", target, "--outdir", str(folder), *sources],
+            check=True, capture_output=True, timeout=120,
+        )
+    files = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    files.update({name.replace(".doc", ".wps"): content for name, content in list(files.items())
+                  if name.endswith(".doc")})
+    return files

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.submissions.filetypes import ALLOWED_TYPES, sniff_file_type
+from app.domain.submissions.filetypes import ALLOWED_TYPES, sniff_file_type, sniff_word_format
 from tests.helpers import FIXTURES
 
 
@@ -87,3 +87,29 @@ def test_every_allowed_type_has_a_mime_type_and_extension():
     assert ALLOWED_TYPES["docx"].extension == ".docx"
     assert ALLOWED_TYPES["pdf"] == ("application/pdf", ".pdf")
     assert all(mime.count("/") == 1 and ext.startswith(".") for mime, ext in ALLOWED_TYPES.values())
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("tables.doc", "ole"), ("tables.wps", "ole"), ("tables.odt", "odt"), ("tables.rtf", "rtf"),
+])
+def test_word_processing_formats_are_recognised_by_content(word_files, name, expected):
+    assert sniff_word_format(word_files[name]) == expected
+
+
+def test_the_docx_fixtures_are_docx():
+    assert {sniff_word_format(path.read_bytes()) for path in FIXTURES.glob("*.docx")} == {"docx"}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"\xef\xbb\xbf{\\rtf1\\ansi Hello}", "rtf"),
+    (b"\x7fELF\x02\x01\x01" + bytes(100), None),
+    (b"%PDF-1.7\n", None),
+    (b"PK\x03\x04 truncated", None),
+])
+def test_an_rtf_with_a_byte_order_mark_is_rtf_and_other_files_are_nothing(content, expected):
+    assert sniff_word_format(content) == expected
+
+
+def test_a_zip_with_another_mimetype_is_not_odt(tmp_path):
+    path = write_zip(tmp_path / "sheet.ods", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"})
+    assert sniff_word_format(path.read_bytes()) is None

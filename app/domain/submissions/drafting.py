@@ -18,7 +18,7 @@ from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
-from app.domain.submissions.docx.importer import DocxImportError, import_docx
+from app.domain.submissions.docx.importer import DocxImportError, import_document
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
@@ -30,6 +30,14 @@ from app.models import Invitation, KeyTask, Submission, SubmissionState, User, u
 MAX_BODY_CHARS = 500_000
 MAX_ABSTRACT_CHARS = 5_000
 FIELD_LIMITS = {"title": 300, "subtitle": 300, "speaker_name": 120, "speaker_post": 200}
+
+
+class ImportRefused(DomainError):
+    """A document that cannot be imported; the status says whether it was the file, its size or a busy server."""
+
+    def __init__(self, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
 class StaleDraft(ConcurrentChange):
@@ -124,13 +132,18 @@ def import_word(
     submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
     upload_dir: Path, max_bytes: int, time_limit: float = 20.0,
 ) -> BodyChange:
-    """Replace the draft's body with a Word document's content; its images become attachments.
+    """Replace the draft's body with a document's content; its images become attachments.
 
-    A document that cannot be read raises DomainError and leaves the draft as
-    it was (images are only stored once the conversion has succeeded).
+    The document may be .docx, .doc, .wps, .odt or .rtf (judged by content).
+    One that cannot be read, is empty or is over ``max_bytes`` raises
+    ImportRefused and leaves the draft as it was (images are only stored
+    once the conversion has succeeded).
     """
     check_editable(submission, actor)
     _check_not_stale(submission, loaded_version)
+    if len(data) > max_bytes:
+        raise ImportRefused(_("The document is larger than %(mb)d MB, so it was not imported. Save its "
+                              "pictures smaller, or split it.", mb=max_bytes // (1024 * 1024)), 413)
 
     def store_image(content: bytes, content_type: str) -> str:
         attachment = attachments.add_body_image(submission, content, actor=actor,
@@ -138,18 +151,18 @@ def import_word(
         return attachments.body_url(attachment.sha256)
 
     try:
-        result = import_docx(data, store_image=store_image, time_limit=time_limit)
+        result = import_document(data, store_image=store_image, time_limit=time_limit)
     except DocxImportError as error:
-        raise DomainError(error.message) from None
+        raise ImportRefused(error.message, error.http_status) from None
     if len(result.html) > MAX_BODY_CHARS:
-        raise DomainError(_("The Word document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
+        raise ImportRefused(_("The document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
     rendered = render_body(result.html)
     submission.body_source = result.html
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
     db.session.flush()
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
-        "file_name": attachments.display_name(file_name), "size": len(data),
+        "file_name": attachments.display_name(file_name), "size": len(data), "format": result.source_format,
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
     })
     return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count)

@@ -1,5 +1,6 @@
 """Recognising uploaded files by their content, never by their name."""
 
+import io
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -65,4 +66,38 @@ def _office_type(path: Path) -> str | None:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    return None
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_RTF_MAGIC = b"{\\rtf"
+_ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+
+
+def sniff_word_format(data: bytes) -> str | None:
+    """The word-processing format of a whole file, judged from its content.
+
+    "docx" (a zip with a Word main part), "odt" (a zip whose first member is
+    the OpenDocument text mimetype), "rtf", or "ole" for an OLE2 compound
+    file: old Word (.doc) and WPS (.wps) documents are those, and so are
+    password-protected .docx files, so telling them apart needs a look
+    inside (app.domain.submissions.docx.checks). Anything else is None.
+    """
+    if data.startswith(_OLE_MAGIC):
+        return "ole"
+    if data[:16].removeprefix(b"\xef\xbb\xbf").startswith(_RTF_MAGIC):
+        return "rtf"
+    if not data.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if any(entry.filename == "word/document.xml" for entry in entries):
+                return "docx"
+            # ODF stores its mimetype first and uncompressed, so reading it costs nothing.
+            first = entries[0] if entries else None
+            if first and first.filename == "mimetype" and first.file_size < 100:
+                return "odt" if archive.read(first).strip() == _ODT_MIMETYPE else None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError):
+        return None
     return None

@@ -1,1 +1,1 @@
-"""Word import: archive checks, conversion in a child process, messages for the user."""
+"""Document import: format checks, LibreOffice conversion to .docx, mammoth in a child process, messages for the user."""

@@ -1,12 +1,16 @@
-"""Importing a Word document (.docx) into a submission body.
+"""Importing a document into a submission body: .docx, or .doc, .wps, .odt and .rtf by way of .docx.
 
-The archive is inspected in this process, before anything decompresses it;
+The file's format is judged from its content (`checks.word_format`); any
+format but .docx is first converted by LibreOffice (`conversion`). The
+archive is inspected in this process, before anything decompresses it;
 mammoth then runs in a child process that is killed at the time limit, so a
 hostile document can cost at most that much time and the child's memory cap.
-The HTML returned is not sanitised: it goes into the Markdown body, which
+The child answers in notes (`messages`), described here in the author's
+language. The HTML returned is not sanitised: it goes into the body, which
 `app.domain.submissions.bodies.rendering.render_body` sanitises whenever it is shown or printed.
 """
 
+import html as html_module
 import io
 import multiprocessing
 import re
@@ -17,11 +21,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-from app.domain.submissions.docx.checks import DocxImportError, check_archive
-from app.domain.submissions.docx.messages import plain_message
+from flask_babel import gettext as _
 
-# mammoth ignores underline unless told; the rest of its default style map stays.
-STYLE_MAP = "u => u"
+from app.domain.submissions.docx import conversion
+from app.domain.submissions.docx.checks import DocxImportError, check_archive, damaged, word_format
+from app.domain.submissions.docx.inspection import unsupported_content
+from app.domain.submissions.docx.messages import Note, describe_all, note_for_warning
+from app.domain.submissions.docx.notes import as_body_notes
+
+# mammoth ignores underline unless told; the rest of its default style map
+# stays. LibreOffice names the note reference styles its own way in the .docx
+# it converts, and those marks are already the notes' references.
+STYLE_MAP = "\n".join([
+    "u => u",
+    "r[style-name='Footnote Characters'] =>",
+    "r[style-name='Endnote Characters'] =>",
+])
 IMAGE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif"}
 _IMAGE_MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -30,7 +45,9 @@ _IMAGE_MAGIC = {
 }
 CHILD_MEMORY_LIMIT = 1536 * 1024 * 1024
 
-__all__ = ["DocxImport", "DocxImportError", "import_docx"]
+_TAG = re.compile(r"<[^>]*>")
+
+__all__ = ["DocxImport", "DocxImportError", "import_document", "import_docx"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +55,34 @@ class DocxImport:
     html: str
     messages: list[str] = field(default_factory=list)
     image_count: int = 0
+    source_format: str = "docx"
 
 
 @dataclass(frozen=True)
 class _Conversion:
     html: str
-    messages: list[str]
+    notes: list[Note]
     images: list[tuple[str, bytes, str]]  # (placeholder, content, content type)
+
+
+def import_document(
+    data: bytes,
+    *,
+    store_image: Callable[[bytes, str], str],
+    time_limit: float = 20.0,
+    conversion_time_limit: float = conversion.TIME_LIMIT,
+) -> DocxImport:
+    """Convert a .docx, .doc, .wps, .odt or .rtf file's content to HTML for a submission body.
+
+    Formats other than .docx are converted to .docx by LibreOffice within
+    `conversion_time_limit` seconds, then imported like one (`import_docx`).
+    """
+    source_format = word_format(data)
+    if source_format != "docx":
+        data = conversion.convert_to_docx(data, source_format, time_limit=conversion_time_limit)
+    result = import_docx(data, store_image=store_image, time_limit=time_limit)
+    return DocxImport(html=result.html, messages=result.messages, image_count=result.image_count,
+                      source_format=source_format)
 
 
 def import_docx(
@@ -56,19 +94,24 @@ def import_docx(
     """Convert a .docx file's content to HTML for a submission body.
 
     Keeps headings, paragraphs, bold, italic, underline, lists, tables,
-    footnotes and PNG/JPEG/GIF images. Each image is handed to
-    `store_image(content, content_type)`, which returns the URL to use as its
-    `src`. Raises DocxImportError with a message for the author when the file
-    is not a usable Word document or takes longer than `time_limit` seconds.
+    footnotes and endnotes (as a body's own notes) and PNG/JPEG/GIF images.
+    Each image is handed to `store_image(content, content_type)`, which
+    returns the URL to use as its `src`; `messages` name what was left out
+    or changed. Raises DocxImportError with a message for the author when
+    the file is not a usable Word document, has nothing to import, or takes
+    longer than `time_limit` seconds.
     """
     check_archive(data)
-    conversion = _convert_in_child(data, time_limit)
-    html = conversion.html
-    for placeholder, content, content_type in conversion.images:
-        html = html.replace(f'src="{placeholder}"', f'src="{_attribute(store_image(content, content_type))}"')
+    converted = _convert_in_child(data, time_limit)
+    messages = describe_all(converted.notes)
     # In Markdown an HTML block ends at a blank line; without any, the import stays one block.
-    html = re.sub(r"\n\s*\n", "\n", html).strip()
-    return DocxImport(html=html, messages=conversion.messages, image_count=len(conversion.images))
+    html = re.sub(r"\n\s*\n", "\n", converted.html).strip()
+    if not converted.images and not html_module.unescape(_TAG.sub("", html)).strip():
+        raise DocxImportError(" ".join([_("The document has no text or pictures to import, so the body "
+                                          "was left as it was."), *messages]))
+    for placeholder, content, content_type in converted.images:
+        html = html.replace(f'src="{placeholder}"', f'src="{_attribute(store_image(content, content_type))}"')
+    return DocxImport(html=html, messages=messages, image_count=len(converted.images))
 
 
 def _attribute(url: str) -> str:
@@ -84,22 +127,28 @@ def _convert_in_child(data: bytes, time_limit: float) -> _Conversion:
     sender.close()
     try:
         if not receiver.poll(time_limit):
-            raise DocxImportError(
-                f"The Word document took longer than {time_limit:g} seconds to convert; "
-                "try saving it again, or splitting it."
-            )
+            raise DocxImportError(_("The document took longer than %(seconds)s seconds to import; "
+                                    "save it again in Word or WPS, or split it.", seconds=format(time_limit, "g")))
         try:
             outcome = receiver.recv()
         except EOFError:
-            raise DocxImportError("The Word document could not be converted.") from None
+            raise DocxImportError(_CHILD_FAILURES["failed"]()) from None
     finally:
         receiver.close()
         child.kill()
         child.join()
         child.close()
     if isinstance(outcome, str):
-        raise DocxImportError(outcome)
+        raise DocxImportError(_CHILD_FAILURES[outcome]())
     return outcome
+
+
+_CHILD_FAILURES = {
+    "too-large": lambda: _("The document is too large to import; split it into parts."),
+    "damaged": damaged,
+    "failed": lambda: _("The document could not be imported. Open it in Word or WPS, save it "
+                        "again as .docx and import that."),
+}
 
 
 def _child_main(data: bytes, sender: Connection) -> None:
@@ -107,12 +156,12 @@ def _child_main(data: bytes, sender: Connection) -> None:
     try:
         outcome: _Conversion | str = _convert(data)
     except MemoryError:
-        outcome = "The Word document is too large to convert."
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError):
-        outcome = "The Word document is damaged and could not be read."
+        outcome = "too-large"
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, SyntaxError):
+        outcome = "damaged"
     except Exception:
         # The child must always answer; the parent shows a message, not a trace.
-        outcome = "The Word document could not be converted."
+        outcome = "failed"
     sender.send(outcome)
     sender.close()
 
@@ -130,26 +179,27 @@ def _convert(data: bytes) -> _Conversion:
 
     token = secrets.token_hex(8)
     images: list[tuple[str, bytes, str]] = []
-    dropped: list[str] = []
+    dropped: list[Note] = []
 
     def convert_image(image) -> list:
         content_type = (image.content_type or "").lower()
         with image.open() as stream:
             content = stream.read()
         if content_type not in IMAGE_CONTENT_TYPES:
-            dropped.append(f"An image of type {content_type or 'unknown'} was left out: "
-                           "only PNG, JPEG and GIF images are kept.")
+            dropped.append(("image-type", (content_type,)))
             return []
         if not content.startswith(_IMAGE_MAGIC[content_type]):
-            dropped.append(f"An image that claims to be {content_type} but is not was left out.")
+            dropped.append(("image-fake", (content_type,)))
             return []
         placeholder = f"huibian-image-{token}-{len(images)}"
         images.append((placeholder, content, content_type))
         return mammoth.images.img_element(lambda _image: {"src": placeholder})(image)
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unsupported = [(kind, ()) for kind in unsupported_content(archive)]
     result = mammoth.convert_to_html(
         io.BytesIO(data), style_map=STYLE_MAP, convert_image=convert_image
     )
-    messages = [plain_message(message.message) for message in result.messages]
-    messages = list(dict.fromkeys(messages + dropped))
-    return _Conversion(html=result.value, messages=messages, images=images)
+    warnings = [note_for_warning(message.message) for message in result.messages]
+    notes = list(dict.fromkeys(unsupported + warnings + dropped))
+    return _Conversion(html=as_body_notes(result.value), notes=notes, images=images)
