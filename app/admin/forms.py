@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.models import Role
+from app.web import BaseForm
 
 ROLE_CHOICES = [
     (Role.SUBMITTER.value, _l("Provincial submitter")),
@@ -13,7 +13,7 @@ ROLE_CHOICES = [
 ]
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(max=80), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash and underscore only."))],
@@ -25,5 +25,5 @@ class AccountForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=500)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=500)])

@@ -20,6 +20,7 @@ from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import allowed_actions
 from app.extensions import db
 from app.models import Attachment, Invitation, Submission, SubmissionVersion
+from app.security import bounded_int
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
 from app.web import ButtonForm, own_submission, visible_submission
 
@@ -300,8 +301,8 @@ def diff(submission_id: int):
     if len(submission.versions) < 2:
         return render_template("submissions/diff.html", submission=submission, comparison=None)
     latest = submission.latest_version.number
-    old = _version_of(submission, request.args.get("old", latest - 1, type=int))
-    new = _version_of(submission, request.args.get("new", latest, type=int))
+    old = _version_of(submission, request.args.get("old", latest - 1, type=bounded_int))
+    new = _version_of(submission, request.args.get("new", latest, type=bounded_int))
     return render_template("submissions/diff.html", submission=submission, comparison=compare_versions(old, new))
 
 
