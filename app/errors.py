@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from werkzeug.exceptions import SecurityError
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -60,6 +61,11 @@ def register_error_handlers(app: Flask) -> None:
         # The page says no more than before; the audit trail says who tried what.
         audit_refusal(error.code, current_user)
         return error_page(error.code)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page of ours: without a trusted host no link to the site can be built.
+        return "Bad Request: this host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(429)
     def throttled(error):

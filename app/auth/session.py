@@ -66,7 +66,8 @@ def end_expired_session():
         session.pop(STARTED, None)
         session.pop(SEEN, None)
         flash(_("Your session has expired. Please log in again."), "info")
-        target = request.full_path if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target))
+        # As Flask-Login does for a missing login: back here afterwards (the
+        # draft's save has a GET that leads back to the draft).
+        return redirect(url_for("auth.login", next=request.full_path))
     session[SEEN] = now
     return None

@@ -20,3 +20,37 @@ def make_app(app, database_url, tmp_path):
         return other
 
     return make
+
+
+@pytest.fixture
+def bureaus(factory):
+    """Two bureaus with a draft each, and a ministry reviewer with a mail address; English for everyone."""
+    from app.models import Role
+
+    conference = factory.conference()
+    ours, theirs = factory.organisation("hebei"), factory.organisation("shanxi")
+    users = {
+        "ours": factory.user(Role.SUBMITTER, organisation=ours, username="hebei-user", email="hebei@example.cn"),
+        "theirs": factory.user(Role.SUBMITTER, organisation=theirs, username="shanxi-user"),
+        "reviewer": factory.user(Role.REVIEWER, username="reviewer", email="reviewer@mee.example.cn"),
+    }
+    for user in users.values():
+        user.locale = "en"
+    drafts = {
+        "ours": factory.submission(factory.invitation(conference, ours), author=users["ours"]),
+        "theirs": factory.submission(factory.invitation(conference, theirs), author=users["theirs"]),
+    }
+    factory.commit()
+    return {"users": users, "drafts": drafts}
+
+
+@pytest.fixture
+def login():
+    from tests.factories import PASSWORD
+
+    def log_in(client, username):
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        return client
+
+    return log_in

@@ -116,3 +116,26 @@ def test_the_lockout_message_is_in_chinese_for_chinese_readers(client, db, revie
     for _ in range(5):
         login(client, password="wrong password!")
     assert "登录失败次数过多" in page_text(login(client))
+
+
+def test_with_redis_the_lock_outlives_the_process_that_counted_it(make_app, factory):
+    """Every web process builds its own app: with REDIS_URL they all read the same counters."""
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379")
+    username = f"r{uuid.uuid4().hex[:12]}"
+    factory.user(Role.REVIEWER, username=username)
+    factory.commit()
+    settings = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+    first = make_app(**settings).test_client()
+    for _ in range(5):
+        assert login(first, username=username, password="wrong password!").status_code == 401
+    second = make_app(**settings).test_client()
+    assert login(second, username=username).status_code == 429
+    assert redis.Redis.from_url(url).keys(f"*{username}*")
