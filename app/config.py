@@ -120,6 +120,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # Flask-Limiter keeps its counters where every web process sees them.
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_STRATEGY": "moving-window",
+        # Redis down: count in this process's memory until it is back, rather
+        # than refuse every login or stop counting.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         # The __Host- prefix makes the browser refuse the cookie unless it is
         # Secure, for the whole site and set by this very host (no subdomain).

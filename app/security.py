@@ -96,7 +96,10 @@ def refuse_nul_bytes():
 
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # A page gets the whole policy; a PDF shown inline keeps only the ban on
+    # framing (Chromium's viewer lives in a document the page's policy would block).
+    policy = CONTENT_SECURITY_POLICY if response.mimetype == "text/html" else "frame-ancestors 'none'"
+    headers.setdefault("Content-Security-Policy", policy)
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"

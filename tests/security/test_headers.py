@@ -62,3 +62,13 @@ def test_templates_hold_no_inline_script_or_style(template):
     source = template.read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", source)
     assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=|javascript:", source, re.I)
+
+
+@pytest.mark.slow
+def test_an_inline_pdf_may_not_be_framed_but_keeps_its_viewer(client, bureaus, login):
+    login(client, "hebei-user")
+    response = client.get(f"/proceedings/preview/{bureaus['drafts']['ours'].id}/draft.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"

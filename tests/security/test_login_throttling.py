@@ -139,3 +139,11 @@ def test_with_redis_the_lock_outlives_the_process_that_counted_it(make_app, fact
     second = make_app(**settings).test_client()
     assert login(second, username=username).status_code == 429
     assert redis.Redis.from_url(url).keys(f"*{username}*")
+
+
+def test_with_redis_down_logins_work_and_failures_still_lock(make_app, db, reviewer):
+    client = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0").test_client()
+    for _ in range(5):
+        assert login(client, password="wrong password!").status_code == 401
+    assert login(client).status_code == 429
+    assert login(client, username="nobody", password="wrong password!").status_code == 401
