@@ -56,7 +56,9 @@ def page_for(submission: Submission, *, to_bureau: bool, external: bool = False)
     """Where the recipient reads about the piece: the bureau's page or the review page.
 
     Empty when the page cannot be built (no app context, area not mounted):
-    the notification is still worth having without a link.
+    the notification is still worth having without a link. An external link
+    starts with ``HUIBIAN_BASE_URL`` when it is set, whatever the request's
+    ``Host`` said: the app's URL adapter (``app.security.Huibian``) sees to it.
     """
     endpoint = "submissions.detail" if to_bureau else "review.detail"
     try:
