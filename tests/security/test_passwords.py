@@ -111,3 +111,12 @@ def test_an_editor_may_not_create_an_editor_or_administrator(client, db, staff):
         "username": "boss", "display_name": "Boss", "role": "admin", "organisation_id": 0, "password": "a strong password"})
     assert response.status_code == 422
     assert db.session.scalar(sa.select(User).where(User.username == "boss")) is None
+
+
+def test_the_domain_itself_refuses_an_editor_giving_the_administrator_role(db, staff):
+    from app.domain.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        create_user(username="boss", display_name="Boss", role=Role.ADMIN, password="a strong password",
+                    actor=staff["editor"])
+    assert db.session.scalar(sa.select(User).where(User.username == "boss")) is None
