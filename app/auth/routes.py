@@ -18,7 +18,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(throttle.address_limit, methods=["POST"], deduct_when=throttle.failed_login,
-               error_message=throttle.address_limit_message)
+               error_message=throttle.address_limit_message, on_breach=throttle.audit_address_breach)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

@@ -12,12 +12,13 @@ import time
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 
-from app.domain.accounts import normalise_username
-from app.extensions import limiter
+from app.domain.accounts import normalise_username, record_address_throttled
+from app.extensions import db, limiter
 
 ACCOUNT_SCOPE = "login-account"
+BREACH_SCOPE = "login-address-breach"
 
 
 def _account_limit() -> RateLimitItemPerMinute:
@@ -31,6 +32,18 @@ def address_limit() -> str:
 
 def address_limit_message() -> str:
     return _("Too many failed logins from your network address. Please wait a few minutes and try again.")
+
+
+def audit_address_breach(request_limit) -> None:
+    """Flask-Limiter's ``on_breach``: audit the first refused login of an address in each window.
+
+    Only the first: an address that keeps hammering must not get to write
+    one audit row per request.
+    """
+    once_a_window = RateLimitItemPerSecond(1, request_limit.limit.get_expiry())
+    if limiter.limiter.hit(once_a_window, BREACH_SCOPE, client_address()):
+        record_address_throttled(address=client_address())
+        db.session.commit()
 
 
 def failed_login(response) -> bool:

@@ -106,3 +106,8 @@ def record_login_failure(username: str, *, address: str, locked: bool) -> None:
     record_security_event("login_failed", actor=None, object_type="User", object_id=user_id, detail=detail)
     if locked:
         record_security_event("account_locked", actor=None, object_type="User", object_id=user_id, detail=detail)
+
+
+def record_address_throttled(*, address: str) -> None:
+    """Audit that one client address was stopped from trying more logins for a while."""
+    record_security_event("login_throttled", actor=None, object_type="address", detail={"address": address})

@@ -90,6 +90,10 @@ def test_spraying_many_accounts_from_one_address_is_throttled(app, client, db, r
     assert response.status_code == 429
     assert "Too many failed logins from your network address" in page_text(response)
     assert not is_logged_in(client)
+    for _ in range(3):
+        assert login(client).status_code == 429
+    [throttled] = events(db, "login_throttled")  # once a window, not once a request
+    assert throttled.detail == {"address": "127.0.0.1"}
 
 
 def test_successful_logins_from_one_office_are_not_throttled(app, db, factory):
