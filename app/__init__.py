@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
-
 from app.config import ROOT, load_config
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.security import Huibian
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None) -> Huibian:
     """Build the app; ``config`` (tests) overrides what the environment says."""
-    app = Flask(
+    app = Huibian(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -28,9 +27,15 @@ def create_app(config: dict | None = None) -> Flask:
     for folder in ("UPLOAD_DIR", "EDITIONS_DIR"):
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
 
+    from app.observability import init_observability
+    from app.security import init_security
+
+    init_observability(app)
+    init_security(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     from app.i18n import init_i18n
 
@@ -53,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Huibian) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.conference.routes import bp as conference_bp

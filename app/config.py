@@ -1,20 +1,61 @@
 """Settings, read from the environment.
 
 Development keeps a generated secret key in ``instance/``; production
-(``HUIBIAN_ENV=production``) refuses to start without ``SECRET_KEY``.
+(``HUIBIAN_ENV=production``) refuses to start without a strong
+``SECRET_KEY`` and ``HUIBIAN_BASE_URL``, and with debugging switched on.
 """
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("HUIBIAN_INSTANCE", ROOT / "instance"))
 
 
+# A key shorter than this, or made of a handful of distinct characters,
+# can be guessed offline from one session cookie.
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable application."""
+
+
+def _check_production(env, secret: str, base_url: str | None) -> None:
+    if len(secret) < MIN_SECRET_KEY_LENGTH or len(set(secret)) < MIN_SECRET_KEY_DISTINCT:
+        raise ConfigError(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    if env.get("FLASK_DEBUG", "").lower() in TRUE_WORDS:
+        raise ConfigError("FLASK_DEBUG must not be set when HUIBIAN_ENV=production: the debugger runs any code.")
+    if not base_url:
+        raise ConfigError("HUIBIAN_BASE_URL must be set when HUIBIAN_ENV=production (e.g. https://huibian.example.gov.cn).")
+
+
+def _base_url(value: str | None) -> str | None:
+    """The site's public address, without a trailing slash; only http(s) with a host."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"HUIBIAN_BASE_URL must look like https://host[/path], not {value!r}.")
+    return value.strip().rstrip("/")
+
+
+def _trusted_hosts(env, base_url: str | None) -> list[str] | None:
+    """Hosts the app answers for: the configured list, else the base URL's host, else any."""
+    listed = [h.strip() for h in env.get("HUIBIAN_TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    if base_url:
+        return [urlsplit(base_url).hostname]
+    return None
 
 
 def _development_secret(instance_dir: Path) -> str:
@@ -47,6 +88,10 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         if production:
             raise ConfigError("SECRET_KEY must be set when HUIBIAN_ENV=production.")
         secret = _development_secret(instance_dir)
+    base_url = _base_url(env.get("HUIBIAN_BASE_URL"))
+    if production:
+        _check_production(env, secret, base_url)
+    idle_minutes = int(env.get("SESSION_IDLE_MINUTES", "120"))
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'huibian.sqlite3'}"
     return {
@@ -66,6 +111,25 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
         "MAIL_SENDER": env.get("MAIL_SENDER", "huibian@localhost"),
         "BACKGROUND_WORKER": env.get("HUIBIAN_BACKGROUND", "thread"),
+        "HUIBIAN_BASE_URL": base_url,
+        "TRUSTED_HOSTS": _trusted_hosts(env, base_url),
+        "PROXY_COUNT": int(env.get("HUIBIAN_PROXY_COUNT", "0")),
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "LOGIN_ADDRESS_LIMIT": env.get("LOGIN_ADDRESS_LIMIT", "30 per 10 minutes"),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # Flask-Limiter keeps its counters where every web process sees them.
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Redis down: count in this process's memory until it is back, rather
+        # than refuse every login or stop counting.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # The __Host- prefix makes the browser refuse the cookie unless it is
+        # Secure, for the whole site and set by this very host (no subdomain).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -73,6 +137,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form older than the idle timeout belongs to a session that has ended anyway.
+        "WTF_CSRF_TIME_LIMIT": idle_minutes * 60,
         "PRODUCTION": production,
     }

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import SecurityError
 
 from app.domain.errors import DomainError
 from app.extensions import db
+from app.observability import audit_refusal
 
 TITLES = {
     400: lambda: _("The request could not be understood"),
@@ -22,6 +25,7 @@ TITLES = {
     405: lambda: _("Not allowed here"),
     409: lambda: _("This could not be done now"),
     413: lambda: _("The file is too large"),
+    429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
 }
 
@@ -45,6 +49,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_refused(error: DomainError):
         db.session.rollback()
+        if error.http_status == 403:
+            audit_refusal(403, current_user)
         return error_page(error.http_status, error.message)
 
     @app.errorhandler(StaleDataError)
@@ -52,8 +58,24 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return error_page(409, _("Someone else changed this submission at the same time. Nothing of yours was saved over theirs: reload the page to see the latest state."))
 
-    for status in (400, 403, 404, 405):
+    for status in (400, 405):
         app.register_error_handler(status, lambda e, status=status: error_page(status, getattr(e, "description", "") if status == 400 else ""))
+
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    def refused(error):
+        # The page says no more than before; the audit trail says who tried what.
+        audit_refusal(error.code, current_user)
+        return error_page(error.code)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page of ours: without a trusted host no link to the site can be built.
+        return "Bad Request: this host name is not served here.", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.errorhandler(429)
+    def throttled(error):
+        return error_page(429, error.description)
 
     @app.errorhandler(500)
     def server_error(error):

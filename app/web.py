@@ -5,22 +5,27 @@ exactly like one that does not exist, so another bureau's work never leaks.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
 
 from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.extensions import db
 from app.models import Submission, User
+from app.observability import note_probe
 
 
 def submission_or_404(submission_id: int, *, may: Callable[[User, Submission], bool]) -> Submission:
     """The submission, if ``may(current_user, submission)``; otherwise 404."""
     submission = db.get_or_404(Submission, submission_id)
     if not may(current_user, submission):
+        note_probe(submission)
         abort(404)
     return submission
 
@@ -45,5 +50,27 @@ def is_safe_next(target: str | None) -> bool:
     )
 
 
-class ButtonForm(FlaskForm):
+# C0 and C1 controls, DEL and the Unicode line separators: in a title or a
+# name they break mail headers, CSV rows and the layout of the printed book.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SINGLE_LINE_MESSAGE = _l("This field takes one line of text: line breaks and control characters are not allowed.")
+
+
+def is_single_line(field) -> bool:
+    return isinstance(field, StringField) and not isinstance(field, (TextAreaField, HiddenField))
+
+
+class BaseForm(FlaskForm):
+    """Every form of the site: a single-line field refuses control characters with a clear message."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if is_single_line(field) and isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+                field.errors.append(SINGLE_LINE_MESSAGE)
+                valid = False
+        return valid
+
+
+class ButtonForm(BaseForm):
     """An empty form: a POST button that carries only the CSRF token."""

@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.domain.labels import ROLE_LABELS
+from app.models import Role
+from app.web import BaseForm
 
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class AccountForm(FlaskForm):
+class AccountForm(BaseForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(), Length(max=80), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash and underscore only."))],
@@ -20,5 +21,5 @@ class AccountForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=500)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=500)])

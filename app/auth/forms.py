@@ -1,16 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.web import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=500)])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=500)])
     confirm = PasswordField(

@@ -5,23 +5,34 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.auth import throttle
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.domain import accounts
 from app.domain.errors import DomainError
-from app.extensions import db
+from app.domain.passwords import WeakPassword
+from app.extensions import db, limiter
 from app.web import ButtonForm, is_safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.address_limit, methods=["POST"], deduct_when=throttle.failed_login,
+               error_message=throttle.address_limit_message, on_breach=throttle.audit_address_breach)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        if minutes := throttle.locked_minutes(form.username.data):
+            flash(_("Too many failed logins for this account. It is locked for %(minutes)d more minutes; "
+                    "try again later or ask an administrator.", minutes=minutes), "error")
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
+            locked = throttle.count_failure(form.username.data)
+            accounts.record_login_failure(form.username.data, address=throttle.client_address(), locked=locked)
+            db.session.commit()
             flash(_("Wrong username or password, or the account is disabled."), "error")
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
@@ -49,6 +60,8 @@ def account():
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, current=form.current_password.data, new=form.new_password.data)
+        except WeakPassword as error:
+            form.new_password.errors.append(_(error.message))
         except DomainError as error:
             form.current_password.errors.append(_(error.message))
         else:

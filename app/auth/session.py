@@ -1,11 +1,24 @@
-"""Flask-Login wiring: the cookie names a user and that user's current session token."""
+"""Flask-Login wiring: the cookie names a user and that user's current session token.
+
+A session also ends by itself: after ``SESSION_IDLE_MINUTES`` without a
+request, and ``SESSION_MAX_HOURS`` after the login whatever happened since.
+The times travel in the signed session cookie, so a copied or old cookie
+carries its own age and cannot be made younger.
+"""
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user, user_logged_in
 
 from app.extensions import db, login_manager
 from app.models import User
+
+STARTED = "started_at"
+SEEN = "seen_at"
 
 
 def load_user(cookie_id: str) -> User | None:
@@ -27,3 +40,34 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # "strong" would end sessions when the IP changes, which mobile users do.
     login_manager.session_protection = "basic"
+    user_logged_in.connect(_stamp_new_session, app)
+    app.before_request(end_expired_session)
+
+
+def _stamp_new_session(sender, user, **extra) -> None:
+    session[STARTED] = session[SEEN] = time.time()
+
+
+def session_expired(now: float) -> bool:
+    started, seen = session.get(STARTED), session.get(SEEN)
+    if not isinstance(started, (int, float)) or not isinstance(seen, (int, float)):
+        return True  # a cookie from before the timeouts existed: as old as can be
+    config = current_app.config
+    return now - seen > config["SESSION_IDLE_MINUTES"] * 60 or now - started > config["SESSION_MAX_HOURS"] * 3600
+
+
+def end_expired_session():
+    """Log out a session past either timeout; otherwise note that it was used just now."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = time.time()
+    if session_expired(now):
+        logout_user()
+        session.pop(STARTED, None)
+        session.pop(SEEN, None)
+        flash(_("Your session has expired. Please log in again."), "info")
+        # As Flask-Login does for a missing login: back here afterwards (the
+        # draft's save has a GET that leads back to the draft).
+        return redirect(url_for("auth.login", next=request.full_path))
+    session[SEEN] = now
+    return None

@@ -6,13 +6,13 @@ never a database error.
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.domain.conference.setup import is_valid_timezone
 from app.domain.labels import CONFERENCE_STATE_LABELS, KIND_LABELS
 from app.models import ConferenceState
+from app.web import BaseForm
 
 STATE_CHOICES = [(state.value, label) for state, label in CONFERENCE_STATE_LABELS.items()]
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
@@ -24,7 +24,7 @@ def _text(label, max_length, required=True):
     return StringField(label, validators=checks, filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
-class ConferenceForm(FlaskForm):
+class ConferenceForm(BaseForm):
     slug = StringField(
         _l("Short name (in addresses)"),
         validators=[DataRequired(), Length(max=64),
@@ -69,7 +69,7 @@ _PLAIN_FACTS = (
 )
 
 
-class KeyTaskForm(FlaskForm):
+class KeyTaskForm(BaseForm):
     number = IntegerField(_l("Number"), validators=[DataRequired(message=_l("Give the key task a number from 1.")),
                                                      NumberRange(min=1, max=999)])
     title_zh = _text(_l("Title (Chinese)"), 200)
@@ -77,7 +77,7 @@ class KeyTaskForm(FlaskForm):
     summary_en = TextAreaField(_l("Summary (English, optional)"), validators=[Optional(), Length(max=5000)])
 
 
-class _DueForm(FlaskForm):
+class _DueForm(BaseForm):
     due_date = DateField(_l("Due date"), validators=[DataRequired(message=_l("Enter a date such as 2024-01-10."))])
     due_time = TimeField(_l("Due time"), default=DEFAULT_DUE_TIME,
                          validators=[DataRequired(message=_l("Enter a time such as 18:00."))])
@@ -94,7 +94,7 @@ class InvitationEditForm(_DueForm):
     """Corrects the invitation itself; a bureau's later deadline is an extension."""
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(BaseForm):
     new_due_date = DateField(_l("New due date"), validators=[DataRequired(message=_l("Enter a date such as 2024-01-20."))])
     new_due_time = TimeField(_l("New due time"), default=DEFAULT_DUE_TIME,
                              validators=[DataRequired(message=_l("Enter a time such as 18:00."))])
@@ -102,7 +102,7 @@ class ExtensionForm(FlaskForm):
         DataRequired(message=_l("Say why the extension is granted.")), Length(max=2000)])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=64),

@@ -6,8 +6,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
 
-from app.domain.audit import record_event
-from app.domain.errors import DomainError
+from app.domain.audit import record_event, record_security_event
+from app.domain.errors import DomainError, Forbidden
+from app.domain.passwords import check_password_strength
+from app.domain.permissions import can_give_role
 from app.extensions import db
 from app.models import Organisation, Role, User, utcnow
 
@@ -16,21 +18,19 @@ _hasher = PasswordHasher()
 # takes as long as a wrong password and does not reveal who has an account.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
-MIN_PASSWORD_LENGTH = 10
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
 
 
 def authenticate(username: str, password: str) -> User | None:
     """The enabled user with this username and password, or None."""
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    user = db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -47,15 +47,20 @@ def create_user(
     *, username: str, display_name: str, role: Role, password: str,
     organisation: Organisation | None = None, email: str | None = None, actor: User | None = None,
 ) -> User:
-    """Create an account; a submitter must belong to a bureau, nobody else may."""
-    username = username.strip().lower()
+    """Create an account; a submitter must belong to a bureau, nobody else may.
+
+    With an ``actor`` (not the command line), only roles the actor may give.
+    """
+    if actor is not None and not can_give_role(actor, role):
+        raise Forbidden("You may not create accounts with this role.")
+    username = normalise_username(username)
     if not username:
         raise DomainError(_("A username is required."))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise DomainError(_("The username %(username)s is taken.", username=username))
     if (role is Role.SUBMITTER) != (organisation is not None):
         raise DomainError(_("A submitter belongs to exactly one bureau; ministry accounts to none."))
-    check_password_strength(password)
+    check_password_strength(password, username=username)
     user = User(
         username=username, display_name=display_name.strip() or username, role=role,
         organisation=organisation, email=(email or "").strip() or None,
@@ -71,14 +76,14 @@ def change_password(user: User, *, current: str, new: str) -> None:
         _hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise DomainError(_("The current password is not right.")) from None
-    check_password_strength(new)
+    check_password_strength(new, username=user.username)
     user.password_hash = hash_password(new)
     user.end_all_sessions()
     record_event("change_password", actor=user, obj=user)
 
 
 def reset_password(user: User, *, new: str, actor: User) -> None:
-    check_password_strength(new)
+    check_password_strength(new, username=user.username)
     user.password_hash = hash_password(new)
     user.end_all_sessions()
     record_event("reset_password", actor=actor, obj=user)
@@ -92,3 +97,18 @@ def set_enabled(user: User, enabled: bool, *, actor: User) -> None:
     if not enabled:
         user.end_all_sessions()
     record_event("enable_account" if enabled else "disable_account", actor=actor, obj=user)
+
+
+def record_login_failure(username: str, *, address: str, locked: bool) -> None:
+    """Audit a refused login (and the lockout it caused), whether or not the account exists."""
+    username = normalise_username(username)[:80]
+    user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
+    detail = {"username": username, "address": address}
+    record_security_event("login_failed", actor=None, object_type="User", object_id=user_id, detail=detail)
+    if locked:
+        record_security_event("account_locked", actor=None, object_type="User", object_id=user_id, detail=detail)
+
+
+def record_address_throttled(*, address: str) -> None:
+    """Audit that one client address was stopped from trying more logins for a while."""
+    record_security_event("login_throttled", actor=None, object_type="address", detail={"address": address})

@@ -31,3 +31,15 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+def record_security_event(
+    action: str, *, actor: User | None, object_type: str, object_id: int | None = None, detail: dict | None = None,
+) -> AuditEvent:
+    """Audit an attempt that changed nothing (a refused login, a refusal, a probe), so it leaves a trace."""
+    event = AuditEvent(
+        actor_id=actor.id if actor else None, action=action[:64], object_type=object_type[:64],
+        object_id=object_id, detail=detail or {},
+    )
+    db.session.add(event)
+    return event

@@ -59,7 +59,9 @@ def page_for(submission: Submission, recipient: User, *, external: bool = False)
 
     Relative for the inbox, absolute (``external``) for mail. Empty when the
     page cannot be built (no app context, area not mounted): the notification
-    is still worth having without a link.
+    is still worth having without a link. An external link starts with
+    ``HUIBIAN_BASE_URL`` when it is set, whatever the request's ``Host`` said:
+    the app's URL adapter (``app.security.Huibian``) sees to it.
     """
     endpoint = "review.detail" if is_ministry(recipient) else "submissions.detail"
     try:

@@ -29,6 +29,18 @@ def can_manage_accounts(user: User) -> bool:
     return user.is_authenticated and user.role in {Role.EDITOR, Role.ADMIN}
 
 
+def can_give_role(user: User, role: Role) -> bool:
+    """Administrators give any role; editors only those they may then manage."""
+    if not can_manage_accounts(user):
+        return False
+    return user.role is Role.ADMIN or role in {Role.SUBMITTER, Role.REVIEWER}
+
+
+def can_manage_account(user: User, account: User) -> bool:
+    """Who may reset a password or disable an account: an editor never a fellow editor or an administrator."""
+    return can_give_role(user, account.role)
+
+
 def can_manage_conference(user: User) -> bool:
     return is_editor(user)
 

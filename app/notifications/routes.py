@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from app.background import mail
 from app.domain import notifications as notify
 from app.extensions import db
+from app.security import bounded_int
 from app.web import ButtonForm, is_safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -22,7 +23,7 @@ def start_mail_sender():
 @bp.get("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     notifications, more = notify.inbox(current_user, page=page)
     return render_template("notifications/index.html", notifications=notifications, page=page, more=more,
                            button=ButtonForm())

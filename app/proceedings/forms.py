@@ -1,19 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.proceedings.order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
+from app.web import BaseForm
 
 
-class ExcludeForm(FlaskForm):
+class ExcludeForm(BaseForm):
     reason = StringField(_l("Reason for leaving it out"), validators=[DataRequired(), Length(max=MAX_REASON)])
 
 
-class FrontMatterForm(FlaskForm):
+class FrontMatterForm(BaseForm):
     cover_note = StringField(_l("Note on the title page"), validators=[Length(max=MAX_COVER_NOTE)])
     foreword = TextAreaField(_l("Editor's foreword (Markdown)"), validators=[Length(max=MAX_FOREWORD)])
 
 
-class BuildForm(FlaskForm):
+class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.domain.review.queue import SORTS
 from app.domain.review.thread import MAX_COMMENT_CHARS
 from app.models import ExchangeKind
+from app.security import MAX_ID
+from app.web import BaseForm
 
 SORT_LABELS = {
     "submitted_desc": _l("Newest submitted first"),
@@ -24,7 +25,7 @@ def _optional_int(value):
         return None
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(BaseForm):
     """Read from the query string: a filter is a link that can be shared."""
 
     class Meta:
@@ -38,7 +39,7 @@ class QueueFilterForm(FlaskForm):
     conference = SelectField(_l("Conference"), coerce=_optional_int, validators=[Optional()])
     mine = BooleanField(_l("Assigned to me only"))
     sort = SelectField(_l("Sort by"), choices=[(key, SORT_LABELS[key]) for key in SORTS], default="submitted_desc")
-    page = IntegerField(default=1, validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def set_choices(self, *, states, key_tasks, organisations, conferences, lang: str) -> None:
         from app.domain.labels import kind_label, state_label
@@ -58,7 +59,7 @@ DECISION_CHOICES = [
 ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     outcome = RadioField(_l("Decision"), choices=DECISION_CHOICES, validators=[InputRequired(_l("Choose a decision."))])
     comment = TextAreaField(
         _l("Comment to the bureau"), validators=[Length(max=MAX_COMMENT_CHARS)],
@@ -71,26 +72,26 @@ class DecisionForm(FlaskForm):
             raise ValidationError(_l("Please give a reason: the bureau will read it."))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(BaseForm):
     reason = TextAreaField(
         _l("Why reopen it"), validators=[DataRequired(_l("Please give a reason: the bureau will read it.")),
                                          Length(max=MAX_COMMENT_CHARS)],
     )
 
 
-class ReplacementForm(FlaskForm):
+class ReplacementForm(BaseForm):
     reason = TextAreaField(
         _l("What the replacement should do better"),
         validators=[DataRequired(_l("Please give a reason: the bureau will read it.")), Length(max=MAX_COMMENT_CHARS)],
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(_l("The comment is empty.")),
                                                     Length(max=MAX_COMMENT_CHARS)])
     internal = BooleanField(_l("Internal note (ministry only, never shown to the bureau)"))
     next = HiddenField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[DataRequired()])

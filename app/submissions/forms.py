@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.domain.submissions.drafting import FIELD_LIMITS, MAX_ABSTRACT_CHARS, MAX_BODY_CHARS, DraftFields
+from app.security import MAX_ID
+from app.web import BaseForm
 
 
-class LockedForm(FlaskForm):
+class LockedForm(BaseForm):
     """A form that changes the draft carries the lock version it was loaded with."""
 
-    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])
 
 
 class DraftForm(LockedForm):
@@ -45,5 +46,5 @@ class ImportForm(LockedForm):
                          validators=[FileRequired()])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField(_l("File (PDF, Word, Excel, JPEG or PNG)"), validators=[FileRequired()])

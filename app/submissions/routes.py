@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,6 +22,8 @@ from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import allowed_actions
 from app.extensions import db
 from app.models import Attachment, Invitation, Submission, SubmissionVersion
+from app.observability import note_probe
+from app.security import bounded_int
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
 from app.web import ButtonForm, own_submission, visible_submission
 
@@ -88,6 +91,7 @@ def start(invitation_id: int):
         try:
             submission, created = drafting.start_submission(invitation, actor=current_user)
         except drafting.NotFound:
+            note_probe(invitation)
             abort(404)
         db.session.commit()
         if created:
@@ -217,6 +221,7 @@ def attachment_download(submission_id: int, attachment_id: int):
     submission = visible_submission(submission_id)
     attachment = _attachment_of(submission, attachment_id)
     if not attachments.may_download(current_user, submission, attachment.sha256):
+        note_probe(attachment)
         abort(404)
     return _send_stored_file(attachment.sha256, attachment.display_name, attachment.file_type)
 
@@ -228,6 +233,8 @@ def attachment_by_hash(sha256: str):
         abort(404)
     found = attachments.file_for_user(current_user, sha256)
     if found is None:
+        if existing := db.session.scalar(sa.select(Attachment).where(Attachment.sha256 == sha256).limit(1)):
+            note_probe(existing)
         abort(404)
     return _send_stored_file(sha256, *found)
 
@@ -243,6 +250,7 @@ def _mount_attachment_by_hash(state) -> None:
 def _attachment_of(submission: Submission, attachment_id: int) -> Attachment:
     attachment = db.get_or_404(Attachment, attachment_id)
     if attachment.submission_id != submission.id:
+        note_probe(attachment)
         abort(404)
     return attachment
 
@@ -314,8 +322,8 @@ def diff(submission_id: int):
     if len(submission.versions) < 2:
         return render_template("submissions/diff.html", submission=submission, comparison=None)
     latest = submission.latest_version.number
-    old = _version_of(submission, request.args.get("old", latest - 1, type=int))
-    new = _version_of(submission, request.args.get("new", latest, type=int))
+    old = _version_of(submission, request.args.get("old", latest - 1, type=bounded_int))
+    new = _version_of(submission, request.args.get("new", latest, type=bounded_int))
     return render_template("submissions/diff.html", submission=submission, comparison=compare_versions(old, new))
 
 

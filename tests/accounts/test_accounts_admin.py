@@ -123,13 +123,13 @@ def test_a_weak_reset_password_is_refused(db, client, auth, staff):
     assert authenticate("reviewer", PASSWORD) is not None
 
 
-def test_an_editor_cannot_disable_themself(db, client, auth, staff):
-    as_user(client, auth, "editor")
-    response = client.post(f"/admin/accounts/{staff['editor'].id}/enabled/off")
+def test_an_administrator_cannot_disable_themself(db, client, auth, staff):
+    as_user(client, auth, "admin")
+    response = client.post(f"/admin/accounts/{staff['admin'].id}/enabled/off")
     assert response.status_code == 400
     assert "You cannot disable your own account." in response.get_data(as_text=True)
     db.session.expire_all()
-    assert staff["editor"].is_enabled
+    assert staff["admin"].is_enabled
     assert client.get("/admin/accounts").status_code == 200
 
 

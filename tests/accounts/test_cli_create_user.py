@@ -97,3 +97,10 @@ def test_two_different_passwords_are_asked_again(db, app):
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output.lower() or "don't match" in result.output.lower()
     assert authenticate("li.si", PASSWORD) is not None
+
+
+def test_a_leaked_password_is_refused_on_the_command_line_too(db, create_user):
+    result = create_user(password="password123")
+    assert result.exit_code != 0
+    assert "on a list of common or leaked passwords" in result.output
+    assert users(db) == []

@@ -9,9 +9,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         load_config({"HUIBIAN_ENV": "production", "HUIBIAN_INSTANCE": str(tmp_path)})
 
 
+STRONG_SECRET = "kQ3v9-Zr7TbX1yWm0eLpA8sD4fGhJ2cN"
+
+
 def test_production_uses_the_given_secret_and_secure_cookies(tmp_path):
-    config = load_config({"HUIBIAN_ENV": "production", "SECRET_KEY": "s" * 40, "HUIBIAN_INSTANCE": str(tmp_path)})
-    assert config["SECRET_KEY"] == "s" * 40
+    config = load_config({"HUIBIAN_ENV": "production", "SECRET_KEY": STRONG_SECRET, "HUIBIAN_INSTANCE": str(tmp_path),
+                          "HUIBIAN_BASE_URL": "https://huibian.example.gov.cn"})
+    assert config["SECRET_KEY"] == STRONG_SECRET
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
 
 

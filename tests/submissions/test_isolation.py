@@ -55,8 +55,14 @@ def snapshot(db) -> tuple:
     rows = db.session.execute(sa.select(
         Submission.id, Submission.state, Submission.title, Submission.body_source, Submission.lock_version)).all()
     counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                   for model in (Submission, SubmissionVersion, Attachment, AuditEvent, Notification))
-    return tuple(rows), counts
+                   for model in (Submission, SubmissionVersion, Attachment, Notification))
+    # A probe leaves its own audit row (tests/security): nothing else may be written.
+    changes = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action != "probe"))
+    return tuple(rows), counts + (changes,)
+
+
+def probes(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "probe"))
 
 
 def request(client, route: Route, submission: Submission, invitation_id: int):
@@ -81,6 +87,7 @@ def test_another_bureau_gets_404_and_nothing_changes(client, auth, db, setting, 
     response = request(client, route, ours, invitation_id=setting.ours.written.id)
     assert response.status_code == 404
     assert snapshot(db) == before
+    assert probes(db) == 1
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.endpoint)
