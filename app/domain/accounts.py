@@ -52,7 +52,7 @@ def create_user(
     With an ``actor`` (not the command line), only roles the actor may give.
     """
     if actor is not None and not can_give_role(actor, role):
-        raise Forbidden("You may not create accounts with this role.")
+        raise Forbidden(_("You may not create accounts with this role."))
     username = normalise_username(username)
     if not username:
         raise DomainError(_("A username is required."))

@@ -11,6 +11,8 @@ import gzip
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from app.domain.errors import DomainError
 
 MIN_PASSWORD_LENGTH = 10
@@ -30,8 +32,8 @@ def common_passwords() -> frozenset[str]:
 def check_password_strength(password: str, *, username: str = "") -> None:
     """Raise :class:`WeakPassword` unless ``password`` is fit to protect an account."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword("A password needs at least 10 characters.")
+        raise WeakPassword(_("A password needs at least 10 characters."))
     if password.strip().lower() in common_passwords():
-        raise WeakPassword("This password is on a list of common or leaked passwords. Please choose another.")
+        raise WeakPassword(_("This password is on a list of common or leaked passwords. Please choose another."))
     if username and username.strip().lower() in password.lower():
-        raise WeakPassword("The password must not contain the username.")
+        raise WeakPassword(_("The password must not contain the username."))

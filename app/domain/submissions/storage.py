@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+
 from app.domain.submissions.filetypes import HEAD_SIZE, sniff_file_type
 
 CHUNK_SIZE = 64 * 1024
@@ -105,7 +107,7 @@ def _copy_and_hash(stream: BinaryIO, descriptor: int, max_bytes: int) -> tuple[s
         while chunk := stream.read(CHUNK_SIZE):
             size += len(chunk)
             if size > max_bytes:
-                raise FileTooLarge(f"The file is larger than {max_bytes} bytes.")
+                raise FileTooLarge(_("The file is larger than %(n)d bytes.", n=max_bytes))
             digest.update(chunk)
             temp_file.write(chunk)
         temp_file.flush()
