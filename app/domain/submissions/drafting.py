@@ -6,6 +6,7 @@ changes go through ``app.domain.workflow.apply_transition`` and nowhere else.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.domain.submissions import attachments
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.docx.importer import DocxImportError, import_docx
+from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
@@ -116,23 +118,31 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
 
 def import_word(
     submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
-    upload_dir: Path, max_bytes: int, time_limit: float = 20.0,
+    upload_dir: Path, policy: UploadPolicy, time_limit: float = 20.0,
 ) -> BodyChange:
     """Replace the draft's body with a Word document's content; its images become attachments.
 
-    A document that cannot be read raises DomainError and leaves the draft as
-    it was (images are only stored once the conversion has succeeded).
+    The document is scanned for viruses first. A document that cannot be
+    read, or whose images break a limit, raises DomainError and leaves the
+    draft as it was (images are only stored once all of them passed).
     """
     check_editable(submission, actor)
     _check_not_stale(submission, loaded_version)
+    if len(data) > policy.max_bytes:
+        raise attachments.FileTooLarge(_("Files may be at most %(limit)d MB. Nothing was stored.",
+                                         limit=policy.max_bytes // (1024 * 1024)))
+    scan(io.BytesIO(data), policy)
 
     def store_image(content: bytes, content_type: str) -> str:
         attachment = attachments.add_body_image(submission, content, actor=actor,
-                                                upload_dir=upload_dir, max_bytes=max_bytes)
+                                                upload_dir=upload_dir, max_bytes=policy.max_bytes)
         return attachments.body_url(attachment.sha256)
 
+    def check_images(contents: list[bytes]) -> None:
+        attachments.check_body_images(submission, contents, policy)
+
     try:
-        result = import_docx(data, store_image=store_image, time_limit=time_limit)
+        result = import_docx(data, store_image=store_image, check_images=check_images, time_limit=time_limit)
     except DocxImportError as error:
         raise DomainError(error.message) from None
     if len(result.html) > MAX_BODY_CHARS:

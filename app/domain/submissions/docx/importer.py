@@ -51,6 +51,7 @@ def import_docx(
     data: bytes,
     *,
     store_image: Callable[[bytes, str], str],
+    check_images: Callable[[list[bytes]], None] | None = None,
     time_limit: float = 20.0,
 ) -> DocxImport:
     """Convert a .docx file's content to HTML for a submission body.
@@ -58,11 +59,15 @@ def import_docx(
     Keeps headings, paragraphs, bold, italic, underline, lists, tables,
     footnotes and PNG/JPEG/GIF images. Each image is handed to
     `store_image(content, content_type)`, which returns the URL to use as its
-    `src`. Raises DocxImportError with a message for the author when the file
-    is not a usable Word document or takes longer than `time_limit` seconds.
+    `src`. `check_images(contents)` sees every image before the first is
+    stored, so that a refusal it raises leaves nothing behind. Raises
+    DocxImportError with a message for the author when the file is not a
+    usable Word document or takes longer than `time_limit` seconds.
     """
     check_archive(data)
     conversion = _convert_in_child(data, time_limit)
+    if check_images is not None:
+        check_images([content for _placeholder, content, _type in conversion.images])
     html = conversion.html
     for placeholder, content, content_type in conversion.images:
         html = html.replace(f'src="{placeholder}"', f'src="{_attribute(store_image(content, content_type))}"')
