@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Install the Debian packages Huibian needs, if any are missing.
-#   scripts/system-packages.sh run    what the web app needs (Pango for WeasyPrint, CJK fonts)
+#   scripts/system-packages.sh run    what the web app needs (Pango for WeasyPrint, CJK fonts,
+#                                     ClamAV's clamd to scan uploads; the tests start their own clamd)
 #   scripts/system-packages.sh test   the same plus Chromium for the browser tests
 # As root it installs them (apt-get update once, then apt-get install -y);
 # otherwise it names the missing packages and the command to install them.
 set -euo pipefail
 
 purpose="${1:-run}"
-packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core poppler-utils)
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core poppler-utils
+          clamav-daemon clamav)
 if [ "$purpose" = "test" ]; then
   packages+=(chromium)
 fi
 
 if ! command -v dpkg >/dev/null 2>&1; then
-  echo "system-packages: not a Debian system; make sure Pango, the Noto CJK fonts and Chromium are installed." >&2
+  echo "system-packages: not a Debian system; make sure Pango, the Noto CJK fonts, ClamAV (clamd, sigtool) and Chromium are installed." >&2
   exit 0
 fi
 
