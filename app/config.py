@@ -62,6 +62,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # clamd's unix socket path or host:port; unset, uploads are not scanned (development).
         "CLAMD_SOCKET": env.get("CLAMD_SOCKET") or None,
         "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT", "60")),
+        "MAX_CONCURRENT_IMPORTS": int(env.get("MAX_CONCURRENT_IMPORTS", "2")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),

@@ -7,7 +7,19 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -159,11 +171,15 @@ def import_document(submission_id: int):
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
             loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
-            policy=_upload_policy(),
+            policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
         )
         db.session.commit()
     except (drafting.StaleDraft, StaleDataError):
         return refused(submission, drafting.StaleDraft())
+    except drafting.ImportsBusy as error:
+        response = make_response(refused(submission, error))
+        response.retry_after = error.retry_after
+        return response
     except DomainError as error:
         return refused(submission, error)
     flash(_("The Word document was imported into the body (%(n)d images). Check it, then save or submit.",

@@ -19,7 +19,7 @@ from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
-from app.domain.submissions.docx.importer import DocxImportError, import_docx
+from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, import_docx
 from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
@@ -32,6 +32,17 @@ from app.models import Invitation, KeyTask, Submission, SubmissionState, User, u
 MAX_BODY_CHARS = 500_000
 MAX_ABSTRACT_CHARS = 5_000
 FIELD_LIMITS = {"title": 300, "subtitle": 300, "speaker_name": 120, "speaker_post": 200}
+
+
+class ImportsBusy(DomainError):
+    """The server converts as many Word documents as it may at once; try again shortly."""
+
+    http_status = 503
+    retry_after = 30
+
+    def __init__(self) -> None:
+        super().__init__(_("The server is converting as many Word documents as it can right now. "
+                           "Please try again in half a minute; nothing was changed."))
 
 
 class StaleDraft(ConcurrentChange):
@@ -118,7 +129,7 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
 
 def import_word(
     submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
-    upload_dir: Path, policy: UploadPolicy, time_limit: float = 20.0,
+    upload_dir: Path, policy: UploadPolicy, time_limit: float = 20.0, max_concurrent: int = 2,
 ) -> BodyChange:
     """Replace the draft's body with a Word document's content; its images become attachments.
 
@@ -142,7 +153,10 @@ def import_word(
         attachments.check_body_images(submission, contents, policy)
 
     try:
-        result = import_docx(data, store_image=store_image, check_images=check_images, time_limit=time_limit)
+        result = import_docx(data, store_image=store_image, check_images=check_images, time_limit=time_limit,
+                             max_concurrent=max_concurrent)
+    except ConversionsBusy:
+        raise ImportsBusy() from None
     except DocxImportError as error:
         raise DomainError(error.message) from None
     if len(result.html) > MAX_BODY_CHARS:
