@@ -24,6 +24,25 @@ def test_an_import_past_the_concurrent_limit_is_told_to_retry_and_changes_nothin
     assert "<img" in reloaded(db, draft).body_source
 
 
+def test_one_author_converts_one_document_at_a_time_while_others_still_can(
+        app, client, auth, db, factory, setting, draft):
+    app.config["MAX_CONCURRENT_IMPORTS"] = 2
+    theirs = factory.submission(setting.theirs.written, author=setting.theirs.user)
+    factory.commit()
+    document = (FIXTURES / "single-paragraph.docx").read_bytes()
+
+    with conversion_slot(2, owner=setting.ours.user.id):  # our first import, still converting
+        auth.login(setting.ours.user.username)
+        response = import_file(client, draft, document)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert "Your previous Word document is still being converted" in page_text(response)
+        auth.logout()
+        auth.login(setting.theirs.user.username)
+        assert import_file(client, theirs, document).status_code == 302
+    assert "Walking on imported air" in reloaded(db, theirs).body_source
+    assert "Walking on imported air" not in reloaded(db, draft).body_source
+
+
 def test_slots_are_given_back_when_a_conversion_fails(app, client, auth, db, setting, draft):
     app.config["MAX_CONCURRENT_IMPORTS"] = 1
     auth.login(setting.ours.user.username)

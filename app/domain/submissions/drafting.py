@@ -19,7 +19,12 @@ from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
-from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, import_docx
+from app.domain.submissions.docx.importer import (
+    ConversionsBusy,
+    DocxImportError,
+    OwnConversionRunning,
+    import_docx,
+)
 from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
@@ -35,14 +40,19 @@ FIELD_LIMITS = {"title": 300, "subtitle": 300, "speaker_name": 120, "speaker_pos
 
 
 class ImportsBusy(DomainError):
-    """The server converts as many Word documents as it may at once; try again shortly."""
+    """The server converts as many Word documents as it may at once, or this author's previous one."""
 
     http_status = 503
     retry_after = 30
 
-    def __init__(self) -> None:
-        super().__init__(_("The server is converting as many Word documents as it can right now. "
-                           "Please try again in half a minute; nothing was changed."))
+    def __init__(self, *, own: bool = False) -> None:
+        if own:
+            message = _("Your previous Word document is still being converted. "
+                        "Please wait for it, then try again; nothing was changed.")
+        else:
+            message = _("The server is converting as many Word documents as it can right now. "
+                        "Please try again in half a minute; nothing was changed.")
+        super().__init__(message)
 
 
 class StaleDraft(ConcurrentChange):
@@ -154,9 +164,9 @@ def import_word(
 
     try:
         result = import_docx(data, store_image=store_image, check_images=check_images, time_limit=time_limit,
-                             max_concurrent=max_concurrent)
-    except ConversionsBusy:
-        raise ImportsBusy() from None
+                             max_concurrent=max_concurrent, owner=actor.id)
+    except ConversionsBusy as busy:
+        raise ImportsBusy(own=isinstance(busy, OwnConversionRunning)) from None
     except DocxImportError as error:
         raise DomainError(error.message) from None
     if len(result.html) > MAX_BODY_CHARS:

@@ -38,28 +38,45 @@ CHILD_MEMORY_LIMIT = 1536 * 1024 * 1024
 # Web workers run at the default niceness 0; conversions yield the CPU to them.
 CHILD_NICENESS = 10
 
-__all__ = ["ConversionsBusy", "DocxImport", "DocxImportError", "conversion_slot", "import_docx"]
+__all__ = [
+    "ConversionsBusy", "DocxImport", "DocxImportError", "OwnConversionRunning", "conversion_slot", "import_docx",
+]
 
 
 class ConversionsBusy(DocxImportError):
     """Every conversion slot of this process is taken; the author should try again shortly."""
 
 
+class OwnConversionRunning(ConversionsBusy):
+    """This author's previous document is still being converted (a double click, a second tab)."""
+
+
 _slots: dict[int, threading.BoundedSemaphore] = {}
+_owners: set[object] = set()
 _slots_lock = threading.Lock()
 
 
 @contextmanager
-def conversion_slot(max_concurrent: int) -> Iterator[None]:
-    """Hold one of this process's ``max_concurrent`` conversion slots, or raise ConversionsBusy at once."""
+def conversion_slot(max_concurrent: int, owner: object = None) -> Iterator[None]:
+    """Hold one of this process's ``max_concurrent`` conversion slots, or raise ConversionsBusy at once.
+
+    An ``owner`` (the author) holds at most one slot at a time, so that one
+    person cannot take them all.
+    """
     with _slots_lock:
+        if owner is not None and owner in _owners:
+            raise OwnConversionRunning("Your previous Word document is still being converted.")
         slots = _slots.setdefault(max_concurrent, threading.BoundedSemaphore(max_concurrent))
-    if not slots.acquire(blocking=False):
-        raise ConversionsBusy("Too many Word documents are being converted at the moment.")
+        if not slots.acquire(blocking=False):
+            raise ConversionsBusy("Too many Word documents are being converted at the moment.")
+        if owner is not None:
+            _owners.add(owner)
     try:
         yield
     finally:
-        slots.release()
+        with _slots_lock:
+            _owners.discard(owner)
+            slots.release()
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ def import_docx(
     check_images: Callable[[list[bytes]], None] | None = None,
     time_limit: float = 20.0,
     max_concurrent: int = 2,
+    owner: object = None,
 ) -> DocxImport:
     """Convert a .docx file's content to HTML for a submission body.
 
@@ -93,10 +111,11 @@ def import_docx(
     stored, so that a refusal it raises leaves nothing behind. Raises
     DocxImportError with a message for the author when the file is not a
     usable Word document or takes longer than `time_limit` seconds, and
-    ConversionsBusy when `max_concurrent` conversions are already running.
+    ConversionsBusy when `max_concurrent` conversions (or one of `owner`'s)
+    are already running.
     """
     check_archive(data)
-    with conversion_slot(max_concurrent):
+    with conversion_slot(max_concurrent, owner):
         conversion = _convert_in_child(data, time_limit)
     if check_images is not None:
         check_images([content for _placeholder, content, _type in conversion.images])
