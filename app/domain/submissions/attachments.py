@@ -8,6 +8,7 @@ only once none does (``discard_if_unreferenced``, after the commit).
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,6 +36,7 @@ from app.models import Attachment, Submission, SubmissionVersion, User
 UPLOAD_TYPES = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
 
 display_name = storage.display_name
+log = logging.getLogger("huibian.files")
 
 
 class FileTooLarge(DomainError):
@@ -43,6 +45,16 @@ class FileTooLarge(DomainError):
 
 class UnsupportedFile(DomainError):
     http_status = 415
+
+
+class StorageUnavailable(DomainError):
+    """The file store cannot be written (unwritable, full, gone): nothing is kept, and the draft stands."""
+
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__(_("The server cannot store files at the moment. Nothing was stored; "
+                           "please try again later, and tell the ministry if it persists."))
 
 
 def body_url(sha256: str) -> str:
@@ -113,7 +125,7 @@ def add_body_image(
     submission: Submission, content: bytes, *, actor: User, upload_dir: Path, max_bytes: int,
 ) -> Attachment:
     """Keep an image taken out of a Word document (checked by ``check_body_images``) as an attachment in the body."""
-    stored = storage.store_bytes(content, upload_dir, max_bytes=max_bytes)
+    stored = _store(io.BytesIO(content), upload_dir, max_bytes)
     existing = _attachment_with_hash(submission, stored.sha256)
     if existing is not None:
         return existing
@@ -186,6 +198,9 @@ def _store(stream: BinaryIO, upload_dir: Path, max_bytes: int) -> storage.Stored
         raise FileTooLarge(_("Files may be at most %(limit)d MB. Nothing was stored.", limit=limit)) from None
     except storage.UnsupportedFileType:
         raise UnsupportedFile(_unsupported_message()) from None
+    except OSError as error:
+        log.error("Cannot write to the file store %s: %s", upload_dir, error)
+        raise StorageUnavailable() from None
 
 
 def _unsupported_message() -> str:
@@ -209,7 +224,11 @@ def discard_if_unreferenced(sha256: str, upload_dir: Path) -> bool:
     """
     if file_in_use(sha256):
         return False
-    storage.path_for(upload_dir, sha256).unlink(missing_ok=True)
+    try:
+        storage.path_for(upload_dir, sha256).unlink(missing_ok=True)
+    except OSError as error:  # the removal stands; an orphan file costs disk, not correctness
+        log.warning("Could not delete unreferenced file %s: %s", sha256, error)
+        return False
     return True
 
 
