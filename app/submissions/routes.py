@@ -182,6 +182,8 @@ def import_document(submission_id: int):
         return response
     except DomainError as error:
         return refused(submission, error)
+    for sha256 in change.discarded:
+        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
     flash(_("The Word document was imported into the body (%(n)d images). Check it, then save or submit.",
             n=change.image_count), "success")
     for message in change.messages:

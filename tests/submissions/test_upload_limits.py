@@ -149,3 +149,23 @@ def test_a_submitted_version_keeps_its_file_when_the_draft_lets_it_go(app, clien
     auth.logout()
     auth.login(setting.reviewer.username)
     assert client.get(f"/attachments/{sha256_of(PDF)}").data == PDF
+
+
+def test_a_new_import_replaces_the_pictures_of_the_body_it_replaces(app, client, auth, db, setting, draft):
+    app.config["MAX_FILES_PER_SUBMISSION"] = 2
+    auth.login(setting.ours.user.username)
+    upload(client, draft, PDF, "by-hand.pdf")
+    first = (FIXTURES / "tiny-picture.docx").read_bytes()
+    second = rewritten("tiny-picture.docx", {"word/media/image1.png": png_header_of(20, 20)})
+
+    assert import_file(client, draft, first).status_code == 302
+    [old_image] = [row for row in attachment_rows(db) if row.in_body]
+    # Within the limit of two only because the first document's picture leaves with its body.
+    assert import_file(client, reloaded(db, draft), second).status_code == 302
+    rows = attachment_rows(db)
+    assert [row.display_name for row in rows if not row.in_body] == ["by-hand.pdf"]
+    [new_image] = [row for row in rows if row.in_body]
+    assert new_image.sha256 == sha256_of(png_header_of(20, 20)) != old_image.sha256
+    assert f"/attachments/{new_image.sha256}" in reloaded(db, draft).body_source
+    assert not path_for(app.config["UPLOAD_DIR"], old_image.sha256).exists()
+    assert len(stored_files(app)) == 2

@@ -108,8 +108,12 @@ def add_attachment(
 
 
 def check_body_images(submission: Submission, images: list[bytes], policy: UploadPolicy) -> None:
-    """Before a Word import stores any of its images: pixels, size, count and quota for all of them."""
+    """Before a Word import stores any of its images: pixels, size, count and quota for all of them.
+
+    The images of the body it replaces count as gone (``drop_replaced_body_images``).
+    """
     new = {storage.sha256_of(content): content for content in images}
+    leaving = len(_replaced_body_images(submission, keep=set(new)))
     for sha256 in [a.sha256 for a in submission.attachments]:
         new.pop(sha256, None)
     for content in new.values():
@@ -117,7 +121,7 @@ def check_body_images(submission: Submission, images: list[bytes], policy: Uploa
             raise FileTooLarge(_("An image in the document is larger than %(limit)d MB. Nothing was stored.",
                                  limit=policy.max_bytes // (1024 * 1024)))
         check_image_pixels(io.BytesIO(content), policy)
-    check_file_count(submission, len(new), policy)
+    check_file_count(submission, len(new), policy, leaving=leaving)
     check_bureau_storage(submission, {sha256: len(content) for sha256, content in new.items()}, policy)
 
 
@@ -137,6 +141,25 @@ def add_body_image(
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def drop_replaced_body_images(submission: Submission, *, keep: set[str]) -> list[str]:
+    """Take off the piece the images of a body that an import replaced; returns their hashes.
+
+    Only pictures that came in with a Word document (``in_body``) and are not
+    in the new body go; files attached by hand stay. The caller discards the
+    files after the commit, as for a removal.
+    """
+    dropped = _replaced_body_images(submission, keep=keep)
+    for attachment in dropped:
+        submission.attachments.remove(attachment)
+        db.session.delete(attachment)
+    db.session.flush()
+    return [attachment.sha256 for attachment in dropped]
+
+
+def _replaced_body_images(submission: Submission, *, keep: set[str]) -> list[Attachment]:
+    return [a for a in submission.attachments if a.in_body and a.sha256 not in keep]
 
 
 def remove_attachment(attachment: Attachment, *, actor: User) -> str:

@@ -83,6 +83,8 @@ class BodyChange:
     removed: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     image_count: int = 0
+    # Files no longer attached after the change: the caller discards them once committed.
+    discarded: list[str] = field(default_factory=list)
 
 
 def start_submission(invitation: Invitation, *, actor: User) -> tuple[Submission, bool]:
@@ -154,9 +156,12 @@ def import_word(
                                          limit=policy.max_bytes // (1024 * 1024)))
     scan(io.BytesIO(data), policy)
 
+    kept: set[str] = set()
+
     def store_image(content: bytes, content_type: str) -> str:
         attachment = attachments.add_body_image(submission, content, actor=actor,
                                                 upload_dir=upload_dir, max_bytes=policy.max_bytes)
+        kept.add(attachment.sha256)
         return attachments.body_url(attachment.sha256)
 
     def check_images(contents: list[bytes]) -> None:
@@ -175,12 +180,15 @@ def import_word(
     submission.body_source = result.html
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
+    discarded = attachments.drop_replaced_body_images(submission, keep=kept)
     db.session.flush()
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
         "file_name": attachments.display_name(file_name), "size": len(data),
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
+        "replaced_images": discarded,
     })
-    return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count)
+    return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count,
+                      discarded=discarded)
 
 
 def submit_submission(

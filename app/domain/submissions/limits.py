@@ -66,9 +66,12 @@ class UploadPolicy:
         )
 
 
-def check_file_count(submission: Submission, new_files: int, policy: UploadPolicy) -> None:
-    """At most ``policy.max_files`` files (attachments and body images) on one piece."""
-    if new_files and len(submission.attachments) + new_files > policy.max_files:
+def check_file_count(submission: Submission, new_files: int, policy: UploadPolicy, *, leaving: int = 0) -> None:
+    """At most ``policy.max_files`` files (attachments and body images) on one piece.
+
+    ``leaving`` files go in the same change (a Word import replaces the body's images).
+    """
+    if new_files and len(submission.attachments) - leaving + new_files > policy.max_files:
         raise TooManyFiles(_("A submission may have at most %(n)d files (attachments and images in the body). "
                              "Remove one before adding another. Nothing was stored.", n=policy.max_files))
 
