@@ -39,7 +39,8 @@ def smtp_server():
 def queue(db, *rows: tuple[str, str]) -> list[OutboxMail]:
     """Outbox rows in this order, all due now: (address, subject)."""
     moment = utcnow() - timedelta(minutes=10)
-    mails = [OutboxMail(to_address=to, subject=subject, body_text="正文 body", next_attempt_at=moment + timedelta(seconds=i))
+    mails = [OutboxMail(to_address=to, subject=subject, body_text="正文 body",
+                        next_attempt_at=moment + timedelta(seconds=i))
              for i, (to, subject) in enumerate(rows)]
     db.session.add_all(mails)
     db.session.commit()

@@ -1,5 +1,4 @@
 """Quotas and pixel caps: refused with a clear message and nothing written; unreferenced files leave the disk."""
-import io
 import struct
 import zlib
 

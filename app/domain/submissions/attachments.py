@@ -19,6 +19,8 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError, NotAllowed
 from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.submissions import storage
+from app.domain.submissions.access import check_editable, unchanged_state
+from app.domain.submissions.filetypes import ALLOWED_TYPES
 from app.domain.submissions.limits import (
     IMAGE_TYPES,
     UploadPolicy,
@@ -27,8 +29,6 @@ from app.domain.submissions.limits import (
     check_image_pixels,
     scan,
 )
-from app.domain.submissions.access import check_editable, unchanged_state
-from app.domain.submissions.filetypes import ALLOWED_TYPES
 from app.extensions import db
 from app.models import Attachment, Submission, SubmissionVersion, User
 
