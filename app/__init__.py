@@ -71,3 +71,6 @@ def _register_blueprints(app: Huibian) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp,
                       review_bp, notifications_bp, proceedings_bp):
         app.register_blueprint(blueprint)
+    from app.outbox.routes import bp as outbox_bp
+
+    app.register_blueprint(outbox_bp)

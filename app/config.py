@@ -103,6 +103,13 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
         # How long one Word conversion may take before it is stopped and the author told.
         "IMPORT_TIME_LIMIT_SECONDS": float(env.get("IMPORT_TIME_LIMIT_SECONDS", "20")),
+        "MAX_FILES_PER_SUBMISSION": int(env.get("MAX_FILES_PER_SUBMISSION", "50")),
+        "MAX_BUREAU_STORAGE_MB": int(env.get("MAX_BUREAU_STORAGE_MB", "500")),
+        "MAX_IMAGE_MEGAPIXELS": float(env.get("MAX_IMAGE_MEGAPIXELS", "40")),
+        # clamd's unix socket path or host:port; unset, uploads are not scanned (development).
+        "CLAMD_SOCKET": env.get("CLAMD_SOCKET") or None,
+        "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT", "60")),
+        "MAX_CONCURRENT_IMPORTS": int(env.get("MAX_CONCURRENT_IMPORTS", "2")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),

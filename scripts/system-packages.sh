@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Huibian needs, if any are missing.
 #   scripts/system-packages.sh run    what the web app needs (Pango for WeasyPrint, CJK fonts,
-#                                     LibreOffice Writer to convert .doc/.wps/.odt/.rtf imports)
+#                                     LibreOffice Writer to convert .doc/.wps/.odt/.rtf imports,
+#                                     ClamAV's clamd to scan uploads; the tests start their own clamd)
 #   scripts/system-packages.sh test   the same plus Chromium for the browser tests
 # As root it installs them (apt-get update once, then apt-get install -y);
 # otherwise it names the missing packages and the command to install them.
@@ -9,13 +10,13 @@ set -euo pipefail
 
 purpose="${1:-run}"
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-core poppler-utils
-          libreoffice-writer-nogui util-linux)
+          libreoffice-writer-nogui util-linux clamav-daemon clamav)
 if [ "$purpose" = "test" ]; then
   packages+=(chromium)
 fi
 
 if ! command -v dpkg >/dev/null 2>&1; then
-  echo "system-packages: not a Debian system; make sure Pango, the Noto CJK fonts, LibreOffice Writer (soffice) and Chromium are installed." >&2
+  echo "system-packages: not a Debian system; make sure Pango, the Noto CJK fonts, LibreOffice Writer (soffice), ClamAV (clamd, sigtool) and Chromium are installed." >&2
   exit 0
 fi
 

@@ -195,3 +195,12 @@ def factory(db):
     from tests.factories import Factory
 
     return Factory(db)
+
+
+@pytest.fixture(scope="session")
+def clamd_addresses(tmp_path_factory):
+    """One clamd for the session, knowing only the EICAR test signature: {"unix": path, "tcp": "host:port"}."""
+    from tests.clamav import running_clamd
+
+    with running_clamd(tmp_path_factory.mktemp("clamd")) as addresses:
+        yield addresses

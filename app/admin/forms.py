@@ -3,7 +3,6 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.domain.labels import ROLE_LABELS
-from app.models import Role
 from app.web import BaseForm
 
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]

@@ -1,5 +1,11 @@
 """The outbox sender: delivers queued mail, retrying with backoff.
 
+Every mail is tried on its own: whatever goes wrong with one (a refused
+address, a header the mail library will not build, a server that hangs up)
+is written on its row, and the pass carries on with the next one. A mail
+that can never be built fails at once; any other failure is retried with
+backoff and given up after ``MAX_ATTEMPTS``, the row kept as ``failed``.
+
 Mail rows are written in the same transaction as the change they report
 (``app.domain.notifications``); this module only ever touches ``OutboxMail`` rows,
 so a failed send can delay a message but never lose or undo a decision.
@@ -9,10 +15,12 @@ what a development machine wants.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.errors import NonASCIILocalPartDefect
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -51,16 +59,43 @@ def backoff(attempts: int) -> timedelta:
     return FIRST_RETRY * (2 ** max(0, attempts - 1))
 
 
+class UnsendableMail(ValueError):
+    """The message cannot be built from this row; trying again would not help."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """Header text with line breaks and other control characters folded into single spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def build_message(mail: OutboxMail, sender: str) -> EmailMessage:
+    """The message for one row; UnsendableMail when its address or text cannot be put in a mail."""
+    message = EmailMessage()
+    try:
+        message["From"] = sender
+        message["To"] = mail.to_address
+        message["Subject"] = one_line(mail.subject)
+        message.set_content(mail.body_text)
+    except Exception as error:  # noqa: BLE001 - the library raises IndexError, ValueError, HeaderParseError …
+        raise UnsendableMail(f"{type(error).__name__}: {error}") from error
+    addresses = message["To"].addresses
+    # A non-ASCII local part is a real address (SMTPUTF8); every other defect means it is not one.
+    defects = [d for d in message["To"].defects if not isinstance(d, NonASCIILocalPartDefect)]
+    if defects or len(addresses) != 1 or not addresses[0].domain:
+        raise UnsendableMail(f"not one valid address: {one_line(mail.to_address)!r}")
+    return message
+
+
 def deliver(mail: OutboxMail, settings: SmtpSettings) -> None:
     """Hand one mail to the SMTP server, or to the log when none is configured."""
+    message = build_message(mail, settings.sender)
     if not settings.server:
-        log.info("Mail (no MAIL_SERVER configured) to %s: %s\n%s", mail.to_address, mail.subject, mail.body_text)
+        log.info("Mail (no MAIL_SERVER configured) to %s: %s\n%s",
+                 mail.to_address, message["Subject"], mail.body_text)
         return
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = mail.to_address
-    message["Subject"] = mail.subject
-    message.set_content(mail.body_text)
     with smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.use_tls:
             smtp.starttls()
@@ -90,19 +125,8 @@ def send_due_mail(settings: SmtpSettings, *, now: datetime | None = None, limit:
             break
         try:
             deliver(mail, settings)
-        except (OSError, smtplib.SMTPException) as error:
-            mail.attempts += 1
-            mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if mail.attempts >= MAX_ATTEMPTS:
-                mail.status = OutboxStatus.FAILED
-                counts["failed"] += 1
-                log.error("Giving up on mail %s to %s after %d attempts: %s",
-                          mail.id, mail.to_address, mail.attempts, mail.last_error)
-            else:
-                mail.next_attempt_at = now_ + backoff(mail.attempts)
-                counts["retry"] += 1
-                log.warning("Mail %s to %s failed (attempt %d), retrying: %s",
-                            mail.id, mail.to_address, mail.attempts, mail.last_error)
+        except Exception as error:  # noqa: BLE001 - one bad mail must never stop the others
+            counts[_record_failure(mail, error, now_)] += 1
         else:
             mail.attempts += 1
             mail.status = OutboxStatus.SENT
@@ -111,6 +135,21 @@ def send_due_mail(settings: SmtpSettings, *, now: datetime | None = None, limit:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def _record_failure(mail: OutboxMail, error: Exception, now: datetime) -> str:
+    """Write what went wrong on the row and decide: "retry" later, or "failed" for good."""
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(error, UnsendableMail) or mail.attempts >= MAX_ATTEMPTS:
+        mail.status = OutboxStatus.FAILED
+        log.error("Giving up on mail %s to %r after %d attempts: %s",
+                  mail.id, mail.to_address, mail.attempts, mail.last_error)
+        return "failed"
+    mail.next_attempt_at = now + backoff(mail.attempts)
+    log.warning("Mail %s to %r failed (attempt %d), retrying: %s",
+                mail.id, mail.to_address, mail.attempts, mail.last_error)
+    return "retry"
 
 
 class MailSender(threading.Thread):

@@ -6,11 +6,14 @@ outbox (``app.background.mail``), and a failed send can never undo the change.
 """
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
 from app.domain.permissions import is_ministry
+from app.domain.submissions.bodies.rendering import plain_text, render_body
 from app.extensions import db
 from app.models import Notification, OutboxMail, ReviewAssignment, Role, Submission, User, utcnow
 
@@ -81,7 +84,10 @@ def notify(
     """
     if recipients is None:
         recipients = bureau_members(submission) if event in TO_BUREAU else ministry_members(submission)
-    text_en, text_zh = (m.format(title=submission.title or f"#{submission.id}") for m in MESSAGES[event])
+    # A title is one line on the page; in a mail header a line break would be an injected header.
+    title = " ".join((submission.title or "").split()) or f"#{submission.id}"
+    text_en, text_zh = (m.format(title=title) for m in MESSAGES[event])
+    note_text = mail_text(note) if note else ""
     created = []
     for user in recipients:
         if user.id == actor.id:
@@ -94,8 +100,8 @@ def notify(
         created.append(notification)
         if user.email:
             body = f"{text_zh}\n{text_en}\n"
-            if note:
-                body += f"\n{note}\n"
+            if note_text:
+                body += f"\n{note_text}\n"
             mail_link = page_for(submission, user, external=True)
             if mail_link:
                 body += f"\n{mail_link}\n"
@@ -103,6 +109,27 @@ def notify(
                 to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body,
             ))
     return created
+
+
+# Web addresses as a mail client would turn them into links.
+_WEB_ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)，。；：！？）]")
+
+
+def mail_text(markdown_text: str) -> str:
+    """What a comment says in a mail: the text of the sanitised HTML the page shows.
+
+    Links the sanitiser took off the page stay off the mail (their words are
+    kept), and an address written out as text is defanged (``evil[.]example``)
+    so that the mail client does not turn it back into a link from the
+    ministry's sender.
+    """
+    text = plain_text(render_body(markdown_text, id_prefix="mail-").html)
+    return _WEB_ADDRESS.sub(_defang, text)
+
+
+def _defang(match: re.Match) -> str:
+    address = re.sub(r"(?i)^(?:https?://)", "", match.group(0))
+    return address.replace(".", "[.]")
 
 
 def inbox(user: User, *, page: int = 1) -> tuple[list[Notification], bool]:

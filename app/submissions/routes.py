@@ -8,7 +8,19 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +31,7 @@ from app.domain.review.decisions import standing_request
 from app.domain.submissions import attachments, drafting, storage
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.comparison import compare_versions
+from app.domain.submissions.limits import UploadPolicy
 from app.domain.workflow import allowed_actions
 from app.extensions import db
 from app.models import Attachment, Invitation, Submission, SubmissionVersion
@@ -37,8 +50,8 @@ def require_login():
     """Every route here is for signed-in users; the loaders below decide the rest."""
 
 
-def _max_upload_bytes() -> int:
-    return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+def _upload_policy() -> UploadPolicy:
+    return UploadPolicy.from_config(current_app.config)
 
 
 def _draft_form(submission: Submission, **kwargs) -> DraftForm:
@@ -164,13 +177,20 @@ def import_document(submission_id: int):
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
             loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
-            max_bytes=_max_upload_bytes(), time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
+            policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
+            time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
         )
         db.session.commit()
     except (drafting.StaleDraft, StaleDataError):
         return refused(submission, drafting.StaleDraft())
+    except drafting.ImportsBusy as error:
+        response = make_response(refused(submission, error))
+        response.retry_after = error.retry_after
+        return response
     except DomainError as error:
         return refused(submission, error)
+    for sha256 in change.discarded:
+        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
     flash(_("The Word document was imported into the body (%(n)d images). Check it, then save or submit.",
             n=change.image_count), "success")
     for message in change.messages:
@@ -189,7 +209,7 @@ def upload_attachment(submission_id: int):
     try:
         attachment, created = attachments.add_attachment(
             submission, form.file.data.stream, form.file.data.filename or "", actor=current_user,
-            upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=_max_upload_bytes(),
+            upload_dir=current_app.config["UPLOAD_DIR"], policy=_upload_policy(),
         )
         db.session.commit()
     except DomainError as error:
@@ -208,10 +228,11 @@ def remove_attachment(submission_id: int, attachment_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        attachments.remove_attachment(attachment, actor=current_user)
+        sha256 = attachments.remove_attachment(attachment, actor=current_user)
         db.session.commit()
     except DomainError as error:
         return refused(submission, error)
+    attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
     flash(_("%(name)s was removed.", name=attachment.display_name), "success")
     return redirect(url_for(".detail", submission_id=submission.id, _anchor="attachments"))
 

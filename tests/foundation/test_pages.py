@@ -20,6 +20,7 @@ EXPECTED = {
     ("GET", "/admin/accounts/{other}"): [LOGIN, 403, 403, 200, 200],
     ("POST", "/admin/accounts/{other}/password"): [LOGIN, 403, 403, 422, 422],
     ("POST", "/admin/accounts/{other}/enabled/on"): [LOGIN, 403, 403, 302, 302],
+    ("GET", "/outbox/"): [LOGIN, 403, 403, 200, 200],
     ("POST", "/language/en"): [302, 302, 302, 302, 302],
     ("POST", "/logout"): [LOGIN, 302, 302, 302, 302],  # last: it ends the session
 }

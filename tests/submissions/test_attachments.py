@@ -77,8 +77,8 @@ def test_removing_an_attachment_drops_the_reference_and_audits_it(app, client, a
     assert attachment_rows(db) == []
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "remove")).one()
     assert event.detail["name"] == "a.pdf" and event.actor_id == setting.ours.user.id
-    # The file itself stays: submitted versions may point at it.
-    assert len(stored_files(app)) == 1
+    # Nothing refers to the file any more, so it leaves the disk too (test_upload_limits: who keeps it).
+    assert stored_files(app) == []
 
 
 def test_an_image_still_shown_in_the_body_cannot_be_removed(client, auth, db, setting, draft):

@@ -1,11 +1,14 @@
 """A submission's files: supporting attachments and the images of its body.
 
 Files live in the content-addressed store of ``app.domain.submissions.storage``; a row
-here gives one submission a reference to one file. Removing the reference
-never deletes the file, because submitted versions keep pointing at it.
+here gives one submission a reference to one file. Several rows, on several
+pieces, and submitted versions can point at the same file: it is deleted
+only once none does (``discard_if_unreferenced``, after the commit).
 """
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +21,14 @@ from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.submissions import storage
 from app.domain.submissions.access import check_editable, unchanged_state
 from app.domain.submissions.filetypes import ALLOWED_TYPES
+from app.domain.submissions.limits import (
+    IMAGE_TYPES,
+    UploadPolicy,
+    check_bureau_storage,
+    check_file_count,
+    check_image_pixels,
+    scan,
+)
 from app.extensions import db
 from app.models import Attachment, Submission, SubmissionVersion, User
 
@@ -25,6 +36,7 @@ from app.models import Attachment, Submission, SubmissionVersion, User
 UPLOAD_TYPES = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
 
 display_name = storage.display_name
+log = logging.getLogger("huibian.files")
 
 
 class FileTooLarge(DomainError):
@@ -33,6 +45,16 @@ class FileTooLarge(DomainError):
 
 class UnsupportedFile(DomainError):
     http_status = 415
+
+
+class StorageUnavailable(DomainError):
+    """The file store cannot be written (unwritable, full, gone): nothing is kept, and the draft stands."""
+
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__(_("The server cannot store files at the moment. Nothing was stored; "
+                           "please try again later, and tell the ministry if it persists."))
 
 
 def body_url(sha256: str) -> str:
@@ -45,20 +67,33 @@ def mime_type(attachment_type: str) -> str:
 
 
 def add_attachment(
-    submission: Submission, stream: BinaryIO, file_name: str, *, actor: User, upload_dir: Path, max_bytes: int,
+    submission: Submission, stream: BinaryIO, file_name: str, *, actor: User, upload_dir: Path,
+    policy: UploadPolicy,
 ) -> tuple[Attachment, bool]:
     """Store an uploaded file and attach it; returns the attachment and whether it is new.
 
     The type is judged from the content; the name is kept for display only.
+    Refused, with nothing kept: a file past the size limit, of another type,
+    an image with too many pixels, one file too many on the piece, a bureau
+    over its storage quota, a virus, or a scanner that cannot be reached.
     """
     check_editable(submission, actor)
-    stored = _store(stream, upload_dir, max_bytes)
-    if stored.file_type not in UPLOAD_TYPES:
-        _discard_if_unreferenced(stored, upload_dir)
-        raise UnsupportedFile(_unsupported_message())
+    check_file_count(submission, 1, policy)
+    stored = _store(stream, upload_dir, policy.max_bytes)
     existing = _attachment_with_hash(submission, stored.sha256)
     if existing is not None:
         return existing, False
+    try:
+        if stored.file_type not in UPLOAD_TYPES:
+            raise UnsupportedFile(_unsupported_message())
+        if stored.file_type in IMAGE_TYPES:
+            check_image_pixels(stored.path, policy)
+        check_bureau_storage(submission, {stored.sha256: stored.size}, policy)
+        with stored.path.open("rb") as content:
+            scan(content, policy)
+    except DomainError:
+        discard_if_unreferenced(stored.sha256, upload_dir)
+        raise
     attachment = Attachment(
         submission=submission, sha256=stored.sha256, display_name=display_name(file_name or ""),
         size=stored.size, file_type=stored.file_type, uploaded_by_id=actor.id,
@@ -72,11 +107,29 @@ def add_attachment(
     return attachment, True
 
 
+def check_body_images(submission: Submission, images: list[bytes], policy: UploadPolicy) -> None:
+    """Before a Word import stores any of its images: pixels, size, count and quota for all of them.
+
+    The images of the body it replaces count as gone (``drop_replaced_body_images``).
+    """
+    new = {storage.sha256_of(content): content for content in images}
+    leaving = len(_replaced_body_images(submission, keep=set(new)))
+    for sha256 in [a.sha256 for a in submission.attachments]:
+        new.pop(sha256, None)
+    for content in new.values():
+        if len(content) > policy.max_bytes:
+            raise FileTooLarge(_("An image in the document is larger than %(limit)d MB. Nothing was stored.",
+                                 limit=policy.max_bytes // (1024 * 1024)))
+        check_image_pixels(io.BytesIO(content), policy)
+    check_file_count(submission, len(new), policy, leaving=leaving)
+    check_bureau_storage(submission, {sha256: len(content) for sha256, content in new.items()}, policy)
+
+
 def add_body_image(
     submission: Submission, content: bytes, *, actor: User, upload_dir: Path, max_bytes: int,
 ) -> Attachment:
-    """Keep an image taken out of a Word document as an attachment placed in the body."""
-    stored = storage.store_bytes(content, upload_dir, max_bytes=max_bytes)
+    """Keep an image taken out of a Word document (checked by ``check_body_images``) as an attachment in the body."""
+    stored = _store(io.BytesIO(content), upload_dir, max_bytes)
     existing = _attachment_with_hash(submission, stored.sha256)
     if existing is not None:
         return existing
@@ -90,8 +143,31 @@ def add_body_image(
     return attachment
 
 
-def remove_attachment(attachment: Attachment, *, actor: User) -> None:
-    """Take a file off a draft; an image still shown in the body must leave the body first."""
+def drop_replaced_body_images(submission: Submission, *, keep: set[str]) -> list[str]:
+    """Take off the piece the images of a body that an import replaced; returns their hashes.
+
+    Only pictures that came in with a Word document (``in_body``) and are not
+    in the new body go; files attached by hand stay. The caller discards the
+    files after the commit, as for a removal.
+    """
+    dropped = _replaced_body_images(submission, keep=keep)
+    for attachment in dropped:
+        submission.attachments.remove(attachment)
+        db.session.delete(attachment)
+    db.session.flush()
+    return [attachment.sha256 for attachment in dropped]
+
+
+def _replaced_body_images(submission: Submission, *, keep: set[str]) -> list[Attachment]:
+    return [a for a in submission.attachments if a.in_body and a.sha256 not in keep]
+
+
+def remove_attachment(attachment: Attachment, *, actor: User) -> str:
+    """Take a file off a draft; an image still shown in the body must leave the body first.
+
+    Returns the file's hash: once the removal is committed, the caller hands
+    it to ``discard_if_unreferenced`` so that the file leaves the disk too.
+    """
     submission = attachment.submission
     check_editable(submission, actor)
     if body_url(attachment.sha256) in submission.body_source:
@@ -102,6 +178,7 @@ def remove_attachment(attachment: Attachment, *, actor: User) -> None:
     submission.attachments.remove(attachment)
     db.session.delete(attachment)
     db.session.flush()
+    return attachment.sha256
 
 
 def may_download(user: User, submission: Submission, sha256: str) -> bool:
@@ -144,6 +221,9 @@ def _store(stream: BinaryIO, upload_dir: Path, max_bytes: int) -> storage.Stored
         raise FileTooLarge(_("Files may be at most %(limit)d MB. Nothing was stored.", limit=limit)) from None
     except storage.UnsupportedFileType:
         raise UnsupportedFile(_unsupported_message()) from None
+    except OSError as error:
+        log.error("Cannot write to the file store %s: %s", upload_dir, error)
+        raise StorageUnavailable() from None
 
 
 def _unsupported_message() -> str:
@@ -151,11 +231,28 @@ def _unsupported_message() -> str:
              "Excel (.xlsx), JPEG or PNG file. Nothing was stored.")
 
 
-def _discard_if_unreferenced(stored: storage.StoredFile, upload_dir: Path) -> None:
-    in_use = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Attachment).where(Attachment.sha256 == stored.sha256))
-    if not in_use:
-        storage.path_for(upload_dir, stored.sha256).unlink(missing_ok=True)
+def file_in_use(sha256: str) -> bool:
+    """Whether any attachment, on any piece, or any submitted version still points at this file."""
+    attached = sa.select(Attachment.id).where(Attachment.sha256 == sha256)
+    in_version = sa.select(SubmissionVersion.id).where(
+        sa.cast(SubmissionVersion.attachments, sa.Text).like(f'%"{sha256}"%'))
+    return bool(db.session.scalar(sa.select(sa.or_(sa.exists(attached), sa.exists(in_version)))))
+
+
+def discard_if_unreferenced(sha256: str, upload_dir: Path) -> bool:
+    """Delete the stored file when nothing refers to it any more; whether it was deleted.
+
+    Called after the removal is committed (or for a file just refused), so a
+    rolled-back request never loses a file that a row still names.
+    """
+    if file_in_use(sha256):
+        return False
+    try:
+        storage.path_for(upload_dir, sha256).unlink(missing_ok=True)
+    except OSError as error:  # the removal stands; an orphan file costs disk, not correctness
+        log.warning("Could not delete unreferenced file %s: %s", sha256, error)
+        return False
+    return True
 
 
 def _attachment_with_hash(submission: Submission, sha256: str) -> Attachment | None:

@@ -6,6 +6,7 @@ changes go through ``app.domain.workflow.apply_transition`` and nowhere else.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
-from app.domain.submissions.docx.importer import DocxImportError, import_document
+from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
+from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
@@ -38,6 +40,22 @@ class ImportRefused(DomainError):
     def __init__(self, message: str, http_status: int = 400) -> None:
         super().__init__(message)
         self.http_status = http_status
+
+
+class ImportsBusy(DomainError):
+    """The server converts as many Word documents as it may at once, or this author's previous one."""
+
+    http_status = 503
+    retry_after = 30
+
+    def __init__(self, *, own: bool = False) -> None:
+        if own:
+            message = _("Your previous Word document is still being converted. "
+                        "Please wait for it, then try again; nothing was changed.")
+        else:
+            message = _("The server is converting as many Word documents as it can right now. "
+                        "Please try again in half a minute; nothing was changed.")
+        super().__init__(message)
 
 
 class StaleDraft(ConcurrentChange):
@@ -68,6 +86,8 @@ class BodyChange:
     removed: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     image_count: int = 0
+    # Files no longer attached after the change: the caller discards them once committed.
+    discarded: list[str] = field(default_factory=list)
 
 
 def start_submission(invitation: Invitation, *, actor: User) -> tuple[Submission, bool]:
@@ -130,28 +150,39 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
 
 def import_word(
     submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
-    upload_dir: Path, max_bytes: int, time_limit: float = 20.0,
+    upload_dir: Path, policy: UploadPolicy, time_limit: float = 20.0, max_concurrent: int = 2,
 ) -> BodyChange:
     """Replace the draft's body with a document's content; its images become attachments.
 
-    The document may be .docx, .doc, .wps, .odt or .rtf (judged by content).
-    One that cannot be read, is empty or is over ``max_bytes`` raises
-    ImportRefused and leaves the draft as it was (images are only stored
-    once the conversion has succeeded).
+    The document may be .docx, .doc, .wps, .odt or .rtf (judged by content)
+    and is scanned for viruses first. One that cannot be read, is empty, is
+    over the size limit or whose images break a limit raises a DomainError
+    (ImportRefused, ImportsBusy) and leaves the draft as it was (images are
+    only stored once the conversion succeeded and all of them passed).
     """
     check_editable(submission, actor)
     _check_not_stale(submission, loaded_version)
-    if len(data) > max_bytes:
+    if len(data) > policy.max_bytes:
         raise ImportRefused(_("The document is larger than %(mb)d MB, so it was not imported. Save its "
-                              "pictures smaller, or split it.", mb=max_bytes // (1024 * 1024)), 413)
+                              "pictures smaller, or split it.", mb=policy.max_bytes // (1024 * 1024)), 413)
+    scan(io.BytesIO(data), policy)
+
+    kept: set[str] = set()
 
     def store_image(content: bytes, content_type: str) -> str:
         attachment = attachments.add_body_image(submission, content, actor=actor,
-                                                upload_dir=upload_dir, max_bytes=max_bytes)
+                                                upload_dir=upload_dir, max_bytes=policy.max_bytes)
+        kept.add(attachment.sha256)
         return attachments.body_url(attachment.sha256)
 
+    def check_images(contents: list[bytes]) -> None:
+        attachments.check_body_images(submission, contents, policy)
+
     try:
-        result = import_document(data, store_image=store_image, time_limit=time_limit)
+        result = import_document(data, store_image=store_image, check_images=check_images, time_limit=time_limit,
+                                 max_concurrent=max_concurrent, owner=actor.id)
+    except ConversionsBusy as busy:
+        raise ImportsBusy(own=isinstance(busy, OwnConversionRunning)) from None
     except DocxImportError as error:
         raise ImportRefused(error.message, error.http_status) from None
     if len(result.html) > MAX_BODY_CHARS:
@@ -160,12 +191,15 @@ def import_word(
     submission.body_source = result.html
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
+    discarded = attachments.drop_replaced_body_images(submission, keep=kept)
     db.session.flush()
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
         "file_name": attachments.display_name(file_name), "size": len(data), "format": result.source_format,
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
+        "replaced_images": discarded,
     })
-    return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count)
+    return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count,
+                      discarded=discarded)
 
 
 def submit_submission(

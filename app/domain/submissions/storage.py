@@ -71,6 +71,11 @@ def store_bytes(data: bytes, upload_dir: Path, *, max_bytes: int) -> StoredFile:
     return store_stream(io.BytesIO(data), upload_dir, max_bytes=max_bytes)
 
 
+def sha256_of(data: bytes) -> str:
+    """The name content in memory would get in the store."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def path_for(upload_dir: Path, sha256: str) -> Path:
     """Where the attachment with this SHA-256 lives; ValueError unless it is 64 lowercase hex."""
     if not _SHA256.fullmatch(sha256):

@@ -5,19 +5,25 @@ format but .docx is first converted by LibreOffice (`conversion`). The
 archive is inspected in this process, before anything decompresses it;
 mammoth then runs in a child process that is killed at the time limit, so a
 hostile document can cost at most that much time and the child's memory cap.
-The child answers in notes (`messages`), described here in the author's
-language. The HTML returned is not sanitised: it goes into the body, which
+At most ``max_concurrent`` imports run at once in one process, each author at
+most one, and the children run at a lower CPU priority than the web workers:
+eight simultaneous imports made every other page 45 times slower before; now
+the next is told to retry. The child answers in notes (`messages`), described
+here in the author's language. The HTML returned is not sanitised: it goes into the body, which
 `app.domain.submissions.bodies.rendering.render_body` sanitises whenever it is shown or printed.
 """
 
 import html as html_module
 import io
 import multiprocessing
+import os
 import re
 import secrets
+import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -44,10 +50,51 @@ _IMAGE_MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
 }
 CHILD_MEMORY_LIMIT = 1536 * 1024 * 1024
+# Web workers run at the default niceness 0; conversions yield the CPU to them.
+CHILD_NICENESS = 10
 
 _TAG = re.compile(r"<[^>]*>")
 
-__all__ = ["DocxImport", "DocxImportError", "import_document", "import_docx"]
+__all__ = [
+    "ConversionsBusy", "DocxImport", "DocxImportError", "OwnConversionRunning", "conversion_slot",
+    "import_document", "import_docx",
+]
+
+
+class ConversionsBusy(DocxImportError):
+    """Every import slot of this process is taken; the author should try again shortly."""
+
+
+class OwnConversionRunning(ConversionsBusy):
+    """This author's previous document is still being imported (a double click, a second tab)."""
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_owners: set[object] = set()
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def conversion_slot(max_concurrent: int, owner: object = None) -> Iterator[None]:
+    """Hold one of this process's ``max_concurrent`` import slots, or raise ConversionsBusy at once.
+
+    An ``owner`` (the author) holds at most one slot at a time, so that one
+    person cannot take them all.
+    """
+    with _slots_lock:
+        if owner is not None and owner in _owners:
+            raise OwnConversionRunning("Your previous Word document is still being converted.")
+        slots = _slots.setdefault(max_concurrent, threading.BoundedSemaphore(max_concurrent))
+        if not slots.acquire(blocking=False):
+            raise ConversionsBusy("Too many Word documents are being converted at the moment.")
+        if owner is not None:
+            _owners.add(owner)
+    try:
+        yield
+    finally:
+        with _slots_lock:
+            _owners.discard(owner)
+            slots.release()
 
 
 @dataclass(frozen=True)
@@ -69,18 +116,23 @@ def import_document(
     data: bytes,
     *,
     store_image: Callable[[bytes, str], str],
+    check_images: Callable[[list[bytes]], None] | None = None,
     time_limit: float = 20.0,
     conversion_time_limit: float = conversion.TIME_LIMIT,
+    max_concurrent: int = 2,
+    owner: object = None,
 ) -> DocxImport:
     """Convert a .docx, .doc, .wps, .odt or .rtf file's content to HTML for a submission body.
 
     Formats other than .docx are converted to .docx by LibreOffice within
-    `conversion_time_limit` seconds, then imported like one (`import_docx`).
+    `conversion_time_limit` seconds, then imported like one (`import_docx`);
+    the whole import holds one of the process's `max_concurrent` slots.
     """
     source_format = word_format(data)
-    if source_format != "docx":
-        data = conversion.convert_to_docx(data, source_format, time_limit=conversion_time_limit)
-    result = import_docx(data, store_image=store_image, time_limit=time_limit)
+    with conversion_slot(max_concurrent, owner):
+        if source_format != "docx":
+            data = conversion.convert_to_docx(data, source_format, time_limit=conversion_time_limit)
+        result = import_docx(data, store_image=store_image, check_images=check_images, time_limit=time_limit)
     return DocxImport(html=result.html, messages=result.messages, image_count=result.image_count,
                       source_format=source_format)
 
@@ -89,6 +141,7 @@ def import_docx(
     data: bytes,
     *,
     store_image: Callable[[bytes, str], str],
+    check_images: Callable[[list[bytes]], None] | None = None,
     time_limit: float = 20.0,
 ) -> DocxImport:
     """Convert a .docx file's content to HTML for a submission body.
@@ -97,9 +150,11 @@ def import_docx(
     footnotes and endnotes (as a body's own notes) and PNG/JPEG/GIF images.
     Each image is handed to `store_image(content, content_type)`, which
     returns the URL to use as its `src`; `messages` name what was left out
-    or changed. Raises DocxImportError with a message for the author when
-    the file is not a usable Word document, has nothing to import, or takes
-    longer than `time_limit` seconds.
+    or changed. `check_images(contents)` sees every image before the first
+    is stored, so that a refusal it raises leaves nothing behind. Raises
+    DocxImportError with a message for the author when the file is not a
+    usable Word document, has nothing to import, or takes longer than
+    `time_limit` seconds.
     """
     check_archive(data)
     converted = _convert_in_child(data, time_limit)
@@ -109,6 +164,8 @@ def import_docx(
     if not converted.images and not html_module.unescape(_TAG.sub("", html)).strip():
         raise DocxImportError(" ".join([_("The document has no text or pictures to import, so the body "
                                           "was left as it was."), *messages]))
+    if check_images is not None:
+        check_images([content for _placeholder, content, _type in converted.images])
     for placeholder, content, content_type in converted.images:
         html = html.replace(f'src="{placeholder}"', f'src="{_attribute(store_image(content, content_type))}"')
     return DocxImport(html=html, messages=messages, image_count=len(converted.images))
@@ -153,6 +210,7 @@ _CHILD_FAILURES = {
 
 def _child_main(data: bytes, sender: Connection) -> None:
     _limit_memory()
+    os.nice(CHILD_NICENESS)
     try:
         outcome: _Conversion | str = _convert(data)
     except MemoryError:
