@@ -67,7 +67,9 @@ def domain_msgids() -> set[str]:
 
 def _is_plain_text(node: ast.AST) -> bool:
     """A message written out in the code (a string, an f-string, or text glued to one): English only."""
-    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+    if isinstance(node, ast.Constant):
+        return bool(str(node.value).strip())  # a space gluing two translated sentences is no English
+    if isinstance(node, ast.JoinedStr):
         return True
     if isinstance(node, ast.BinOp):
         return _is_plain_text(node.left) or _is_plain_text(node.right)

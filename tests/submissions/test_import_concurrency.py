@@ -50,7 +50,7 @@ def test_slots_are_given_back_when_a_conversion_fails(app, client, auth, db, set
     broken = rewritten("single-paragraph.docx", {"word/document.xml": b"<w:document><unclosed"})
     for _ in range(2):
         response = import_file(client, draft, broken)
-        assert response.status_code == 400 and "The Word document" in page_text(response)
+        assert response.status_code == 400 and "The document is damaged" in page_text(response)
         assert "converting as many" not in page_text(response)
     assert import_file(client, draft, (FIXTURES / "single-paragraph.docx").read_bytes()).status_code == 302
     assert "Walking on imported air" in reloaded(db, draft).body_source
