@@ -23,7 +23,8 @@ def test_a_submit_with_a_forged_host_mails_the_configured_address(app, client, d
     assert response.status_code == 302
     [mail] = mails(db)
     assert mail.to_address == "reviewer@mee.example.cn"
-    assert f"{BASE_URL}/submissions/{draft.id}" in mail.body_text
+    # A reviewer is sent to the review page, built on the configured address.
+    assert f"{BASE_URL}/review/{draft.id}" in mail.body_text
     assert "attacker.example" not in mail.body_text
     assert "attacker.example" not in response.headers["Location"]
 
