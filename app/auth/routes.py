@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.domain import accounts
+from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.web import ButtonForm, is_safe_next
@@ -22,8 +23,11 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
+            record_event("login_failed", actor=None, obj=None, detail={"username": form.username.data[:80]})
+            db.session.commit()
             flash(_("Wrong username or password, or the account is disabled."), "error")
             return render_template("auth/login.html", form=form), 401
+        record_event("login", actor=user, obj=user)
         db.session.commit()
         login_user(user)
         target = form.next.data
