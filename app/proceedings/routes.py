@@ -27,12 +27,7 @@ from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings import editions, published
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.preflight import preflight
-from app.domain.proceedings.previews import (
-    can_preview_draft,
-    can_preview_version,
-    preview_file_name,
-    preview_pdf,
-)
+from app.domain.proceedings.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import (

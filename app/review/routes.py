@@ -141,3 +141,10 @@ def coverage_csv():
     if not permissions.can_follow_coverage(current_user):
         abort(403)
     return pages.coverage_csv_response(request.args)
+
+
+@bp.get("/coverage/pieces.<any(xlsx, csv):file_format>")
+def pieces_export(file_format: str):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    return pages.export_response(request.args, file_format)
