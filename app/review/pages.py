@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from app.domain import permissions
+from app.domain.conference.archive import latest_archive
 from app.domain.conference.exports import conference_export, export_csv, export_xlsx
 from app.domain.labels import KIND_LABELS, state_label
 from app.domain.review import decisions, thread
@@ -222,6 +223,7 @@ def coverage_context(args) -> dict:
     return {
         "report": coverage(conference) if conference else None, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
+        "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
     }
 
 
