@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.extensions import db
 
@@ -46,7 +48,17 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return error_page(409, _("Someone else changed this submission at the same time. Nothing of yours was saved over theirs: reload the page to see the latest state."))
 
-    for status in (400, 403, 404, 405):
+    @app.errorhandler(403)
+    def refused(error):
+        # A refused attempt belongs in the record: who tried to reach what.
+        db.session.rollback()
+        actor = current_user._get_current_object() if current_user.is_authenticated else None
+        record_event("access_refused", actor=actor, obj=None,
+                     detail={"method": request.method, "path": request.path[:300]})
+        db.session.commit()
+        return error_page(403)
+
+    for status in (400, 404, 405):
         app.register_error_handler(status, lambda e, status=status: error_page(status, getattr(e, "description", "") if status == 400 else ""))
 
     @app.errorhandler(500)

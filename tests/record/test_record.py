@@ -146,3 +146,19 @@ def test_the_record_exports_as_csv_with_hostile_values_neutralised(client, auth,
         client.get(f"/record/record.csv?since={since}&action=login").data.decode("utf-8-sig"))))
     # Today's logins (the editor's own included), not January's.
     assert [(r[1], r[4]) for r in dated[1:]] == [("王编辑", "login"), ("'=cmd|' /C calc'!A0", "login")]
+
+
+def test_refused_attempts_are_recorded(client, auth, factory, db):
+    member = factory.user(Role.SUBMITTER)
+    factory.commit()
+    auth.login(member.username)
+    assert client.get("/record/").status_code == 403
+    [event] = events(db, "access_refused")
+    assert event.actor_id == member.id and event.detail == {"method": "GET", "path": "/record/"}
+
+
+def test_the_record_reads_in_chinese(client, auth, factory, db, history):
+    editor, *_rest = history
+    auth.login(editor.username)
+    text = page_text(client.get("/record/", headers={"Accept-Language": "zh"}))
+    assert "操作记录" in text and "时间（UTC）" in text and "发送失败的邮件" in text
