@@ -30,13 +30,7 @@ from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
-from app.models import (
-    Conference,
-    EditionStatus,
-    ProceedingsEdition,
-    Submission,
-    SubmissionVersion,
-)
+from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
 from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
 from app.web import ButtonForm, submission_or_404

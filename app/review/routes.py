@@ -155,13 +155,13 @@ def pieces_export(file_format: str):
 
 @bp.post("/coverage/archive/<int:conference_id>")
 def request_archive(conference_id: int):
-    conference = db.get_or_404(Conference, conference_id)
     if not permissions.can_follow_coverage(current_user):
         abort(403)
+    conference = db.get_or_404(Conference, conference_id)
     if ButtonForm().validate_on_submit():
         try:
             made = archive.request_archive(conference, actor=current_user)
-        except (NotAllowed, DomainError) as refusal:
+        except DomainError as refusal:
             flash(_(refusal.message), "error")
             return redirect(url_for("review.coverage", conference=conference.id))
         db.session.commit()
@@ -172,9 +172,9 @@ def request_archive(conference_id: int):
 
 @bp.get("/coverage/archive/<int:archive_id>.zip")
 def download_archive(archive_id: int):
-    found = db.get_or_404(PiecesArchive, archive_id)
     if not permissions.can_follow_coverage(current_user):
         abort(403)
+    found = db.get_or_404(PiecesArchive, archive_id)
     path = archive.archive_path(found, archive_jobs.archives_dir(current_app.config))
     if found.status is not ArchiveStatus.DONE or path is None or not path.is_file():
         abort(404)
