@@ -162,3 +162,18 @@ def test_the_record_reads_in_chinese(client, auth, factory, db, history):
     auth.login(editor.username)
     text = page_text(client.get("/record/", headers={"Accept-Language": "zh"}))
     assert "操作记录" in text and "时间（UTC）" in text and "发送失败的邮件" in text
+
+
+def test_hostile_details_are_shown_as_text_and_cut_short(client, auth, factory, db):
+    editor = factory.user(Role.EDITOR)
+    record_event("piece_note", actor=editor, obj=editor,
+                 detail={"note": "<script>alert(1)</script>\u202e" + "长" * 10_000})
+    factory.commit()
+    auth.login(editor.username)
+    response = client.get("/record/?action=piece_note")
+    source = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in source and "&lt;script&gt;alert(1)&lt;/script&gt;" in source
+    assert "长" * 400 not in source  # ten thousand characters do not flood the page
+    exported = client.get("/record/record.csv?action=piece_note").data.decode("utf-8-sig")
+    assert "长" * 10_000 in exported and "\u202e" not in exported
