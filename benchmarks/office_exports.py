@@ -8,6 +8,11 @@ page of the record holding 1,000 events, and with ``--zip`` the zip of all
 approved pieces (typeset through the book's preview workers).
 
 usage: python benchmarks/office_exports.py [--pieces 160] [--zip]
+
+Measured on the shared two-core machine, 2026-12-04, SQLite, 160 pieces:
+.xlsx 0.55 s, 19,900 bytes; CSV 0.60 s, 51,261 bytes (10 queries each);
+a record page 0.04 s (1 query); the zip of the 80 approved pieces from a
+cold preview cache 179 s, 30.9 MB (10 queries).
 """
 from __future__ import annotations
 
