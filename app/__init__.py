@@ -65,12 +65,12 @@ def _register_blueprints(app: Huibian) -> None:
     from app.main.routes import bp as main_bp
     from app.notifications.routes import bp as notifications_bp
     from app.proceedings.routes import bp as proceedings_bp
+    from app.record.routes import bp as record_bp
     from app.review.routes import bp as review_bp
     from app.submissions.routes import bp as submissions_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp,
+    for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp, record_bp,
                       review_bp, notifications_bp, proceedings_bp):
         app.register_blueprint(blueprint)
-    from app.outbox.routes import bp as outbox_bp
 
-    app.register_blueprint(outbox_bp)
+

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.scanning import Clamd
+from app.domain.submissions.scanning import Clamd
 
 # The industry's harmless test file: every virus scanner must report it.
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"

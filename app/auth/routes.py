@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import throttle
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.domain import accounts
+from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.passwords import WeakPassword
 from app.extensions import db, limiter
@@ -35,6 +36,7 @@ def login():
             db.session.commit()
             flash(_("Wrong username or password, or the account is disabled."), "error")
             return render_template("auth/login.html", form=form), 401
+        record_event("login", actor=user, obj=user)
         db.session.commit()
         login_user(user)
         target = form.next.data

@@ -11,18 +11,22 @@ def record_event(
     action: str,
     *,
     actor: User | None,
-    obj: Any,
+    obj: Any | None,
     submission: Submission | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Add an audit event for ``obj``; flushes so that the object has an id."""
+    """Add an audit event for ``obj``; flushes so that the object has an id.
+
+    ``obj`` is None for an event about no stored object, such as a failed
+    login under a name that may not exist.
+    """
     db.session.flush()
     event = AuditEvent(
         actor_id=actor.id if actor else None,
         action=action,
-        object_type=type(obj).__name__,
+        object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),
         submission_id=submission.id if submission else None,
         from_state=from_state,

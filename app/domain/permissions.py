@@ -102,3 +102,8 @@ def can_assign_reviewers(user: User) -> bool:
 
 def can_follow_coverage(user: User) -> bool:
     return is_editor(user)
+
+
+def can_read_record(user: User) -> bool:
+    """The audit trail and failed mail are for those who answer for the system."""
+    return user.is_authenticated and user.role in {Role.EDITOR, Role.ADMIN}

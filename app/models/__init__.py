@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see one metadata."""
 from app.models.accounts import Role, User
 from app.models.activity import AuditEvent, Notification, OutboxMail, OutboxStatus
+from app.models.archives import ArchiveStatus, PiecesArchive
 from app.models.base import Base, utcnow
 from app.models.conference import (
     Conference,
@@ -16,6 +17,7 @@ from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignme
 from app.models.submissions import Attachment, Submission, SubmissionState, SubmissionVersion, submission_key_task
 
 __all__ = [
+    "ArchiveStatus", "PiecesArchive",
     "Attachment", "AuditEvent", "Base", "Comment", "Conference", "ConferenceState",
     "Decision", "DecisionOutcome", "EditionItem", "EditionStatus", "ExchangeKind",
     "Extension", "Invitation", "KeyTask", "Notification", "Organisation", "OutboxMail",

@@ -22,8 +22,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.background import builds as jobs
+from app.domain.audit import record_event
 from app.domain.permissions import can_build_proceedings
-from app.domain.proceedings import editions
+from app.domain.proceedings import editions, published
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
@@ -205,12 +206,33 @@ def edition_status(slug: str, number: int):
 @editor_only
 def download(slug: str, number: int):
     conference = _conference(slug)
-    found = _edition(conference, number)
-    path = editions.edition_path(found, current_app.config["EDITIONS_DIR"])
-    if found.status is not EditionStatus.DONE or path is None or not path.is_file():
+    return _send_edition(_edition(conference, number), conference)
+
+
+@bp.get("/published")
+@login_required
+def published_index():
+    return render_template("proceedings/published.html", groups=published.published_for(current_user))
+
+
+@bp.get("/published/<slug>/<int:number>.pdf")
+@login_required
+def published_download(slug: str, number: int):
+    found = published.published_edition(current_user, slug, number)
+    if found is None:
         abort(404)
+    return _send_edition(*found)
+
+
+def _send_edition(edition: ProceedingsEdition, conference: Conference):
+    path = editions.edition_path(edition, current_app.config["EDITIONS_DIR"])
+    if edition.status is not EditionStatus.DONE or path is None or not path.is_file():
+        abort(404)
+    record_event("edition_download", actor=current_user, obj=edition,
+                 detail={"number": edition.number, "conference": conference.slug})
+    db.session.commit()
     return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=editions.download_name(found, conference), max_age=0)
+                     download_name=editions.download_name(edition, conference), max_age=0)
 
 
 @bp.post("/<slug>/editions/<int:number>/publish")

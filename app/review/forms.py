@@ -31,7 +31,7 @@ class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search title, abstract and text"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search titles, texts, bureaus, speakers and posts"), validators=[Optional(), Length(max=200)])
     state = SelectField(_l("Status"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     key_task = SelectField(_l("Key task"), coerce=_optional_int, validators=[Optional()])

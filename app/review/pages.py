@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.domain import permissions
+from app.domain.conference.archive import latest_archive
+from app.domain.conference.exports import conference_export, export_csv, export_xlsx
 from app.domain.dates import local_time
-from app.domain.labels import coverage_status_label, outcome_label, state_label
+from app.domain.labels import KIND_LABELS, OUTCOME_LABELS, coverage_status_label, outcome_label, state_label
 from app.domain.review import decisions, thread
 from app.domain.review.coverage import STATUSES, coverage, coverage_csv
 from app.domain.review.queue import QueueFilters, review_queue
@@ -177,6 +179,7 @@ def coverage_context(args) -> dict:
     return {
         "report": coverage(conference) if conference else None, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
+        "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
     }
 
 
@@ -190,3 +193,42 @@ def coverage_csv_response(args) -> Response:
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="coverage-{conference.slug}.csv"',
     })
+
+
+# --- the office's spreadsheet -----------------------------------------------------
+
+def _export_labels(conference: Conference) -> dict:
+    zone = conference.timezone
+    return {
+        "columns": [
+            _("Bureau (Chinese)"), _("Bureau (English)"), _("Kind"), _("Key tasks"), _("Title"), _("Speaker"),
+            _("Speaker's post"), _("Status"), _("Due (%(zone)s)", zone=zone), _("Submitted (%(zone)s)", zone=zone),
+            _("Decided (%(zone)s)", zone=zone), _("Decision"), _("Decision comment"), _("Reviewers"),
+            _("Versions"), _("Characters"),
+        ],
+        "count_columns": [_("No."), _("Key task (Chinese)"), _("Key task (English)")],
+        "sheets": [_("Pieces"), _("By key task")],
+        "kinds": {kind.value: str(label) for kind, label in KIND_LABELS.items()},
+        "statuses": status_labels(),
+        "outcomes": {outcome.value: str(label) for outcome, label in OUTCOME_LABELS.items()},
+    }
+
+
+def export_response(args, file_format: str) -> Response:
+    """The office's spreadsheet of the chosen conference, as .xlsx or CSV."""
+    conference = _conference(args)
+    if conference is None:
+        abort(404)
+    export = conference_export(conference)
+    labels = _export_labels(conference)
+    if file_format == "xlsx":
+        data, mimetype = export_xlsx(export, labels=labels), XLSX_MIMETYPE
+    else:
+        data, mimetype = export_csv(export, labels=labels), "text/csv; charset=utf-8"
+    return Response(data, headers={
+        "Content-Type": mimetype,
+        "Content-Disposition": f'attachment; filename="pieces-{conference.slug}.{file_format}"',
+    })
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

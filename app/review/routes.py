@@ -1,16 +1,19 @@
 """The ministry's side: the queue, the review page, decisions, comments, assignment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.background import archives as archive_jobs
 from app.domain import permissions
+from app.domain.audit import record_event
+from app.domain.conference import archive
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
 from app.domain.review import decisions, thread
 from app.domain.workflow import Action
 from app.extensions import db
-from app.models import Conference, User
+from app.models import ArchiveStatus, Conference, PiecesArchive, User
 from app.review import pages
 from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm, ReplacementForm
 from app.web import ButtonForm, is_safe_next, visible_submission
@@ -156,3 +159,40 @@ def coverage_csv():
     if not permissions.can_follow_coverage(current_user):
         abort(403)
     return pages.coverage_csv_response(request.args)
+
+
+@bp.get("/coverage/pieces.<any(xlsx, csv):file_format>")
+def pieces_export(file_format: str):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    return pages.export_response(request.args, file_format)
+
+
+@bp.post("/coverage/archive/<int:conference_id>")
+def request_archive(conference_id: int):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    conference = db.get_or_404(Conference, conference_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            made = archive.request_archive(conference, actor=current_user)
+        except DomainError as refusal:
+            flash(_(refusal.message), "error")
+            return redirect(url_for("review.coverage", conference=conference.id))
+        db.session.commit()
+        archive_jobs.enqueue_archive(made.id)
+        flash(_("The zip of the approved pieces is being made; reload this page to follow it."), "success")
+    return redirect(url_for("review.coverage", conference=conference.id))
+
+
+@bp.get("/coverage/archive/<int:archive_id>.zip")
+def download_archive(archive_id: int):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    found = db.get_or_404(PiecesArchive, archive_id)
+    path = archive.archive_path(found, archive_jobs.archives_dir(current_app.config))
+    if found.status is not ArchiveStatus.DONE or path is None or not path.is_file():
+        abort(404)
+    record_event("archive_download", actor=current_user, obj=found, detail={"sha256": found.sha256})
+    db.session.commit()
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name, max_age=0)

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
@@ -244,6 +245,7 @@ def attachment_download(submission_id: int, attachment_id: int):
     if not attachments.may_download(current_user, submission, attachment.sha256):
         note_probe(attachment)
         abort(404)
+    _record_download(attachment, attachment.sha256, attachment.display_name, submission=submission)
     return _send_stored_file(attachment.sha256, attachment.display_name, attachment.file_type)
 
 
@@ -257,7 +259,16 @@ def attachment_by_hash(sha256: str):
         if existing := db.session.scalar(sa.select(Attachment).where(Attachment.sha256 == sha256).limit(1)):
             note_probe(existing)
         abort(404)
+    # An image shown in a body is read, not downloaded: only files asked for are recorded.
+    if request.headers.get("Sec-Fetch-Dest") != "image":
+        _record_download(None, sha256, found[0])
     return _send_stored_file(sha256, *found)
+
+
+def _record_download(attachment: Attachment | None, sha256: str, name: str, *, submission=None) -> None:
+    record_event("attachment_download", actor=current_user, obj=attachment, submission=submission,
+                 detail={"sha256": sha256, "name": name})
+    db.session.commit()
 
 
 @bp.record_once

@@ -20,7 +20,8 @@ EXPECTED = {
     ("GET", "/admin/accounts/{other}"): [LOGIN, 403, 403, 200, 200],
     ("POST", "/admin/accounts/{other}/password"): [LOGIN, 403, 403, 422, 422],
     ("POST", "/admin/accounts/{other}/enabled/on"): [LOGIN, 403, 403, 302, 302],
-    ("GET", "/outbox/"): [LOGIN, 403, 403, 200, 200],
+    ("GET", "/record/"): [LOGIN, 403, 403, 200, 200],
+    ("GET", "/record/failed-mail"): [LOGIN, 403, 403, 200, 200],
     ("POST", "/language/en"): [302, 302, 302, 302, 302],
     ("POST", "/logout"): [LOGIN, 302, 302, 302, 302],  # last: it ends the session
 }
@@ -169,3 +170,4 @@ def test_the_submitter_home_shows_chinese_text(client, auth, people):
     assert "<h1>天津市生态环境局</h1>" in page
     assert "全国生态环境保护工作会议" in page
     assert '<span class="brand-zh" lang="zh-CN">汇编</span>' in page
+

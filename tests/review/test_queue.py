@@ -60,6 +60,32 @@ def test_free_text_searches_title_abstract_and_body_of_the_submitted_version(fac
     assert titles(review_queue(QueueFilters(text=text), viewer=reviewer)) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("云南", ["高原湖泊"]),              # bureau, Chinese name
+    ("yunnan", ["高原湖泊"]),            # bureau, English name, any case
+    ("李四", ["碧水保卫战"]),             # speaker of the submitted version
+    ("副厅长", ["碧水保卫战"]),           # speaker's post
+    ("Department", ["高原湖泊", "碧水保卫战"]),
+])
+def test_free_text_also_finds_bureaus_speakers_and_posts(factory, db, reviewer, text, expected):
+    conference = factory.conference()
+    piece(factory, conference, title="高原湖泊", org_zh="云南省生态环境厅", org_en="Yunnan Department")
+    piece(factory, conference, kind=ExchangeKind.ORAL,
+          title="碧水保卫战", speaker_name="李四", speaker_post="副厅长",
+          org_zh="江苏省生态环境厅", org_en="Jiangsu Department")
+    assert sorted(titles(review_queue(QueueFilters(text=text), viewer=reviewer))) == sorted(expected)
+
+
+def test_people_search_reads_the_submitted_version_not_the_draft(factory, db, reviewer):
+    conference = factory.conference()
+    submission = piece(factory, conference, SubmissionState.CHANGES_REQUESTED, kind=ExchangeKind.ORAL,
+                       title="发言", speaker_name="王五")
+    submission.speaker_name = "赵六"
+    db.session.flush()
+    assert titles(review_queue(QueueFilters(text="赵六"), viewer=reviewer)) == []
+    assert titles(review_queue(QueueFilters(text="王五"), viewer=reviewer)) == ["发言"]
+
+
 def test_search_ignores_the_bureaus_unsent_draft(factory, db, reviewer):
     conference = factory.conference()
     submission = piece(factory, conference, SubmissionState.CHANGES_REQUESTED, title="原标题")

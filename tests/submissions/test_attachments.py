@@ -152,3 +152,17 @@ def test_a_file_removed_after_submitting_stays_readable_through_its_version(clie
 def test_unknown_or_malformed_hashes_are_not_found(client, auth, setting, address):
     auth.login(setting.ours.user.username)
     assert client.get(address).status_code == 404
+
+
+def test_downloads_are_recorded_but_images_shown_in_a_body_are_not(client, auth, db, setting, draft):
+    auth.login(setting.ours.user.username)
+    upload(client, draft, PDF, "年度报告.pdf")
+    row = attachment_rows(db)[0]
+    client.get(f"/submissions/{draft.id}/attachments/{row.id}")
+    client.get(f"/attachments/{row.sha256}")
+    client.get(f"/attachments/{row.sha256}", headers={"Sec-Fetch-Dest": "image"})  # an <img> in a body
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "attachment_download")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.detail["name"], e.detail["sha256"]) for e in events] == [
+        (setting.ours.user.id, "年度报告.pdf", row.sha256)] * 2
+    assert events[0].submission_id == draft.id and events[0].object_type == "Attachment"

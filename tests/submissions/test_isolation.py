@@ -83,8 +83,8 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.endpoint)
 def test_another_bureau_gets_404_and_nothing_changes(client, auth, db, setting, ours, route):
+    auth.login(setting.theirs.user.username)  # a login is itself recorded: look after it
     before = snapshot(db)
-    auth.login(setting.theirs.user.username)
     response = request(client, route, ours, invitation_id=setting.ours.written.id)
     assert response.status_code == 404
     assert snapshot(db) == before
@@ -102,8 +102,8 @@ def test_an_id_that_does_not_exist_gets_the_same_404(client, auth, db, setting, 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: r.endpoint)
 def test_the_ministry_cannot_act_as_the_bureau(client, auth, db, setting, ours, route):
-    before = snapshot(db)
     auth.login("reviewer")
+    before = snapshot(db)
     assert request(client, route, ours, invitation_id=setting.ours.written.id).status_code == 404
     assert snapshot(db) == before
 

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from app.domain.scanning import Clamd, ScannerUnavailable
+from app.domain.submissions.scanning import Clamd, ScannerUnavailable
 from tests.clamav import EICAR, SIGNATURE
 from tests.helpers import FIXTURES, page_text
 from tests.submissions.test_attachments import attachment_rows, stored_files, upload

@@ -93,13 +93,14 @@ def _filtered(filters: QueueFilters, version, *, with_state: bool) -> sa.Select:
     text = filters.text.strip()
     if text:
         # LIKE works for Chinese as for English (no word boundaries needed);
-        # autoescape keeps a typed "%" or "_" literal.
-        query = query.where(sa.or_(
-            version.title.icontains(text, autoescape=True),
-            version.subtitle.icontains(text, autoescape=True),
-            version.abstract.icontains(text, autoescape=True),
-            version.body_source.icontains(text, autoescape=True),
-        ))
+        # autoescape keeps a typed "%" or "_" literal. Reviewers look for
+        # people as often as for words: the bureau, the speaker, their post.
+        query = query.where(sa.or_(*(
+            column.icontains(text, autoescape=True) for column in (
+                version.title, version.subtitle, version.abstract, version.body_source,
+                version.speaker_name, version.speaker_post, Organisation.name_zh, Organisation.name_en,
+            )
+        )))
     return query
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from app.domain.errors import DomainError
-from app.domain.scanning import Clamd, ScannerUnavailable
+from app.domain.submissions.scanning import Clamd, ScannerUnavailable
 from app.extensions import db
 from app.models import Attachment, Submission
 

@@ -1,0 +1,167 @@
+"""The office's spreadsheet: every piece with its decision, key task counts, hostile cells neutralised."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from app.domain.review.decisions import assign_reviewer
+from app.domain.workflow import Action, apply_transition
+from app.models import ExchangeKind, Role, SubmissionState
+from tests.helpers import page_text
+from tests.review.test_queue import QueryCounter
+
+HOSTILE_TITLE = "=cmd|' /C calc'!A0"
+LONG_COMMENT = "请补充数据。" + "长" * 10_000
+
+
+def invited(factory, conference, kind=ExchangeKind.WRITTEN, **names):
+    organisation = factory.organisation(**names)
+    return factory.invitation(conference=conference, organisation=organisation, kind=kind)
+
+
+@pytest.fixture
+def office(factory, db):
+    """A conference with one piece in each interesting state, and an editor to export it."""
+    conference = factory.conference(slug="conf-2024", timezone="Asia/Shanghai")
+    editor = factory.user(Role.EDITOR, display_name="王编辑")
+    reviewer = factory.user(Role.REVIEWER, display_name="李审")
+
+    invitation = invited(factory, conference, ExchangeKind.ORAL, name_zh="河北省生态环境厅", name_en="Hebei Department")
+    member = factory.user(Role.SUBMITTER, organisation=invitation.organisation)
+    oral = factory.submission(invitation=invitation, author=member, title="蓝天保卫战", speaker_name="张三",
+                              speaker_post="厅长", body_source="一二三 四五。")
+    oral.key_tasks = conference.key_tasks[:2]
+    factory.move_to(oral, SubmissionState.APPROVED, author=member)
+    assign_reviewer(oral, reviewer, actor=editor)
+
+    hostile = factory.submission(
+        invitation=invited(factory, conference, name_zh="@SUM(A1:A9)", name_en="+Province\u202eevil"),
+        title=HOSTILE_TITLE, speaker_name="<script>alert(1)</script>", speaker_post="-2+3",
+        state=SubmissionState.SUBMITTED)
+    apply_transition(hostile, Action.REQUEST_CHANGES, actor=reviewer, comment=LONG_COMMENT)
+
+    factory.submission(invitation=invited(factory, conference), title="尚未提交的草稿")
+    invited(factory, conference, name_zh="未开始的厅", name_en="Not Started Department")
+    factory.commit()
+    return conference, editor, reviewer
+
+
+def workbook(client, conference, **headers):
+    response = client.get(f"/review/coverage/pieces.xlsx?conference={conference.id}", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="pieces-conf-2024.xlsx"' in response.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.data))
+
+
+def by_bureau(sheet):
+    header = [c.value for c in sheet[1]]
+    return header, {row[0]: dict(zip(header, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def test_the_spreadsheet_lists_every_piece_with_its_decision_and_reviewers(client, auth, office):
+    conference, editor, _reviewer = office
+    auth.login(editor.username)
+    book = workbook(client, conference)
+    assert book.sheetnames == ["Pieces", "By key task"]
+    header, rows = by_bureau(book["Pieces"])
+    assert header == ["Bureau (Chinese)", "Bureau (English)", "Kind", "Key tasks", "Title", "Speaker",
+                      "Speaker's post", "Status", "Due (Asia/Shanghai)", "Submitted (Asia/Shanghai)",
+                      "Decided (Asia/Shanghai)", "Decision", "Decision comment", "Reviewers", "Versions",
+                      "Characters"]
+    oral = rows["河北省生态环境厅"]
+    assert (oral["Kind"], oral["Title"], oral["Speaker"], oral["Speaker's post"], oral["Status"]) == (
+        "oral exchange speech", "蓝天保卫战", "张三", "厅长", "approved")
+    assert oral["Key tasks"].startswith("1. 积极推进美丽中国先行区建设; 2. ")
+    assert (oral["Decision"], oral["Reviewers"], oral["Versions"], oral["Characters"]) == ("approved", "李审", 1, 6)  # 一二三四五。
+    assert oral["Submitted (Asia/Shanghai)"] <= oral["Decided (Asia/Shanghai)"]
+
+    draft = next(r for r in rows.values() if r["Status"] == "draft")
+    assert draft["Title"] is None and draft["Versions"] == 0  # the bureau's draft is its own business
+    assert rows["未开始的厅"]["Status"] == "not started"
+
+    counts = list(book["By key task"].iter_rows(values_only=True))
+    assert counts[0][:4] == ("No.", "Key task (Chinese)", "Key task (English)", "not started")
+    assert counts[1][0] == 1 and counts[1][counts[0].index("approved")] == 1
+    assert counts[1][counts[0].index("changes requested")] == 1 and counts[3][3:] == (0,) * (len(counts[0]) - 3)
+
+
+def test_hostile_cells_stay_text_in_the_spreadsheet_and_the_csv(client, auth, office):
+    conference, editor, _reviewer = office
+    auth.login(editor.username)
+    sheet = workbook(client, conference)["Pieces"]
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    _header, rows = by_bureau(sheet)
+    hostile = rows["'@SUM(A1:A9)"]
+    assert hostile["Bureau (English)"] == "'+Provinceevil"  # bidi override taken out
+    assert hostile["Title"] == "'" + HOSTILE_TITLE
+    assert hostile["Speaker"] == "<script>alert(1)</script>" and hostile["Speaker's post"] == "'-2+3"
+    assert hostile["Decision"] == "asked for changes" and hostile["Decision comment"] == LONG_COMMENT
+
+    response = client.get(f"/review/coverage/pieces.csv?conference={conference.id}")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(lines) == 5 and lines[0][0] == "Bureau (Chinese)"
+    row = next(line for line in lines if line[0] == "'@SUM(A1:A9)")
+    assert row[4] == "'" + HOSTILE_TITLE and row[12] == LONG_COMMENT and row[14] == "1"
+
+
+def test_the_spreadsheet_reads_in_chinese(client, auth, office):
+    conference, editor, _reviewer = office
+    auth.login(editor.username)
+    book = workbook(client, conference, **{"Accept-Language": "zh"})
+    assert book.sheetnames == ["稿件", "按重点任务"]
+    header, rows = by_bureau(book["稿件"])
+    assert header[0] == "单位（中文）" and rows["河北省生态环境厅"]["状态"] == "已通过"
+
+
+@pytest.mark.parametrize("role", [Role.REVIEWER, Role.SUBMITTER])
+def test_only_editors_export(client, auth, factory, office, role):
+    conference, _editor, _reviewer = office
+    user = factory.user(role)
+    factory.commit()
+    auth.login(user.username)
+    assert client.get(f"/review/coverage/pieces.xlsx?conference={conference.id}").status_code == 403
+    assert client.get("/review/coverage/pieces.pdf").status_code == 404
+
+
+def test_the_coverage_page_offers_the_spreadsheet(client, auth, office):
+    conference, editor, _reviewer = office
+    auth.login(editor.username)
+    assert "Pieces and decisions (.xlsx)" in page_text(client.get(f"/review/coverage?conference={conference.id}"))
+
+
+def test_an_export_costs_the_same_queries_for_10_and_100_pieces(client, auth, factory, db):
+    conference = factory.conference()
+    editor = factory.user(Role.EDITOR)
+    reviewer = factory.user(Role.REVIEWER)
+
+    def add(n):
+        for i in range(n):
+            piece = factory.submission(invitation=invited(factory, conference), title=f"材料{i}",
+                                       state=SubmissionState.SUBMITTED)
+            assign_reviewer(piece, reviewer, actor=editor)
+            if i % 2:
+                apply_transition(piece, Action.APPROVE, actor=editor)
+        factory.commit()
+
+    def cost(file_format):
+        db.session.expire_all()
+        with QueryCounter(db.engine) as counter:
+            response = client.get(f"/review/coverage/pieces.{file_format}?conference={conference.id}")
+        assert response.status_code == 200
+        return counter.count, response
+
+    auth.login(editor.username)
+    add(10)
+    few = {f: cost(f)[0] for f in ("xlsx", "csv")}
+    add(90)
+    many = {f: cost(f)[0] for f in ("xlsx", "csv")}
+    print(f"export queries: {few} for 10 pieces, {many} for 100")
+    assert many == few
+    rows = list(csv.reader(io.StringIO(cost("csv")[1].data.decode("utf-8-sig"))))
+    assert len(rows) == 101
