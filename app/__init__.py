@@ -1,16 +1,26 @@
-"""Huibian (汇编): the application factory."""
+"""Huibian (汇编): the application factory.
+
+Importing ``app`` (which importing any ``app.…`` module does) loads nothing
+but this file: Flask and the extensions are imported when an app is made,
+so that a child process running one Flask-free module (the Word converter,
+a typesetting worker) does not pay for the web app.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from app.config import ROOT, load_config
-from app.extensions import csrf, db, login_manager, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` (tests) overrides what the environment says."""
+    from flask import Flask
+
+    from app.config import ROOT, load_config
+    from app.extensions import csrf, db, login_manager, migrate
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),

@@ -8,8 +8,8 @@ hangs or crashes must not take previews down with it, so a worker is
 replaced
 
 * after ``max_jobs`` previews, or once its resident memory passes
-  ``max_rss_mb`` — the replacement is spawned at once and warms up while
-  nobody waits;
+  ``rss_growth`` times its warm size (its size after its first preview) —
+  the replacement is spawned at once and warms up while nobody waits;
 * after ``idle_seconds`` without work (closed, and spawned again lazily);
 * when a preview fails, dies or runs out of time (killed by the pool).
 
@@ -29,8 +29,12 @@ from .workers import WorkerPool
 
 #: Previews typeset by one worker before it is replaced.
 MAX_JOBS = 200
-#: Resident memory (MB) past which a worker is replaced after its preview.
-MAX_RSS_MB = 350
+#: A worker is replaced once its resident memory passes this many times its
+#: warm size. A fixed ceiling does not fit: the warm size depends on the
+#: fonts and the machine, and a worker swings by about 90 MB a preview (from
+#: about 310 MB after its first preview up to 720 MB, then back, measured
+#: with 1,500-word pieces), so 350 MB made every third preview a cold start.
+RSS_GROWTH = 2.5
 #: Seconds a worker may sit idle before it is closed.
 IDLE_SECONDS = 10 * 60
 
@@ -39,6 +43,7 @@ class _Worker:
     def __init__(self):
         self.pool = WorkerPool(1, warm_up=True)
         self.jobs = 0
+        self.warm_rss_mb: float | None = None   # after its first preview
         self.idle_since = time.monotonic()
 
     def rss_mb(self) -> float | None:
@@ -56,10 +61,10 @@ class _Worker:
 class PreviewWorkers:
     """At most ``size`` warm typesetting processes shared by the threads of one process."""
 
-    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, max_rss_mb: float = MAX_RSS_MB,
+    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, rss_growth: float = RSS_GROWTH,
                  idle_seconds: float = IDLE_SECONDS):
         self.size = size
-        self.max_jobs, self.max_rss_mb, self.idle_seconds = max_jobs, max_rss_mb, idle_seconds
+        self.max_jobs, self.rss_growth, self.idle_seconds = max_jobs, rss_growth, idle_seconds
         self._idle: list[_Worker] = []
         self._count = 0          # workers alive: idle or busy
         self._changed = threading.Condition()
@@ -75,7 +80,10 @@ class PreviewWorkers:
             raise
         worker.jobs += 1
         rss = worker.rss_mb()
-        if worker.jobs >= self.max_jobs or (rss is not None and rss > self.max_rss_mb):
+        if worker.warm_rss_mb is None:
+            worker.warm_rss_mb = rss
+        grown = rss is not None and worker.warm_rss_mb is not None and rss > self.rss_growth * worker.warm_rss_mb
+        if worker.jobs >= self.max_jobs or grown:
             self._discard(worker)
             self._spawn_spare()
         else:
