@@ -19,7 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     from flask import Flask
 
     from app.config import ROOT, load_config
+    from app.database import tune_sqlite
     from app.extensions import csrf, db, login_manager, migrate
+    from app.static_files import init_static_files
 
     app = Flask(
         __name__,
@@ -39,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            tune_sqlite(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -60,7 +65,23 @@ def create_app(config: dict | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    init_static_files(app)
+    if app.config.get("PROXY_COUNT"):
+        _trust_proxies(app, app.config["PROXY_COUNT"])
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Take the client's address and scheme from the ``count`` proxies in front, and only from them.
+
+    Each proxy appends to X-Forwarded-For, so the entry ``count`` from the
+    right is the one the outermost proxy saw; whatever a client wrote
+    further left is ignored. The host comes from the Host header, which the
+    proxy passes on (see ``deploy/nginx/huibian.conf``).
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -36,6 +36,17 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _proxy_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(f"HUIBIAN_PROXIES must be the number of reverse proxies in front of the app "
+                          f"(0 or more), not {value!r}.")
+    return count
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict:
     """Return the Flask configuration for this environment."""
     env = os.environ if environ is None else environ
@@ -57,6 +68,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "EDITIONS_DIR": Path(env.get("EDITIONS_DIR", instance_dir / "editions")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # How many reverse proxies (nginx, a load balancer) stand in front of
+        # the app: it trusts that many X-Forwarded-For/-Proto entries, no more.
+        "PROXY_COUNT": _proxy_count(env.get("HUIBIAN_PROXIES", "0").strip() or "0"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
@@ -64,6 +78,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
         "MAIL_SENDER": env.get("MAIL_SENDER", "huibian@localhost"),
         "BACKGROUND_WORKER": env.get("HUIBIAN_BACKGROUND", "thread"),
+        # "0" when a timer runs ``flask send-mail`` (deploy/systemd): the web
+        # processes then leave the outbox alone. Unset: they send it themselves.
+        "MAIL_SENDER_THREAD": {"0": False, "1": True}.get(env.get("HUIBIAN_MAIL_THREAD", "").strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
