@@ -49,8 +49,9 @@ class Submission(Base):
     speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
     planned_minutes: Mapped[int | None]
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
-    body_source: Mapped[str] = mapped_column(sa.Text, default="")
-    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bodies run to tens of kilobytes: loaded when one is read, never for a list.
+    body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
 
     # Proceedings: the editors' order within the section, and exclusions.
     proceedings_position: Mapped[int | None]
@@ -65,6 +66,10 @@ class Submission(Base):
     # Optimistic locking: every UPDATE checks and bumps this counter, so two
     # tabs or two reviewers can never silently overwrite each other.
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The newest version, set by ``take_snapshot``: what the ministry reads,
+    # found without a GROUP BY over every version.
+    latest_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("submission_version.id", use_alter=True))
 
     invitation: Mapped[Invitation] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -73,8 +78,10 @@ class Submission(Base):
         secondary=submission_key_task, order_by="KeyTask.number"
     )
     versions: Mapped[list[SubmissionVersion]] = relationship(
-        back_populates="submission", order_by="SubmissionVersion.number"
+        back_populates="submission", order_by="SubmissionVersion.number",
+        foreign_keys="SubmissionVersion.submission_id",
     )
+    latest_version: Mapped[SubmissionVersion | None] = relationship(foreign_keys=[latest_version_id])
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", order_by="Attachment.id"
     )
@@ -86,10 +93,6 @@ class Submission(Base):
             name="planned_minutes_range",
         ),
     )
-
-    @property
-    def latest_version(self) -> SubmissionVersion | None:
-        return self.versions[-1] if self.versions else None
 
 
 class SubmissionVersion(Base):
@@ -106,8 +109,8 @@ class SubmissionVersion(Base):
     speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
     planned_minutes: Mapped[int | None]
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
-    body_source: Mapped[str] = mapped_column(sa.Text, default="")
-    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
     # [{"id": .., "number": .., "title_zh": .., "title_en": ..}] as they stood.
     key_tasks: Mapped[list] = mapped_column(sa.JSON, default=list)
     # [{"sha256": .., "name": .., "size": .., "file_type": ..}]
@@ -116,7 +119,7 @@ class SubmissionVersion(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    submission: Mapped[Submission] = relationship(back_populates="versions")
+    submission: Mapped[Submission] = relationship(back_populates="versions", foreign_keys=[submission_id])
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "number", name="uq_submission_version_number"),
