@@ -10,8 +10,10 @@ Four figures, each from a fresh Python process that stands in for a web worker:
   Python (counted with ``strace -f -e trace=execve``;
   ``ctypes.util.find_library`` runs ldconfig, gcc and ld for every library
   name WeasyPrint tries);
-* **previews**: ten previews of one piece through one preview worker: how
-  many started a cold worker, and the worker's resident memory;
+* **previews**: ten previews of 1,500-word pieces through one preview
+  worker: how often it was recycled (each recycle makes the next preview
+  wait for a cold worker), each preview's seconds, and the worker's
+  resident memory before each;
 * **build**: the resident memory of the web process before and after it
   builds the demo proceedings (sample content, 12 pieces) in the
   background thread, as ``flask run`` or gunicorn without Redis does.
@@ -90,18 +92,18 @@ def measure_previews() -> dict:
     from tests.proceedings.typesetting import factories
 
     conference, key_tasks = factories.conference(), factories.key_tasks(8)
-    times, cold, rss, last_pids = [], 0, [], None
+    times, recycled, rss = [], 0, []
     for n in range(PREVIEWS):
         piece = factories.piece(n + 1, body_html=factories.body_html(paragraphs=20, sentences=5, table=True))
         before = previews.pids()
+        if before:
+            rss.append(round(rss_mb(before[0])))   # the worker about to typeset, after its last preview
         start = time.perf_counter()
         render_piece_preview(piece, conference, key_tasks)
         times.append(round(time.perf_counter() - start, 2))
-        cold += not before or before != last_pids
-        last_pids = previews.pids()
-        rss.append(round(max((rss_mb(pid) for pid in last_pids), default=0)))
+        recycled += bool(before) and previews.pids() != before   # replaced: the next preview waits for a spare
     shutdown()
-    return {"cold_starts": cold, "seconds": times, "worker_rss_mb": rss}
+    return {"workers_recycled": recycled, "seconds": times, "worker_rss_mb_before_each": rss}
 
 
 def measure_build() -> dict:

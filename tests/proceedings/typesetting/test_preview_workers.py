@@ -52,7 +52,7 @@ def test_a_spent_worker_is_replaced_by_a_fresh_one_at_once(workers):
 
 @pytest.mark.slow
 def test_a_worker_grown_past_its_warm_size_is_replaced(workers):
-    workers.rss_growth = 0.5   # any size after the first preview is "grown"
+    workers.rss_margin_mb = -10_000   # any size after the first preview counts as grown
     workers.typeset(PAGE, 60)
     [first] = workers.pids()
     workers.typeset(PAGE, 60)

@@ -7,9 +7,9 @@ loaded all that once. WeasyPrint never gives memory back, and a child that
 hangs or crashes must not take previews down with it, so a worker is
 replaced
 
-* after ``max_jobs`` previews, or once its resident memory passes
-  ``rss_growth`` times its warm size (its size after its first preview) —
-  the replacement is spawned at once and warms up while nobody waits;
+* after ``max_jobs`` previews, or once its resident memory passes its warm
+  size (its size after its first preview) by ``rss_margin_mb`` — the
+  replacement is spawned at once and warms up while nobody waits;
 * after ``idle_seconds`` without work (closed, and spawned again lazily);
 * when a preview fails, dies or runs out of time (killed by the pool).
 
@@ -29,12 +29,13 @@ from .workers import WorkerPool
 
 #: Previews typeset by one worker before it is replaced.
 MAX_JOBS = 200
-#: A worker is replaced once its resident memory passes this many times its
-#: warm size. A fixed ceiling does not fit: the warm size depends on the
-#: fonts and the machine, and a worker swings by about 90 MB a preview (from
-#: about 310 MB after its first preview up to 720 MB, then back, measured
-#: with 1,500-word pieces), so 350 MB made every third preview a cold start.
-RSS_GROWTH = 2.5
+#: A worker is replaced once its resident memory passes its warm size by
+#: this many MB. A fixed ceiling does not fit: the warm size depends on the
+#: fonts and the machine (220–310 MB after a first 1,500-word preview here),
+#: and a healthy worker then grows by about 90 MB a preview until its memory
+#: is collected, up to about 500 MB more, so a ceiling of 350 MB made every
+#: third preview a cold start.
+RSS_MARGIN_MB = 600
 #: Seconds a worker may sit idle before it is closed.
 IDLE_SECONDS = 10 * 60
 
@@ -61,10 +62,10 @@ class _Worker:
 class PreviewWorkers:
     """At most ``size`` warm typesetting processes shared by the threads of one process."""
 
-    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, rss_growth: float = RSS_GROWTH,
+    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, rss_margin_mb: float = RSS_MARGIN_MB,
                  idle_seconds: float = IDLE_SECONDS):
         self.size = size
-        self.max_jobs, self.rss_growth, self.idle_seconds = max_jobs, rss_growth, idle_seconds
+        self.max_jobs, self.rss_margin_mb, self.idle_seconds = max_jobs, rss_margin_mb, idle_seconds
         self._idle: list[_Worker] = []
         self._count = 0          # workers alive: idle or busy
         self._changed = threading.Condition()
@@ -82,7 +83,8 @@ class PreviewWorkers:
         rss = worker.rss_mb()
         if worker.warm_rss_mb is None:
             worker.warm_rss_mb = rss
-        grown = rss is not None and worker.warm_rss_mb is not None and rss > self.rss_growth * worker.warm_rss_mb
+        grown = (rss is not None and worker.warm_rss_mb is not None
+                 and rss > worker.warm_rss_mb + self.rss_margin_mb)
         if worker.jobs >= self.max_jobs or grown:
             self._discard(worker)
             self._spawn_spare()
