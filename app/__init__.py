@@ -1,15 +1,27 @@
-"""Huibian (汇编): the application factory."""
+"""Huibian (汇编): the application factory.
+
+Importing ``app`` (which importing any ``app.…`` module does) loads nothing
+but this file: Flask and the extensions are imported when an app is made,
+so that a child process running one Flask-free module (the Word converter,
+a typesetting worker) does not pay for the web app.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.config import ROOT, load_config
-from app.extensions import csrf, db, limiter, login_manager, migrate
-from app.security import Huibian
+if TYPE_CHECKING:
+    from app.security import Huibian
 
 
 def create_app(config: dict | None = None) -> Huibian:
     """Build the app; ``config`` (tests) overrides what the environment says."""
+    from app.config import ROOT, load_config
+    from app.database import tune_sqlite
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.security import Huibian
+    from app.static_files import init_static_files
+
     app = Huibian(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -31,8 +43,12 @@ def create_app(config: dict | None = None) -> Huibian:
     from app.security import init_security
 
     init_observability(app)
+    # Trusted hosts, links from HUIBIAN_BASE_URL, the proxy count (ProxyFix), hostile requests, headers.
     init_security(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            tune_sqlite(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,6 +71,7 @@ def create_app(config: dict | None = None) -> Huibian:
     from app.cli import register_cli
 
     register_cli(app)
+    init_static_files(app)
     return app
 
 
@@ -72,5 +89,3 @@ def _register_blueprints(app: Huibian) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp, record_bp,
                       review_bp, notifications_bp, proceedings_bp):
         app.register_blueprint(blueprint)
-
-

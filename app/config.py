@@ -77,6 +77,17 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _proxy_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(f"HUIBIAN_PROXIES must be the number of reverse proxies in front of the app "
+                          f"(0 or more), not {value!r}.")
+    return count
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict:
     """Return the Flask configuration for this environment."""
     env = os.environ if environ is None else environ
@@ -111,6 +122,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT", "60")),
         "MAX_CONCURRENT_IMPORTS": int(env.get("MAX_CONCURRENT_IMPORTS", "2")),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # How many reverse proxies (nginx, a load balancer) stand in front of
+        # the app: it trusts that many X-Forwarded-For/-Proto entries, no more.
+        "PROXY_COUNT": _proxy_count(env.get("HUIBIAN_PROXIES", "0").strip() or "0"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
@@ -120,7 +134,6 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "BACKGROUND_WORKER": env.get("HUIBIAN_BACKGROUND", "thread"),
         "HUIBIAN_BASE_URL": base_url,
         "TRUSTED_HOSTS": _trusted_hosts(env, base_url),
-        "PROXY_COUNT": int(env.get("HUIBIAN_PROXY_COUNT", "0")),
         "SESSION_IDLE_MINUTES": idle_minutes,
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
         "LOGIN_ADDRESS_LIMIT": env.get("LOGIN_ADDRESS_LIMIT", "30 per 10 minutes"),
@@ -137,6 +150,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # Secure, for the whole site and set by this very host (no subdomain).
         "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "REMEMBER_COOKIE_NAME": "__Host-remember_token" if production else "remember_token",
+        # "0" when a timer runs ``flask send-mail`` (deploy/systemd): the web
+        # processes then leave the outbox alone. Unset: they send it themselves.
+        "MAIL_SENDER_THREAD": {"0": False, "1": True}.get(env.get("HUIBIAN_MAIL_THREAD", "").strip()),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -3,18 +3,24 @@
 Three ways to run a queued edition, chosen by configuration:
 
 * ``REDIS_URL`` set: an RQ job, run by ``flask --app wsgi worker`` on any host;
-* otherwise a worker thread in the web process (``BACKGROUND_WORKER = "thread"``);
+* otherwise a thread of the web process hands each build, one after
+  another, to a child process that builds it and exits
+  (``BACKGROUND_WORKER = "thread"``);
 * ``BACKGROUND_WORKER = "inline"`` (tests): right away, in the caller, after its commit.
 
 In every case WeasyPrint itself runs in child processes that ``render_book``
 spawns and that exit when the book is done, because WeasyPrint never gives
-memory back. Progress is committed to the edition row as it happens, so a
-reload of the page (on any host) shows it.
+memory back. The rest of a build (the book's HTML, fingerprints, merging the
+font subsets, sewing the PDF together) is heavy too, so it never runs in a
+web process either: the web worker would grow by the size of the biggest
+book and keep it. Progress is committed to the edition row as it happens,
+so a reload of the page (on any host) shows it.
 """
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable
@@ -176,8 +182,42 @@ def _save_counts(editions_dir: Path, conference_id: int, counts: dict[str, int])
     temp.replace(path)
 
 
+def _build_in_child(app: Flask, edition_id: int) -> None:
+    """Build one edition in a fresh process with this app's configuration; wait for it to exit.
+
+    spawn, not fork: the web process has threads (and maybe a held lock) and
+    its memory is what the child must not inherit. Not a daemon, since it
+    starts the typesetting workers: a web process that stops lets the build
+    finish (its exit waits for it). A child that dies or fails before it
+    could record the outcome leaves the edition failed, not queued.
+    """
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=_child_build, args=(dict(app.config), edition_id),
+                            name=f"huibian-build-{edition_id}")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        with app.app_context():
+            edition = db.session.get(ProceedingsEdition, edition_id)
+            if edition is not None and edition.status in editions.RUNNING:
+                log.error("the build process of edition %s exited with %s", edition_id, child.exitcode)
+                _fail(edition_id, f"The build process stopped unexpectedly (exit code {child.exitcode}).")
+
+
+def _child_build(config: dict, edition_id: int) -> None:
+    from app import create_app
+
+    app = create_app(config)
+    with app.app_context():
+        try:
+            run_build(edition_id)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 class _ThreadWorker:
-    """One daemon thread per app, building queued editions one after another."""
+    """One daemon thread per app, handing queued editions to a build process one after another."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -191,14 +231,12 @@ class _ThreadWorker:
     def _loop(self) -> None:
         while True:
             edition_id = self.queue.get()
-            with self.app.app_context():
-                try:
-                    run_build(edition_id)
-                except Exception:
-                    log.exception("the build thread failed on edition %s", edition_id)
-                finally:
-                    db.session.remove()
-                    self.queue.task_done()
+            try:
+                _build_in_child(self.app, edition_id)
+            except Exception:
+                log.exception("the build thread failed on edition %s", edition_id)
+            finally:
+                self.queue.task_done()
 
 
 _thread_lock = threading.Lock()

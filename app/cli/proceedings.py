@@ -79,7 +79,7 @@ def worker_command(burst: bool) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException(
-            "REDIS_URL is not set: builds then run in a thread of the web process and need no worker.")
+            "REDIS_URL is not set: the web process then builds in child processes of its own and needs no worker.")
     from rq import SimpleWorker
 
     queue = rq_queue(current_app.config)

@@ -216,7 +216,6 @@ def _take(submission: Submission, action: Action, transition: Transition, *, act
     detail: dict = {}
     if transition.takes_snapshot:
         version = take_snapshot(submission, actor=actor, now=now)
-        db.session.flush()
         detail["version"] = version.number
         submission.submitted_at = now
     if transition.decision is not None:

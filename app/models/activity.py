@@ -43,6 +43,12 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The unread badge is counted on every page; most notifications are read.
+    __table_args__ = (
+        sa.Index("ix_notification_unread", "user_id", postgresql_where=sa.text("read_at IS NULL"),
+                 sqlite_where=sa.text("read_at IS NULL")),
+    )
+
 
 class OutboxStatus(enum.Enum):
     PENDING = "pending"

@@ -58,8 +58,9 @@ class Submission(Base):
     speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
     planned_minutes: Mapped[int | None]
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
-    body_source: Mapped[str] = mapped_column(sa.Text, default="")
-    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bodies run to tens of kilobytes: loaded when one is read, never for a list.
+    body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
 
     # Proceedings: the editors' order within the section, and exclusions.
     proceedings_position: Mapped[int | None]
@@ -74,6 +75,10 @@ class Submission(Base):
     # Optimistic locking: every UPDATE checks and bumps this counter, so two
     # tabs or two reviewers can never silently overwrite each other.
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The newest version, set by ``take_snapshot``: what the ministry reads,
+    # found without a GROUP BY over every version.
+    latest_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("submission_version.id", use_alter=True))
 
     invitation: Mapped[Invitation] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -82,8 +87,10 @@ class Submission(Base):
         secondary=submission_key_task, order_by="KeyTask.number"
     )
     versions: Mapped[list[SubmissionVersion]] = relationship(
-        back_populates="submission", order_by="SubmissionVersion.number"
+        back_populates="submission", order_by="SubmissionVersion.number",
+        foreign_keys="SubmissionVersion.submission_id",
     )
+    latest_version: Mapped[SubmissionVersion | None] = relationship(foreign_keys=[latest_version_id])
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", order_by="Attachment.id"
     )
@@ -104,10 +111,6 @@ class Submission(Base):
         """SQL: the piece is its invitation's live one."""
         return cls.state != SubmissionState.SUPERSEDED
 
-    @property
-    def latest_version(self) -> SubmissionVersion | None:
-        return self.versions[-1] if self.versions else None
-
 
 class SubmissionVersion(Base):
     """An immutable snapshot taken at each submit; reviews and books point here."""
@@ -123,8 +126,8 @@ class SubmissionVersion(Base):
     speaker_post: Mapped[str] = mapped_column(sa.String(200), default="")
     planned_minutes: Mapped[int | None]
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
-    body_source: Mapped[str] = mapped_column(sa.Text, default="")
-    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
     # [{"id": .., "number": .., "title_zh": .., "title_en": ..}] as they stood.
     key_tasks: Mapped[list] = mapped_column(sa.JSON, default=list)
     # [{"sha256": .., "name": .., "size": .., "file_type": ..}]
@@ -133,7 +136,7 @@ class SubmissionVersion(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    submission: Mapped[Submission] = relationship(back_populates="versions")
+    submission: Mapped[Submission] = relationship(back_populates="versions", foreign_keys=[submission_id])
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "number", name="uq_submission_version_number"),

@@ -49,3 +49,20 @@ def test_the_app_limits_request_bodies_a_little_above_the_upload_limit(tmp_path,
     monkeypatch.setenv("HUIBIAN_INSTANCE", str(tmp_path))
     app = create_app({"MAX_UPLOAD_MB": 3, "SECRET_KEY": "x", "UPLOAD_DIR": tmp_path / "u", "EDITIONS_DIR": tmp_path / "e"})
     assert app.config["MAX_CONTENT_LENGTH"] == 4 * 1024 * 1024
+
+
+def test_no_proxy_is_trusted_unless_the_environment_says_how_many(tmp_path):
+    assert load_config({"HUIBIAN_INSTANCE": str(tmp_path)})["PROXY_COUNT"] == 0
+    assert load_config({"HUIBIAN_INSTANCE": str(tmp_path), "HUIBIAN_PROXIES": "2"})["PROXY_COUNT"] == 2
+
+
+@pytest.mark.parametrize("given", ["-1", "two", "1.5"])
+def test_a_proxy_count_that_is_not_a_count_stops_the_app_with_a_message(tmp_path, given):
+    with pytest.raises(ConfigError, match="HUIBIAN_PROXIES must be the number of reverse proxies"):
+        load_config({"HUIBIAN_INSTANCE": str(tmp_path), "HUIBIAN_PROXIES": given})
+
+
+@pytest.mark.parametrize(("given", "expected"), [("", None), ("0", False), ("1", True)])
+def test_the_mail_thread_of_the_web_process_can_be_switched_off_for_a_timer(tmp_path, given, expected):
+    config = load_config({"HUIBIAN_INSTANCE": str(tmp_path), "HUIBIAN_MAIL_THREAD": given})
+    assert config["MAIL_SENDER_THREAD"] is expected

@@ -1,6 +1,7 @@
 import pytest
 
-from app.domain.submissions.docx.messages import describe, note_for_warning
+from app.domain.submissions.docx.messages import describe
+from app.domain.submissions.docx.warnings import note_for_warning
 
 
 @pytest.mark.parametrize(

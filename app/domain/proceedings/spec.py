@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer_group
 
 from app.domain.proceedings.typesetting.book import (
     SECTION_TITLES,
@@ -156,6 +156,9 @@ def spec_for_edition(edition: ProceedingsEdition, upload_dir: Path) -> BookSpec:
     """The book of one edition: its own items, versions and front matter, nothing live."""
     conference = db.session.get(Conference, edition.conference_id)
     by_kind: dict[str, list[BookPiece]] = {kind.value: [] for kind in SECTION_ORDER}
+    # One query for every version with its (deferred) body; item.version then finds it loaded.
+    db.session.scalars(sa.select(SubmissionVersion).options(undefer_group("body"))
+                       .where(SubmissionVersion.id.in_([item.version_id for item in edition.items]))).all()
     for item in edition.items:
         by_kind[item.section].append(piece_from_version(item.version, upload_dir))
     sections = tuple(

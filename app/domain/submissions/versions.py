@@ -38,7 +38,7 @@ def content_hash(fields: dict) -> str:
 
 
 def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> SubmissionVersion:
-    """Freeze the submission as it stands into a new numbered version, dated ``now``."""
+    """Freeze the submission as it stands into a new numbered version, dated ``now``; it becomes the latest."""
     fields = snapshot_fields(submission)
     number = len(submission.versions) + 1
     version = SubmissionVersion(
@@ -50,4 +50,8 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
         **fields,
     )
     db.session.add(version)
+    # Written once the version has its row: the submission and its version
+    # point at each other, so they cannot be inserted in one step.
+    db.session.flush()
+    submission.latest_version = version
     return version

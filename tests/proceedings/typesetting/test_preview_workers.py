@@ -51,12 +51,26 @@ def test_a_spent_worker_is_replaced_by_a_fresh_one_at_once(workers):
 
 
 @pytest.mark.slow
-def test_a_worker_past_its_memory_budget_is_replaced(workers):
-    workers.max_rss_mb = 1
+def test_a_worker_grown_past_its_warm_size_is_replaced(workers):
+    workers.rss_margin_mb = -10_000   # any size after the first preview counts as grown
     workers.typeset(PAGE, 60)
     [first] = workers.pids()
     workers.typeset(PAGE, 60)
     assert workers.pids() != [first] and not _alive(first)
+
+
+@pytest.mark.slow
+def test_a_worker_swinging_within_its_warm_size_is_kept_preview_after_preview(workers):
+    """Full pieces swing a worker by about 90 MB a preview; that alone never recycles it."""
+    from tests.proceedings.typesetting import factories
+
+    jobs = [TypesetJob(html=f'<html lang="zh-CN"><body>{factories.body_html(paragraphs=20, sentences=5, table=True)}'
+                            "</body></html>", attachments={}) for _ in range(4)]
+    workers.typeset(jobs[0], 60)
+    [pid] = workers.pids()
+    for job in jobs[1:]:
+        assert workers.typeset(job, 60).page_count >= 2
+    assert workers.pids() == [pid]
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ loaded all that once. WeasyPrint never gives memory back, and a child that
 hangs or crashes must not take previews down with it, so a worker is
 replaced
 
-* after ``max_jobs`` previews, or once its resident memory passes
-  ``max_rss_mb`` — the replacement is spawned at once and warms up while
-  nobody waits;
+* after ``max_jobs`` previews, or once its resident memory passes its warm
+  size (its size after its first preview) by ``rss_margin_mb`` — the
+  replacement is spawned at once and warms up while nobody waits;
 * after ``idle_seconds`` without work (closed, and spawned again lazily);
 * when a preview fails, dies or runs out of time (killed by the pool).
 
@@ -32,8 +32,13 @@ log = logging.getLogger(__name__)
 
 #: Previews typeset by one worker before it is replaced.
 MAX_JOBS = 200
-#: Resident memory (MB) past which a worker is replaced after its preview.
-MAX_RSS_MB = 350
+#: A worker is replaced once its resident memory passes its warm size by
+#: this many MB. A fixed ceiling does not fit: the warm size depends on the
+#: fonts and the machine (220–310 MB after a first 1,500-word preview here),
+#: and a healthy worker then grows by about 90 MB a preview until its memory
+#: is collected, up to about 500 MB more, so a ceiling of 350 MB made every
+#: third preview a cold start.
+RSS_MARGIN_MB = 600
 #: Seconds a worker may sit idle before it is closed.
 IDLE_SECONDS = 10 * 60
 
@@ -42,6 +47,7 @@ class _Worker:
     def __init__(self):
         self.pool = WorkerPool(1, warm_up=True)
         self.jobs = 0
+        self.warm_rss_mb: float | None = None   # after its first preview
         self.idle_since = time.monotonic()
 
     def rss_mb(self) -> float | None:
@@ -59,10 +65,10 @@ class _Worker:
 class PreviewWorkers:
     """At most ``size`` warm typesetting processes shared by the threads of one process."""
 
-    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, max_rss_mb: float = MAX_RSS_MB,
+    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, rss_margin_mb: float = RSS_MARGIN_MB,
                  idle_seconds: float = IDLE_SECONDS):
         self.size = size
-        self.max_jobs, self.max_rss_mb, self.idle_seconds = max_jobs, max_rss_mb, idle_seconds
+        self.max_jobs, self.rss_margin_mb, self.idle_seconds = max_jobs, rss_margin_mb, idle_seconds
         self._idle: list[_Worker] = []
         self._count = 0          # workers alive: idle or busy
         self._changed = threading.Condition()
@@ -78,7 +84,11 @@ class PreviewWorkers:
             raise
         worker.jobs += 1
         rss = worker.rss_mb()
-        if worker.jobs >= self.max_jobs or (rss is not None and rss > self.max_rss_mb):
+        if worker.warm_rss_mb is None:
+            worker.warm_rss_mb = rss
+        grown = (rss is not None and worker.warm_rss_mb is not None
+                 and rss > worker.warm_rss_mb + self.rss_margin_mb)
+        if worker.jobs >= self.max_jobs or grown:
             self._discard(worker)
             self._spawn_spare()
         else:

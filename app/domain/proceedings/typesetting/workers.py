@@ -13,13 +13,17 @@ import time
 import traceback
 from multiprocessing.connection import wait
 
+from .libraries import library_lookups, use_lookups
+
 
 class BookBuildError(RuntimeError):
     """The book could not be typeset: a worker failed, died or ran out of time."""
 
 
-def _serve(connection, warm_up: bool = False) -> None:
+def _serve(connection, warm_up: bool = False, library_lookups: dict | None = None) -> None:
     """Worker loop: typeset each job received until told to stop (or the parent is gone)."""
+    if library_lookups:
+        use_lookups(library_lookups)
     from .typeset import typeset, warm_up_engine  # WeasyPrint is imported here, in the worker
 
     if warm_up:
@@ -61,7 +65,8 @@ class WorkerPool:
 
     def _spawn(self):
         parent_end, child_end = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child_end, self._warm_up), daemon=True)
+        process = self._context.Process(target=_serve, args=(child_end, self._warm_up, library_lookups()),
+                                        daemon=True)
         process.start()
         child_end.close()
         return [process, parent_end, 0]  # process, connection, work done

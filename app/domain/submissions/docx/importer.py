@@ -14,44 +14,19 @@ here in the author's language. The HTML returned is not sanitised: it goes into 
 """
 
 import html as html_module
-import io
 import multiprocessing
-import os
 import re
-import secrets
 import threading
-import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 
 from flask_babel import gettext as _
 
-from app.domain.submissions.docx import conversion
+from app.domain.submissions.docx import conversion, converter
 from app.domain.submissions.docx.checks import DocxImportError, check_archive, damaged, word_format
-from app.domain.submissions.docx.inspection import unsupported_content
-from app.domain.submissions.docx.messages import Note, describe_all, note_for_warning
-from app.domain.submissions.docx.notes import as_body_notes
-
-# mammoth ignores underline unless told; the rest of its default style map
-# stays. LibreOffice names the note reference styles its own way in the .docx
-# it converts, and those marks are already the notes' references.
-STYLE_MAP = "\n".join([
-    "u => u",
-    "r[style-name='Footnote Characters'] =>",
-    "r[style-name='Endnote Characters'] =>",
-])
-IMAGE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif"}
-_IMAGE_MAGIC = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-}
-CHILD_MEMORY_LIMIT = 1536 * 1024 * 1024
-# Web workers run at the default niceness 0; conversions yield the CPU to them.
-CHILD_NICENESS = 10
+from app.domain.submissions.docx.converter import Conversion, child_main
+from app.domain.submissions.docx.messages import describe_all
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -103,13 +78,6 @@ class DocxImport:
     messages: list[str] = field(default_factory=list)
     image_count: int = 0
     source_format: str = "docx"
-
-
-@dataclass(frozen=True)
-class _Conversion:
-    html: str
-    notes: list[Note]
-    images: list[tuple[str, bytes, str]]  # (placeholder, content, content type)
 
 
 def import_document(
@@ -175,11 +143,26 @@ def _attribute(url: str) -> str:
     return url.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def _convert_in_child(data: bytes, time_limit: float) -> _Conversion:
-    # forkserver: forking a threaded web server could copy a held lock into the child.
+def _converter_context():
+    """The fork server that forks converter children, preloaded with the converter alone.
+
+    forkserver, not fork: forking a threaded web server could copy a held lock
+    into the child. Its default preload is the parent's ``__main__`` (gunicorn,
+    flask), and a child unpickling a target in the app would import the app:
+    about 0.7 s an import. Preloading just the converter and mammoth makes
+    each child a fork of a server that has them: a few hundredths of a second.
+    The preload takes effect when the process starts its fork server, which
+    only this module uses.
+    """
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([converter.__name__, "mammoth"])
+    return context
+
+
+def _convert_in_child(data: bytes, time_limit: float) -> Conversion:
+    context = _converter_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(data, sender), daemon=True)
+    child = context.Process(target=child_main, args=(data, sender), daemon=True)
     child.start()
     sender.close()
     try:
@@ -206,58 +189,3 @@ _CHILD_FAILURES = {
     "failed": lambda: _("The document could not be imported. Open it in Word or WPS, save it "
                         "again as .docx and import that."),
 }
-
-
-def _child_main(data: bytes, sender: Connection) -> None:
-    _limit_memory()
-    os.nice(CHILD_NICENESS)
-    try:
-        outcome: _Conversion | str = _convert(data)
-    except MemoryError:
-        outcome = "too-large"
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, SyntaxError):
-        outcome = "damaged"
-    except Exception:
-        # The child must always answer; the parent shows a message, not a trace.
-        outcome = "failed"
-    sender.send(outcome)
-    sender.close()
-
-
-def _limit_memory() -> None:
-    try:
-        import resource
-    except ImportError:  # not on Unix; the time limit still applies
-        return
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_LIMIT, CHILD_MEMORY_LIMIT))
-
-
-def _convert(data: bytes) -> _Conversion:
-    import mammoth  # only the child needs it
-
-    token = secrets.token_hex(8)
-    images: list[tuple[str, bytes, str]] = []
-    dropped: list[Note] = []
-
-    def convert_image(image) -> list:
-        content_type = (image.content_type or "").lower()
-        with image.open() as stream:
-            content = stream.read()
-        if content_type not in IMAGE_CONTENT_TYPES:
-            dropped.append(("image-type", (content_type,)))
-            return []
-        if not content.startswith(_IMAGE_MAGIC[content_type]):
-            dropped.append(("image-fake", (content_type,)))
-            return []
-        placeholder = f"huibian-image-{token}-{len(images)}"
-        images.append((placeholder, content, content_type))
-        return mammoth.images.img_element(lambda _image: {"src": placeholder})(image)
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unsupported = [(kind, ()) for kind in unsupported_content(archive)]
-    result = mammoth.convert_to_html(
-        io.BytesIO(data), style_map=STYLE_MAP, convert_image=convert_image
-    )
-    warnings = [note_for_warning(message.message) for message in result.messages]
-    notes = list(dict.fromkeys(unsupported + warnings + dropped))
-    return _Conversion(html=as_body_notes(result.value), notes=notes, images=images)
