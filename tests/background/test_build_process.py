@@ -9,7 +9,7 @@ import pytest
 from app.background.builds import _thread_worker, enqueue_build
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition, Role
-from tests.proceedings.helpers import EN_BODY, approved_piece
+from tests.factories import EN_BODY, approved_piece
 
 
 def _queue_edition(factory):

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from app.domain.proceedings import editions
 from app.models import Role, SubmissionState
-from tests.proceedings.helpers import approved_piece
+from tests.factories import approved_piece
 from tests.proceedings.test_edition_lifecycle import _built
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,8 @@ import pytest
 
 from app.domain.proceedings import editions
 from app.models import AuditEvent, Role
+from tests.factories import approved_piece
 from tests.helpers import page_text
-from tests.proceedings.helpers import approved_piece
 from tests.proceedings.test_edition_lifecycle import _built
 
 

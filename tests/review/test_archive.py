@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.domain.conference import archive
 from app.domain.submissions.attachments import add_attachment
+from app.domain.submissions.limits import UploadPolicy
 from app.models import ArchiveStatus, AuditEvent, PiecesArchive, Role, SubmissionState
 from tests.helpers import page_text
 
@@ -28,7 +29,7 @@ def approved(app, factory):
                                         author=author, title=title)
         if attachment:
             add_attachment(submission, io.BytesIO(PDF), attachment, actor=author,
-                           upload_dir=app.config["UPLOAD_DIR"], max_bytes=10_000_000)
+                           upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
         factory.move_to(submission, SubmissionState.APPROVED, author=author)
         return submission
 

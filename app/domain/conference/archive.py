@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.domain.audit import record_event
@@ -55,15 +56,15 @@ def latest_archive(conference: Conference) -> PiecesArchive | None:
 def request_archive(conference: Conference, *, actor: User) -> PiecesArchive:
     """Queue a new archive; the caller commits and then hands its id to the background."""
     if not can_follow_coverage(actor):
-        raise Forbidden("Only editors may download the approved pieces.")
+        raise Forbidden(_("Only editors may download the approved pieces."))
     running = db.session.scalar(sa.select(PiecesArchive).where(
         PiecesArchive.conference_id == conference.id, PiecesArchive.status.in_(RUNNING)).limit(1))
     if running is not None and running.created_at > utcnow() - STALE_AFTER:
-        raise NotAllowed("A zip of the approved pieces is being made; wait until it is ready.")
+        raise NotAllowed(_("A zip of the approved pieces is being made; wait until it is ready."))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Submission).where(
         Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED))
     if not total:
-        raise DomainError("No piece has been approved yet, so there is nothing to download.")
+        raise DomainError(_("No piece has been approved yet, so there is nothing to download."))
     archive = PiecesArchive(conference_id=conference.id, progress_total=total, requested_by_id=actor.id)
     db.session.add(archive)
     db.session.flush()

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from app.domain.conference.cells import csv_bytes, safe_cell
 from app.domain.review.coverage import NOT_STARTED
@@ -40,7 +40,8 @@ PIECE_COLUMNS = (
     "bureau_zh", "bureau_en", "kind", "key_tasks", "title", "speaker", "post", "state", "due",
     "submitted", "decided", "decision", "decision_comment", "reviewers", "versions", "characters",
 )
-STATUSES = (NOT_STARTED,) + tuple(state.value for state in SubmissionState)
+# An invitation is answered by its live piece; a superseded one is on record, not a status of it.
+STATUSES = (NOT_STARTED,) + tuple(state.value for state in SubmissionState if state is not SubmissionState.SUPERSEDED)
 
 
 @dataclass
@@ -80,8 +81,8 @@ def conference_export(conference: Conference) -> ConferenceExport:
         .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
     ).all()
     submissions = {s.invitation_id: s for s in db.session.scalars(
-        sa.select(Submission).where(Submission.conference_id == conference.id))}
-    in_conference = sa.select(Submission.id).where(Submission.conference_id == conference.id)
+        sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live()))}
+    in_conference = sa.select(Submission.id).where(Submission.conference_id == conference.id, Submission.is_live())
 
     counts = sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number"),
                        sa.func.count().label("n")).where(SubmissionVersion.submission_id.in_(in_conference)) \
@@ -90,6 +91,8 @@ def conference_export(conference: Conference) -> ConferenceExport:
     for version, n in db.session.execute(
         sa.select(SubmissionVersion, counts.c.n).join(counts, sa.and_(
             counts.c.submission_id == SubmissionVersion.submission_id, counts.c.number == SubmissionVersion.number))
+        # The length in characters reads the body, which list pages otherwise leave unloaded.
+        .options(undefer(SubmissionVersion.body_html))
     ):
         latest[version.submission_id] = (version, n)
 
