@@ -32,6 +32,10 @@ MESSAGES = {
     "request_replacement": ("A replacement is asked for: {title}", "请另行报送替换材料：{title}"),
 }
 
+# What the ministry asks of the bureau is quoted in the inbox itself, not only in the mail.
+QUOTED = {"request_changes", "reject", "reopen", "request_replacement"}
+QUOTE_CHARS = 200
+
 # Actions the ministry takes are reported to the bureau, and vice versa.
 TO_BUREAU = {"approve", "request_changes", "reject", "reopen", "comment", "request_replacement"}
 
@@ -88,6 +92,10 @@ def notify(
     title = " ".join((submission.title or "").split()) or f"#{submission.id}"
     text_en, text_zh = (m.format(title=title) for m in MESSAGES[event])
     note_text = mail_text(note) if note else ""
+    if event in QUOTED and note_text:
+        quote = " ".join(note_text.split())
+        quote = quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS - 1] + "…"
+        text_en, text_zh = f"{text_en} — “{quote}”", f"{text_zh}——“{quote}”"
     created = []
     for user in recipients:
         if user.id == actor.id:

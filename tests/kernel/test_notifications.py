@@ -75,3 +75,22 @@ def test_a_notification_link_is_never_followed_off_site(client, auth, decided, d
     db.session.commit()
     auth.login("notified")
     assert client.post(f"/notifications/{note.id}/read").headers["Location"].endswith("/notifications/")
+
+
+def test_the_inbox_quotes_what_the_ministry_asks(client, auth, decided):
+    submission, member = decided
+    auth.login("notified")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert f"Changes requested: {submission.title} — “请补充数据。”" in page
+
+
+def test_a_long_request_is_quoted_in_part_and_its_links_are_not(factory, db):
+    from app.domain.workflow import Action, apply_transition
+
+    submission = factory.submission(state=SubmissionState.SUBMITTED)
+    member = factory.user(Role.SUBMITTER, organisation=submission.invitation.organisation)
+    apply_transition(submission, Action.REJECT, actor=factory.user(Role.REVIEWER),
+                     comment="[见此](https://evil.example/x) " + "数据不足。" * 100)
+    note = db.session.query(Notification).filter_by(user_id=member.id).one()
+    assert note.text_zh.startswith(f"未采用：{submission.title}——“见此 数据不足。") and note.text_zh.endswith("…”")
+    assert "evil.example" not in note.text_zh and len(note.text_zh) < 260
