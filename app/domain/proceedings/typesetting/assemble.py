@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
-from pypdf.generic import DecodedStreamObject, NameObject, TextStringObject
+from pypdf.generic import DecodedStreamObject, Fit, NameObject, TextStringObject
 
 from .font_merge import cff_descriptors
 from .typeset import TypesetResult
@@ -85,9 +85,10 @@ def _add_links(writer: PdfWriter, links, anchors) -> None:
     for page_index, target, rect in links:
         if target not in anchors:
             continue
-        target_page, _x, _y = anchors[target]
+        target_page, x, y = anchors[target]
+        # /XYZ with zoom 0 keeps the reader's zoom, as WeasyPrint's own links do
         writer.add_annotation(page_index, Link(rect=rect, target_page_index=target_page,
-                                               border=[0, 0, 0]))
+                                               fit=Fit.xyz(x, y, 0), border=[0, 0, 0]))
 
 
 def _add_outline(writer: PdfWriter, bookmarks) -> None:
@@ -97,7 +98,8 @@ def _add_outline(writer: PdfWriter, bookmarks) -> None:
         while parents and parents[-1][0] >= level:
             parents.pop()
         parent = parents[-1][1] if parents else None
-        item = writer.add_outline_item(title=label, page_number=page, parent=parent)
+        item = writer.add_outline_item(title=label, page_number=page, parent=parent,
+                                       fit=Fit.xyz(x, y, 0))
         parents.append((level, item))
 
 

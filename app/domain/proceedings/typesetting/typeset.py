@@ -46,7 +46,7 @@ class TypesetResult:
     first_page: int | None
     anchors: dict = field(default_factory=dict)      # name -> (page index, x pt, y pt)
     bookmarks: list = field(default_factory=list)    # (level, label, page index, x pt, y pt)
-    dangling_links: list = field(default_factory=list)  # (page index, target, rect in pt)
+    dangling_links: list = field(default_factory=list)  # (page index, target, (x0, y0, x1, y1) in pt)
     refused: list = field(default_factory=list)
     pdf_bytes: bytes | None = None
 
@@ -59,8 +59,10 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
     ``ask_first_page(its page count)`` once laid out, and numbers its pages
     from the answer.
     """
+    from . import cjk_justify
     from .fetcher import BookURLFetcher
 
+    cjk_justify.install()
     fetcher = BookURLFetcher(job.attachments)
     if job.first_page is None:
         document, first_page = _layout_then_number(job.html, fetcher, ask_first_page)
@@ -175,10 +177,12 @@ def _collect_navigation(document, result: TypesetResult) -> None:
             result.bookmarks.append((level, label, index, x * PT_PER_PX, height - y * PT_PER_PX))
     for index, page in enumerate(document.pages):
         height = page.height * PT_PER_PX
-        for link_type, target, (x, y, w, h), _box in page.links:
+        # WeasyPrint gives a link's box by two corners (top left, bottom
+        # right) in CSS pixels from the top; PDF counts points from the bottom.
+        for link_type, target, (x0, y0, x1, y1), _box in page.links:
             if link_type == "internal" and target not in anchors_here:
-                rect = (x * PT_PER_PX, height - (y + h) * PT_PER_PX,
-                        (x + w) * PT_PER_PX, height - y * PT_PER_PX)
+                rect = (x0 * PT_PER_PX, height - y1 * PT_PER_PX,
+                        x1 * PT_PER_PX, height - y0 * PT_PER_PX)
                 result.dangling_links.append((index, target, rect))
 
 
