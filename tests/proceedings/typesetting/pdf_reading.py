@@ -39,6 +39,14 @@ def contents_number(texts: list[str], title: str) -> int:
     return int(match.group(1))
 
 
+def footer_line(text: str) -> str:
+    """The last line of a page (its footer), or "" for a blank page."""
+    lines = text.strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def footer_number(text: str) -> str:
-    """What the footer of a page prints: its last line."""
-    return text.strip().splitlines()[-1].strip()
+    """The folio a page prints, "— 3 —" read as "3"."""
+    line = footer_line(text)
+    match = re.fullmatch(r"— (\S+) —", line)
+    return match.group(1) if match else line

@@ -11,15 +11,15 @@ whole.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
-from pypdf.generic import DecodedStreamObject, Fit, NameObject, TextStringObject
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, Fit, FloatObject, NameObject,
+                           NumberObject, TextStringObject)
 
 from .font_merge import cff_descriptors
-from .typeset import TypesetResult
+from .typeset import TypesetResult, padded
 
 
 def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
@@ -32,14 +32,14 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     by all chunks; the front and back matter keep theirs, so that merging
     can run while they are typeset.
     """
-    front_pages = frame.anchors["key-task-index"][0]
-    body_pages = sum(c.page_count for c in chunks)
+    front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
+    body_pages = sum(padded(c.page_count) for c in chunks)
 
     # (first global page index, chunk) in reading order
     offsets, position = [], front_pages
     for chunk in chunks:
         offsets.append((position, chunk))
-        position += chunk.page_count
+        position += padded(chunk.page_count)
 
     def frame_page(index):
         return index if index < front_pages else index + body_pages
@@ -48,8 +48,11 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     frame_reader = PdfReader(frame_path)
     for index in range(front_pages):
         writer.add_page(frame_reader.pages[index])
-    for path in chunk_paths:
+    for path, chunk in zip(chunk_paths, chunks):
         writer.append(PdfReader(path), import_outline=False)
+        if padded(chunk.page_count) > chunk.page_count:
+            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
+            writer.add_blank_page()
     for index in range(front_pages, len(frame_reader.pages)):
         writer.add_page(frame_reader.pages[index])
 
@@ -64,13 +67,13 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
 
     if body_fonts:
         _share_font_programs(writer, writer.pages[front_pages:front_pages + body_pages], body_fonts)
+    _distinct_subset_tags(writer)
     _add_links(writer, links, anchors)
+    _name_destinations(writer, anchors)
     _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
     writer.set_page_label(0, front_pages - 1, style="/r", start=1)
     writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
-    created = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
-    writer.add_metadata({**metadata, "/CreationDate": created, "/ModDate": created,
-                         "/Producer": "Huibian (WeasyPrint, pypdf)"})
+    writer.add_metadata(metadata)
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.page_mode = "/UseOutlines"
     # drops the per-part font programs replaced above, and any duplicate
@@ -91,6 +94,21 @@ def _add_links(writer: PdfWriter, links, anchors) -> None:
                                                fit=Fit.xyz(x, y, 0), border=[0, 0, 0]))
 
 
+def _name_destinations(writer: PdfWriter, anchors) -> None:
+    """One /XYZ named destination per anchor, as WeasyPrint writes them for one document.
+
+    The frame's own links name their targets (the index, the sections); the
+    names each part brought (or lost, with the frame's pages) are replaced."""
+    names = ArrayObject()
+    for name in sorted(anchors):
+        page, x, y = anchors[name]
+        names.extend([TextStringObject(name), ArrayObject([
+            writer.pages[page].indirect_reference, NameObject("/XYZ"),
+            FloatObject(x), FloatObject(y), NumberObject(0)])])
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): DictionaryObject({NameObject("/Names"): names})})
+
+
 def _add_outline(writer: PdfWriter, bookmarks) -> None:
     """Nest bookmarks by level, as WeasyPrint would have for a single document."""
     parents: list[tuple[int, object]] = []
@@ -101,6 +119,49 @@ def _add_outline(writer: PdfWriter, bookmarks) -> None:
         item = writer.add_outline_item(title=label, page_number=page, parent=parent,
                                        fit=Fit.xyz(x, y, 0))
         parents.append((level, item))
+
+
+def _distinct_subset_tags(writer: PdfWriter) -> None:
+    """Give every font program its own subset tag (ISO 32000-1 §9.6.4).
+
+    WeasyPrint derives a tag from the font file, so parts typeset apart name
+    different subsets of one face alike ("ABCDEF+Noto-Serif"), and print RIPs
+    cache fonts by name. Where a name covers several programs, each is tagged
+    from a hash of its bytes: the same program keeps the same name."""
+    import hashlib
+
+    programs: dict[int, list] = {}        # program object number -> [(font parts), ...]
+    names: dict[str, set[int]] = {}
+    seen = set()
+    for page in writer.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for ref in (fonts.get_object().values() if fonts else ()):
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            parts = [font] + ([font["/DescendantFonts"][0].get_object()] if "/DescendantFonts" in font else [])
+            descriptor = parts[-1].get("/FontDescriptor")
+            if descriptor is None or "+" not in str(font.get("/BaseFont", "")):
+                continue
+            descriptor = descriptor.get_object()
+            program = next((descriptor.raw_get(k) for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                            if k in descriptor), None)
+            if program is None or not hasattr(program, "idnum"):
+                continue
+            programs.setdefault(program.idnum, []).append((parts, descriptor, program))
+            names.setdefault(str(font["/BaseFont"]).split("+", 1)[1], set()).add(program.idnum)
+    for name, numbers in names.items():
+        if len(numbers) < 2:
+            continue
+        for number in numbers:
+            digest = hashlib.sha256(programs[number][0][2].get_object().get_data()).digest()
+            tag = "".join(chr(ord("A") + b % 26) for b in digest[:6])
+            for parts, descriptor, _program in programs[number]:
+                for part in parts:
+                    part[NameObject("/BaseFont")] = NameObject(f"/{tag}+{name}")
+                descriptor[NameObject("/FontName")] = NameObject(f"/{tag}+{name}")
 
 
 def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:

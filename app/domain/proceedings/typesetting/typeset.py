@@ -35,6 +35,9 @@ class TypesetJob:
     out_path: Path | None = None
     first_page_group: str = "body"
     label_body_from: str | None = None
+    #: the book's document information (``render.pdf_metadata``), written
+    #: over WeasyPrint's own so that every way of building gives the same
+    info: dict | None = None
     weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
 
 
@@ -49,6 +52,12 @@ class TypesetResult:
     dangling_links: list = field(default_factory=list)  # (page index, target, (x0, y0, x1, y1) in pt)
     refused: list = field(default_factory=list)
     pdf_bytes: bytes | None = None
+
+
+def padded(page_count: int) -> int:
+    """Pages a body chunk takes in the book: every piece opens on a right-hand page,
+    so a chunk ending on one is followed by a blank verso."""
+    return page_count + page_count % 2
 
 
 def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None) -> TypesetResult:
@@ -71,10 +80,10 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
         document = _layout(job.html, fetcher, first_page, job.first_page_group)
     result = TypesetResult(page_count=len(document.pages), first_page=first_page)
     _collect_navigation(document, result)
-    finisher = None
+    labels = ()
     if job.label_body_from in result.anchors:
-        body_start = result.anchors[job.label_body_from][0]
-        finisher = _page_label_finisher(((0, "/r"), (body_start, "/D")))
+        labels = ((0, "/r"), (result.anchors[job.label_body_from][0], "/D"))
+    finisher = _book_finisher(labels, job.info) if labels or job.info else None
     if job.out_path is None:
         result.pdf_bytes = document.write_pdf(finisher=finisher)
     else:
@@ -186,14 +195,20 @@ def _collect_navigation(document, result: TypesetResult) -> None:
                 result.dangling_links.append((index, target, rect))
 
 
-def _page_label_finisher(labels):
-    """Add /PageLabels to the PDF WeasyPrint writes: ((first page index, style), ...)."""
+def _book_finisher(labels, info):
+    """Add /PageLabels ((first page index, style), ...) and the book's document information
+    (with the outline open, as ``assemble.py`` writes it) to the PDF WeasyPrint writes."""
     import pydyf
 
     def finish(_document, pdf):
-        nums = pydyf.Array()
-        for start, style in dict(labels).items():
-            nums.extend([start, pydyf.Dictionary({"S": style})])
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        if labels:
+            nums = pydyf.Array()
+            for start, style in dict(labels).items():
+                nums.extend([start, pydyf.Dictionary({"S": style})])
+            pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        if info:
+            for key, value in info.items():
+                pdf.info[key.lstrip("/")] = pydyf.String(value)
+            pdf.catalog["PageMode"] = "/UseOutlines"
 
     return finish

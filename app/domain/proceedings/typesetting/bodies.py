@@ -1,0 +1,109 @@
+"""A piece's sanitised body made ready for the printed page.
+
+* Notes: Markdown (markdown-it's footnote plugin) and Word imports write a
+  call ``<a href="#n">[1]</a>`` and, at the end of the body, a list of notes
+  ``<li id="n">…<a href="#call">↩</a></li>``. Chinese practice sets each note
+  at the foot of the page of its call, called ①②; WeasyPrint does so for an
+  element with ``float: footnote`` standing where the call is. Each note's
+  text is therefore moved into a ``<span class="footnote">`` in place of its
+  call, and the list dropped.
+* Figures: an image alone in its paragraph becomes a ``<figure>`` whose
+  ``<figcaption>`` is the image's alt text (the stylesheet numbers it "图1").
+"""
+from __future__ import annotations
+
+import copy
+
+from lxml import html as lxml_html
+
+
+def printable_body(body_html: str) -> str:
+    """``body_html`` with notes at their calls and captioned figures."""
+    if "<" not in body_html:
+        return body_html
+    root = lxml_html.fragment_fromstring(body_html, create_parent="div")
+    _notes_in_place(root)
+    _figures(root)
+    markup = lxml_html.tostring(root, encoding="unicode")
+    return markup[len("<div>"):-len("</div>")]
+
+
+def _notes_in_place(root) -> None:
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    lists = set()
+    for call in list(root.iter("a")):
+        href = call.get("href") or ""
+        note = by_id.get(href[1:]) if href.startswith("#") else None
+        if note is None or note.tag != "li" or note.getparent() is None:
+            continue
+        span = lxml_html.Element("span", {"class": "footnote"})
+        _copy_inline(note, span, backref="#" + (call.get("id") or "\0"))
+        # the call's wrapper (markdown-it's <sup class="footnote-ref">) goes with it
+        target = call.getparent() if call.getparent().tag == "sup" and len(call.getparent()) == 1 else call
+        span.tail = target.tail
+        target.getparent().replace(target, span)
+        lists.add(note.getparent())
+        note.getparent().remove(note)
+    for notes in lists:
+        if len(notes):
+            continue
+        holder = notes.getparent()
+        if holder is not None and holder.tag in ("section", "div") and not "".join(holder.itertext()).strip():
+            notes = holder
+        previous = notes.getprevious()
+        if previous is not None and previous.tag == "hr":
+            _remove(previous)
+        _remove(notes)
+
+
+def _copy_inline(note, span, *, backref: str) -> None:
+    """The note's content as inline markup: its paragraphs joined, its back link dropped."""
+    parts = []
+    for block in (note.findall("p") or [note]):
+        block = copy.deepcopy(block)
+        for link in list(block.iter("a")):
+            if link.get("href") == backref or "footnote-backref" in (link.get("class") or ""):
+                _remove(link)
+        parts.append(block)
+    for k, block in enumerate(parts):
+        text = (block.text or "").strip() if k == 0 else " " + (block.text or "").strip()
+        if len(span):
+            span[-1].tail = (span[-1].tail or "") + text
+        else:
+            span.text = (span.text or "") + text
+        for child in block:
+            span.append(child)
+    if len(span):
+        span[-1].tail = (span[-1].tail or "").rstrip()
+    else:
+        span.text = (span.text or "").rstrip()
+
+
+def _figures(root) -> None:
+    for image in list(root.iter("img")):
+        paragraph = image.getparent()
+        if paragraph is None or paragraph.tag != "p" or len(paragraph) != 1 \
+                or (paragraph.text or "").strip() or (image.tail or "").strip():
+            continue
+        figure = lxml_html.Element("figure")
+        image.tail = None
+        figure.append(image)
+        alt = (image.get("alt") or "").strip()
+        if alt:
+            caption = lxml_html.Element("figcaption")
+            caption.text = alt
+            figure.append(caption)
+        figure.tail = paragraph.tail
+        paragraph.getparent().replace(paragraph, figure)
+
+
+def _remove(element) -> None:
+    """Remove ``element`` but keep the text that follows it."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
