@@ -106,7 +106,7 @@ def test_notes_stand_at_the_foot_of_the_page_of_their_call_numbered_in_circles(b
 
 
 def test_tables_keep_their_alignment_and_figures_and_tables_are_numbered(built_book):
-    spec, _result, path = built_book
+    _spec, _result, path = built_book
     texts = page_texts(path)
     whole = squashed("".join(texts))
     assert "表1各地检查情况" in whole and "图1鬣蜥" in whole
@@ -179,3 +179,12 @@ def test_one_subset_name_names_one_font_program(built_book):
             programs.setdefault(str(font["/BaseFont"]), set()).add(program.get_object().get_data())
     assert programs and {name: len(found) for name, found in programs.items()} == \
            {name: 1 for name in programs}
+
+
+def test_an_opening_bracket_after_a_closing_mark_takes_half_an_em(built_book):
+    # "领导；（二）加强督促检查；" breaks after "；": the next line opens with the halved "（"
+    _spec, _result, path = built_book
+    page = next(i for i, t in enumerate(page_texts(path)) if "（二）加强督促检查；" in t)
+    _left, right, _y, _text = next(line for line in _lines(path, page) if line[3] == "（二）加强督促检查；")
+    margin = 87.6
+    assert right - margin == pytest.approx(9.5 * 12, abs=0.5)      # 9 characters and a half-width "（"

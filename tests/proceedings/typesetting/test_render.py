@@ -159,6 +159,24 @@ def test_each_note_moves_to_its_call_and_the_list_of_notes_goes(book_spec):
     assert "[1]" not in html and "footnotes-list" not in html and "↑" not in html and "↩" not in html
 
 
+def test_a_number_stays_with_its_unit(book_spec):
+    body = "<p>共扑杀30万只，浓度0.058毫克/升，增长12.5%。<code>x = 3次</code></p>"
+    piece = replace(book_spec.pieces[0], body_html=body)
+    html = book_html(replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(piece,)),)))
+    assert ('共扑杀<span class="unit">30万只</span>，浓度<span class="unit">0.058毫克/升</span>，'
+            '增长<span class="unit">12.5%</span>。<code>x = 3次</code>') in html
+
+
+def test_of_two_adjacent_full_width_marks_one_is_set_half_width(book_spec):
+    body = "<p>强化组织领导；（二）加强。“好”，见（《通知》）。</p><pre>a。（b</pre>"
+    piece = replace(book_spec.pieces[0], body_html=body)
+    html = book_html(replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(piece,)),)))
+    halt = '<span class="halt">{}</span>'.format
+    assert (f"强化组织领导；{halt('（')}二）加强。{halt('“')}好{halt('”')}，"
+            f"见（{halt('《')}通知{halt('》')}{halt('）')}。") in html
+    assert "<pre>a。（b</pre>" in html
+
+
 def test_an_image_alone_in_its_paragraph_becomes_a_figure_captioned_by_its_alt_text(book_spec):
     piece = replace(book_spec.pieces[0], body_html='<p><img src="/x.png" alt="蜥蜴"></p><p>正文<img src="/y.png" alt="i"></p>')
     spec = replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(piece,)),))

@@ -9,10 +9,17 @@
   call, and the list dropped.
 * Figures: an image alone in its paragraph becomes a ``<figure>`` whose
   ``<figcaption>`` is the image's alt text (the stylesheet numbers it "图1").
+* Punctuation compression (标点挤压): of two adjacent full-width marks
+  ("。（", "》，", "（《") one is set half-width (OpenType ``halt``, in a
+  ``<span class="halt">``, see :data:`PUNCTUATION_PAIR`), so that they leave
+  half an em of white, not a whole one.
+* A number stays on one line with its unit ("30万只", "0.058毫克/升"): both go
+  into a ``<span class="unit">`` that the stylesheet keeps unbroken.
 """
 from __future__ import annotations
 
 import copy
+import re
 
 from lxml import html as lxml_html
 
@@ -24,6 +31,8 @@ def printable_body(body_html: str) -> str:
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
     _notes_in_place(root)
     _figures(root)
+    _wrap_matches(root, NUMBER_WITH_UNIT, "unit")
+    _wrap_matches(root, PUNCTUATION_PAIR, "halt")
     markup = lxml_html.tostring(root, encoding="unicode")
     return markup[len("<div>"):-len("</div>")]
 
@@ -95,6 +104,59 @@ def _figures(root) -> None:
             figure.append(caption)
         figure.tail = paragraph.tail
         paragraph.getparent().replace(paragraph, figure)
+
+
+#: Chinese units of measure and counting, and the multipliers before them.
+_UNITS = "个只人次项家户元角吨米克升斤亩度倍件台辆座所条张份篇处名位岁年月日天时分秒里"
+NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:%|‰|[万亿千百]*(?:平方|立方|千|毫|厘|公)?[" + _UNITS + r"](?:/(?:平方|立方|千|毫|厘|公)?["
+    + _UNITS + r"])?|[万亿]+)")
+_UNBROKEN_SKIP = {"pre", "code"}
+
+
+def _wrap_matches(root, pattern, css_class: str) -> None:
+    """Put every match of ``pattern`` in the text of ``root`` (not in code) into a span of ``css_class``."""
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag not in _UNBROKEN_SKIP and element.text and pattern.search(element.text):
+            element.text, spans = _split(element.text, pattern, css_class)
+            for k, span in enumerate(spans):
+                element.insert(k, span)
+        parent = element.getparent()
+        if parent is not None and element.tail and pattern.search(element.tail):
+            element.tail, spans = _split(element.tail, pattern, css_class)
+            at = parent.index(element)
+            for k, span in enumerate(spans, 1):
+                parent.insert(at + k, span)
+
+
+def _split(text: str, pattern, css_class: str):
+    """The text before the first match of ``pattern``, and a span of ``css_class`` for each
+    match (carrying the text that follows it as its tail)."""
+    spans, start = [], 0
+    head = None
+    for match in pattern.finditer(text):
+        if head is None:
+            head = text[:match.start()]
+        else:
+            spans[-1].tail = text[start:match.start()]
+        span = lxml_html.Element("span", {"class": css_class})
+        span.text = match.group()
+        spans.append(span)
+        start = match.end()
+    spans[-1].tail = text[start:]
+    return head, spans
+
+
+OPENING = "（《「『“‘〔【〖"
+CLOSING = "，。、；：？！）》」』”’〕】〗"
+#: Which mark of a pair is halved: the first of two closing marks ("》，"), the
+#: second after a closing or opening one ("。（", "（《"). Never a closing mark
+#: before an opening one, since a line may break between them: a line then
+#: ends with a full closing mark, and the next may start with a halved
+#: opening one, as Chinese typesetting allows.
+PUNCTUATION_PAIR = re.compile(f"[{CLOSING}](?=[{CLOSING}])|(?<=[{OPENING}{CLOSING}])[{OPENING}]")
 
 
 def _remove(element) -> None:
