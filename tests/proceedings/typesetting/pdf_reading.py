@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import xml.etree.ElementTree as ET
 
 from pypdf import PdfReader
 
@@ -50,3 +52,14 @@ def footer_number(text: str) -> str:
     line = footer_line(text)
     match = re.fullmatch(r"— (\S+) —", line)
     return match.group(1) if match else line
+
+
+def text_lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
+    """(x left, x right, y top, text) of every line pdftotext (poppler) finds on a page."""
+    page = str(page_index + 1)
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", page, "-l", page, str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    return [(float(line.get("xMin")), float(line.get("xMax")), float(line.get("yMin")),
+             "".join(w.text or "" for w in line.iter("word")))
+            for line in ET.fromstring(out).iter("line")]

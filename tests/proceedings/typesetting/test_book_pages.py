@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import xml.etree.ElementTree as ET
 
 import pytest
 from pypdf import PdfReader
 
-from .pdf_reading import outline, page_texts, squashed
+from .pdf_reading import outline, page_texts, squashed, text_lines
 
 pytestmark = pytest.mark.slow
 CONFERENCE = "2024年全国工作交流会"
@@ -25,16 +23,6 @@ def _fonts_of(path, page_index: int, text: str) -> set[str]:
 
     PdfReader(path).pages[page_index].extract_text(visitor_text=visit)
     return found
-
-
-def _lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
-    """(x left, x right, y top, text) of every line pdftotext finds on a page."""
-    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page_index + 1), "-l", str(page_index + 1),
-                          str(path), "-"], capture_output=True, text=True, check=True).stdout
-    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
-    return [(float(line.get("xMin")), float(line.get("xMax")), float(line.get("yMin")),
-             "".join(w.text or "" for w in line.iter("word")))
-            for line in ET.fromstring(out).iter("line")]
 
 
 def _openings(spec, path) -> dict[str, int]:
@@ -86,7 +74,7 @@ def test_the_opening_of_a_piece_is_centred_with_post_before_name(built_book):
     spec, _result, path = built_book
     piece = spec.pieces[0]
     page = dict(outline(path))[piece.title]
-    lines = _lines(path, page)
+    lines = text_lines(path, page)
     byline = f"{piece.organisation_zh}{piece.speaker_post}\u3000{piece.speaker_name}"
     for wanted in (piece.title, "——" + piece.subtitle, byline):
         left, right, _y, _text = next(line for line in lines if squashed(line[3]) == squashed(wanted))
@@ -99,7 +87,7 @@ def test_notes_stand_at_the_foot_of_the_page_of_their_call_numbered_in_circles(b
     note = "数据来源：各地报送材料。"
     [page] = [i for i, t in enumerate(texts) if note in squashed(t)]
     assert "经验做法。①" in squashed(texts[page]) and "①" + note in squashed(texts[page])
-    lines = _lines(path, page)
+    lines = text_lines(path, page)
     note_top = next(y for _l, _r, y, text in lines if note in squashed(text))
     assert all(y <= note_top for _l, _r, y, text in lines if "各地区认真" in text)
     assert "[1]" not in "".join(texts)
@@ -111,7 +99,7 @@ def test_tables_keep_their_alignment_and_figures_and_tables_are_numbered(built_b
     whole = squashed("".join(texts))
     assert "表1各地检查情况" in whole and "图1鬣蜥" in whole
     page = next(i for i, t in enumerate(texts) if "各地检查情况" in t)
-    rights = [right for _l, right, _y, text in _lines(path, page) if re.fullmatch(r"\d+ \d+% ?", text + " ")
+    rights = [right for _l, right, _y, text in text_lines(path, page) if re.fullmatch(r"\d+ \d+% ?", text + " ")
               or re.fullmatch(r"\d+%", text)]
     assert len(rights) >= 5 and max(rights) - min(rights) < 1      # the % column flush right
 
@@ -185,6 +173,6 @@ def test_an_opening_bracket_after_a_closing_mark_takes_half_an_em(built_book):
     # "领导；（二）加强督促检查；" breaks after "；": the next line opens with the halved "（"
     _spec, _result, path = built_book
     page = next(i for i, t in enumerate(page_texts(path)) if "（二）加强督促检查；" in t)
-    _left, right, _y, _text = next(line for line in _lines(path, page) if line[3] == "（二）加强督促检查；")
+    _left, right, _y, _text = next(line for line in text_lines(path, page) if line[3] == "（二）加强督促检查；")
     margin = 87.6
     assert right - margin == pytest.approx(9.5 * 12, abs=0.5)      # 9 characters and a half-width "（"

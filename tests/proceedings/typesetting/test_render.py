@@ -10,7 +10,7 @@ from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk
 from app.domain.proceedings.typesetting.render import BookBuildError, book_html, render_book, render_piece_preview
 
 from . import factories
-from .pdf_reading import outline, page_texts, squashed
+from .pdf_reading import outline, page_texts, squashed, text_lines
 
 
 def _body_text(text: str) -> str:
@@ -85,7 +85,7 @@ def test_both_ways_write_the_same_document_settings_dated_from_the_edition(both_
 
 
 @pytest.mark.slow
-def test_a_preview_is_the_piece_exactly_as_in_the_book(both_builds, book_spec):
+def test_a_preview_is_the_piece_exactly_as_in_the_book(both_builds, book_spec, tmp_path):
     (whole, whole_path), _ = both_builds
     piece = book_spec.pieces[0]
     preview = render_piece_preview(piece, book_spec.conference, book_spec.key_tasks)
@@ -95,6 +95,11 @@ def test_a_preview_is_the_piece_exactly_as_in_the_book(both_builds, book_spec):
     previews = [page.extract_text() for page in PdfReader(_write(preview)).pages]
     assert [_body_text(t) for t in previews] == [_body_text(t) for t in book[first:first + len(previews)]]
     assert squashed(piece.title) in squashed(previews[0])
+    # placed exactly where the book places it, line by line (the folio aside)
+    (tmp_path / "preview.pdf").write_bytes(preview)
+    placed = [(round(x, 1), round(y, 1), text) for x, _r, y, text in text_lines(tmp_path / "preview.pdf", 0)]
+    in_book = [(round(x, 1), round(y, 1), text) for x, _r, y, text in text_lines(whole_path, first)]
+    assert placed[:-1] == in_book[:-1]
 
 
 def test_a_build_that_runs_out_of_time_leaves_no_file(book_spec, tmp_path):
@@ -175,6 +180,15 @@ def test_of_two_adjacent_full_width_marks_one_is_set_half_width(book_spec):
     assert (f"强化组织领导；{halt('（')}二）加强。{halt('“')}好{halt('”')}，"
             f"见（{halt('《')}通知{halt('》')}{halt('）')}。") in html
     assert "<pre>a。（b</pre>" in html
+
+
+def test_english_pieces_get_curly_quotes_and_code_keeps_straight_ones(book_spec):
+    body = """<p>The "one-stop" office isn't 'new'. <code>x = "a"</code> said "ok."</p>"""
+    english, chinese = (replace(p, body_html=body) for p in book_spec.pieces[1:3])
+    assert english.lang == "en" and chinese.lang == "zh-CN"
+    html = book_html(replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(english, chinese)),)))
+    assert """<p>The “one-stop” office isn’t ‘new’. <code>x = "a"</code> said “ok.”</p>""" in html
+    assert body in html     # the Chinese piece as written
 
 
 def test_an_image_alone_in_its_paragraph_becomes_a_figure_captioned_by_its_alt_text(book_spec):

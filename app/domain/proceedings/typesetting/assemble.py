@@ -4,8 +4,8 @@ The parts arrive as: the frame (front matter, then back matter) and the body
 chunks. Each was typeset alone, so whatever crosses a part boundary is
 rebuilt here from what the workers reported: the outline (bookmarks), links
 from the contents and index to pieces in other parts, page labels (roman,
-then arabic) and the document metadata. Each chunk also embedded its own
-subset of every Chinese face: the chunks share one merged program per face
+then arabic) and the document metadata. Each part also embedded its own
+subset of every Chinese face: the parts share one merged program per face
 instead (``font_merge.py``), so the book is hardly bigger than one typeset
 whole.
 """
@@ -32,13 +32,12 @@ from .typeset import TypesetResult, padded
 
 def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
              chunks: list[TypesetResult], *, metadata: dict,
-             body_fonts: dict[str, bytes] | None = None) -> None:
+             book_fonts: dict[str, bytes] | None = None) -> None:
     """Write front matter + chunks + back matter to ``out`` with working navigation.
 
-    ``body_fonts`` (from :func:`font_merge.merged_cff_programs` of the chunks)
-    replaces each chunk's own subset of a Chinese face by one program shared
-    by all chunks; the front and back matter keep theirs, so that merging
-    can run while they are typeset.
+    ``book_fonts`` (from :mod:`font_merge`, of the chunks and the frame)
+    replaces each part's own subset of a Chinese face by one program shared
+    by the whole book.
     """
     front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
     body_pages = sum(padded(c.page_count) for c in chunks)
@@ -73,8 +72,8 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
         bookmarks.extend((lvl, label, start + i, x, y) for lvl, label, i, x, y in chunk.bookmarks)
         links.extend((start + i, target, rect) for i, target, rect in chunk.dangling_links)
 
-    if body_fonts:
-        _share_font_programs(writer, writer.pages[front_pages:front_pages + body_pages], body_fonts)
+    if book_fonts:
+        _share_font_programs(writer, writer.pages, book_fonts)
     _distinct_subset_tags(writer)
     _add_links(writer, links, anchors)
     _name_destinations(writer, anchors)

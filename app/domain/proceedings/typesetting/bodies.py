@@ -13,6 +13,8 @@
   ("。（", "》，", "（《") one is set half-width (OpenType ``halt``, in a
   ``<span class="halt">``, see :data:`PUNCTUATION_PAIR`), so that they leave
   half an em of white, not a whole one.
+* English pieces get typographer's quotes (“ ” ‘ ’) for straight ones, which
+  Markdown leaves as typed.
 * A number stays on one line with its unit ("30万只", "0.058毫克/升"): both go
   into a ``<span class="unit">`` that the stylesheet keeps unbroken.
 """
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 from lxml import html as lxml_html
 
 
-def printable_body(body_html: str) -> str:
-    """``body_html`` with notes at their calls and captioned figures."""
+def printable_body(body_html: str, lang: str = "zh-CN") -> str:
+    """``body_html`` with notes at their calls, captioned figures, units kept with their
+    numbers, compressed punctuation and (in English) curly quotes."""
     if "<" not in body_html:
         return body_html
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
@@ -33,6 +37,8 @@ def printable_body(body_html: str) -> str:
     _figures(root)
     _wrap_matches(root, NUMBER_WITH_UNIT, "unit")
     _wrap_matches(root, PUNCTUATION_PAIR, "halt")
+    if lang.startswith("en"):
+        _curly_quotes(root)
     markup = lxml_html.tostring(root, encoding="unicode")
     return markup[len("<div>"):-len("</div>")]
 
@@ -159,6 +165,25 @@ CLOSING = "，。、；：？！）》」』”’〕】〗"
 PUNCTUATION_PAIR = re.compile(f"[{CLOSING}](?=[{CLOSING}])|(?<=[{OPENING}{CLOSING}])[{OPENING}]")
 
 
+_OPENS_QUOTE = re.compile(r"""(^|(?<=[\s(\[{\u2014\u2013-]))(["'])""")
+
+
+def _curly_quotes(root) -> None:
+    """Straight quotes to “ ” ‘ ’: opening after a space or a bracket, closing (or an
+    apostrophe) elsewhere. Code is left as typed."""
+    def curl(text):
+        text = _OPENS_QUOTE.sub(lambda m: m.group(1) + ("“" if m.group(2) == '"' else "‘"), text)
+        return text.replace('"', "”").replace("'", "’")
+
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag not in _UNBROKEN_SKIP and element.text:
+            element.text = curl(element.text)
+        if element.tail and element is not root:
+            element.tail = curl(element.tail)
+
+
 def _remove(element) -> None:
     """Remove ``element`` but keep the text that follows it."""
     parent = element.getparent()
@@ -169,3 +194,30 @@ def _remove(element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
+
+
+#: A figure's printed width (print.css: 60% of the 420pt measure), in inches,
+#: and the resolution below which a picture prints visibly coarse.
+FIGURE_WIDTH_INCHES = 0.6 * 420 / 72
+MIN_PRINT_DPI = 200
+_BODY_IMAGE = re.compile(r'<img\b[^>]*\ssrc="/attachments/([0-9a-f]{64})"')
+
+
+def low_resolution_images(body_html: str, attachment_paths) -> list[tuple[str, int]]:
+    """(sha256, dots per inch at the printed size) of each picture of a body under
+    :data:`MIN_PRINT_DPI`; ``attachment_paths`` maps a picture's sha256 to its file."""
+    from PIL import Image, UnidentifiedImageError
+
+    found = []
+    for sha in dict.fromkeys(_BODY_IMAGE.findall(body_html)):
+        path = attachment_paths.get(sha)
+        if path is None or not Path(path).is_file():
+            continue
+        try:
+            with Image.open(path) as image:
+                dpi = round(image.width / FIGURE_WIDTH_INCHES)
+        except (OSError, UnidentifiedImageError):
+            continue
+        if dpi < MIN_PRINT_DPI:
+            found.append((sha, dpi))
+    return found

@@ -129,4 +129,4 @@ def _scoped_body(piece: BookPiece) -> Markup:
             return match.group(0)
         return f'{attr}="{hash_}{piece.anchor}-{value}"'
 
-    return Markup(_ID_ATTR.sub(scope, printable_body(piece.body_html)))
+    return Markup(_ID_ATTR.sub(scope, printable_body(piece.body_html, piece.lang)))

@@ -178,7 +178,7 @@ def _render_whole(spec, items, tmp, report, total, deadline):
 
 def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline):
     from .assemble import assemble
-    from .font_merge import merged_cff_programs
+    from .font_merge import merged_cff_programs, with_subsets_of
 
     fingerprints = [_fingerprint(spec, item) for item in items]
     all_known = all(f in known_counts for f in fingerprints)
@@ -242,8 +242,10 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
             # The page counts given were wrong (other fonts?): build as if none were known.
             return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline)
         report("assembling", total, total)
+        # the front and back matter's subsets join the body's: one program per face
+        book_fonts = with_subsets_of(body_fonts, paths[-1])
         assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=pdf_metadata(spec),
-                 body_fonts=body_fonts)
+                 book_fonts=book_fonts)
         refused = [url for r in [*results, frame] for url in r.refused]
         return starts, refused, counts
     finally:
