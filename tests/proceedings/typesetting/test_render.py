@@ -232,3 +232,11 @@ def test_this_weasyprint_lets_chunks_number_their_pages_after_layout():
 
     with _numbering_from(lambda total: 1) as hooked:
         assert hooked
+
+
+def test_a_post_that_names_its_bureau_does_not_repeat_it(book_spec):
+    oral = book_spec.sections[0].pieces[0]
+    named = replace(oral, speaker_post=f"{oral.organisation_zh}局长")
+    html = book_html(replace(book_spec, sections=(replace(book_spec.sections[0], pieces=(named, oral)),)))
+    assert html.count(f"{oral.organisation_zh}局长\u3000<span class=\"piece-speaker-name\">") == 2
+    assert f"{oral.organisation_zh}{oral.organisation_zh}" not in html
