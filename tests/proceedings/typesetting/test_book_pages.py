@@ -176,3 +176,24 @@ def test_an_opening_bracket_after_a_closing_mark_takes_half_an_em(built_book):
     _left, right, _y, _text = next(line for line in text_lines(path, page) if line[3] == "（二）加强督促检查；")
     margin = 87.6
     assert right - margin == pytest.approx(9.5 * 12, abs=0.5)      # 9 characters and a half-width "（"
+
+
+def test_contents_leaders_are_drawn_in_one_face(built_book):
+    _spec, _result, path = built_book
+    contents = next(i for i, t in enumerate(page_texts(path)) if t.startswith("目\u3000录"))
+    faces = set()
+
+    def visit(chunk, _cm, _tm, font, _size):
+        if font is not None and re.fullmatch(r"\s*\.{3,}\s*\d*\s*", chunk):
+            faces.add(str(font["/BaseFont"]).split("+", 1)[-1])
+
+    PdfReader(path).pages[contents].extract_text(visitor_text=visit)
+    assert faces == {"Noto-Serif"}
+
+
+def test_letter_spaced_titles_sit_in_the_centre(built_book):
+    spec, _result, path = built_book
+    divider = dict(outline(path))[spec.sections[0].title_zh]
+    left, right, _y, _text = next(line for line in text_lines(path, divider)
+                                  if squashed(line[3]) == spec.sections[0].title_zh)
+    assert abs((left + right) / 2 - 595.28 / 2) < 0.5
