@@ -36,7 +36,7 @@ class TypesetJob:
     first_page_group: str = "body"
     label_body_from: str | None = None
     #: the book's document information (``render.pdf_metadata``), written
-    #: over WeasyPrint's own so that every way of building gives the same
+    #: over WeasyPrint's own: one document or chunks, the same information
     info: dict | None = None
     weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
 
