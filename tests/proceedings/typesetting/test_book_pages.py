@@ -45,15 +45,17 @@ def test_contents_foreword_dividers_pieces_and_index_open_on_right_hand_pages(bu
     assert blanks and all(i % 2 == 1 and i + 1 in openings.values() for i in blanks)
 
 
-def test_running_heads_stay_off_dividers_and_the_first_page_of_a_piece(built_book):
+def test_running_heads_mirror_and_stay_off_dividers_and_the_first_page_of_a_piece(built_book):
     spec, _result, path = built_book
     texts = page_texts(path)
     openings = _openings(spec, path)
     for title in [s.title_zh for s in spec.sections] + [p.title for p in spec.pieces]:
         assert CONFERENCE not in texts[openings[title]], title
+    # the heads mirror: the book's title on a verso, the section on a recto
     piece = spec.pieces[0]
-    following = texts[openings[piece.title] + 1]
-    assert f"{CONFERENCE} {spec.sections[0].title_zh}" in following
+    verso, recto = texts[openings[piece.title] + 1], texts[openings[piece.title] + 2]
+    assert CONFERENCE in verso and spec.sections[0].title_zh not in verso
+    assert CONFERENCE not in recto and spec.sections[0].title_zh in recto
 
 
 def test_headings_and_the_opening_of_a_piece_are_set_in_their_faces(built_book):
