@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.proceedings import factories  # noqa: E402  (after the path is set)
+from tests.proceedings.typesetting import factories  # noqa: E402  (after the path is set)
 
 FIXTURE = ROOT / "tests" / "fixtures" / "iguana.jpg"
 #: Previews timed: the first starts the warm worker, the median of the rest is reported.

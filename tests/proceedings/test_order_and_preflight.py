@@ -161,3 +161,36 @@ def test_the_editors_pages_cost_the_same_queries_however_many_pieces(app, factor
             _queries_for(client, f"/proceedings/{conference.slug}/editions/2", factory.db))
 
     assert many == few
+
+
+def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, auth):
+    from io import BytesIO
+    from pathlib import Path
+
+    from PIL import Image
+
+    from app.domain.submissions.attachments import add_attachment
+    from app.domain.submissions.bodies.rendering import render_body
+
+    conference = factory.conference()
+    piece = approved_piece(factory, conference, title="有图的材料", state=SubmissionState.DRAFT)
+    author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    pictures = {}
+    for name, width in (("coarse", 300), ("fine", 1000)):   # printed 3.5 in wide: 86 and 286 dpi
+        png = BytesIO()
+        Image.new("RGB", (width, 200), "white").save(png, "PNG")
+        png.seek(0)
+        pictures[name] = add_attachment(piece, png, f"{name}.png", actor=author, upload_dir=upload_dir,
+                                        max_bytes=10**7)[0].sha256
+    piece.body_source = "".join(f"![{name}](/attachments/{sha})\n\n" for name, sha in pictures.items())
+    piece.body_html = render_body(piece.body_source).html
+    factory.move_to(piece, SubmissionState.APPROVED, author=author)
+    editor = factory.user(Role.EDITOR)
+    factory.commit()
+
+    warnings = preflight(conference, check_fonts=False, upload_dir=upload_dir)
+    assert [(w.submission.id, w.detail) for w in warnings if w.code == "coarse_picture"] == [(piece.id, "86")]
+    auth.login(editor.username)
+    page = client.get(f"/proceedings/{conference.slug}/", headers={"Accept-Language": "zh-CN"})
+    assert "《有图的材料》中有一张图片印刷精度仅为 86 dpi" in page.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""What an editor should know before building: gaps, news since the last edition, fonts.
+"""What an editor should know before building: gaps, news since the last edition, fonts,
+pictures too coarse to print.
 
 Warnings never block a build (an editor may publish without a late bureau);
 they are plain data, and the template words them in the reader's language.
@@ -7,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.domain.proceedings.spec import approved_versions, piece_from_version
+from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
 from app.extensions import db
 from app.models import (
@@ -27,7 +31,8 @@ from app.models import (
 
 @dataclass(frozen=True)
 class PreflightWarning:
-    """``code`` is one of: missing_piece, approved_since, excluded, fonts_missing, nothing_to_build."""
+    """``code`` is one of: missing_piece, approved_since, excluded, fonts_missing, nothing_to_build,
+    coarse_picture (``detail``: the picture's dots per inch at its printed size)."""
 
     code: str
     invitation: Invitation | None = None
@@ -45,8 +50,12 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
     )
 
 
-def preflight(conference: Conference, *, check_fonts: bool = True) -> list[PreflightWarning]:
-    """Every warning for the next build of ``conference``'s proceedings, most serious first."""
+def preflight(conference: Conference, *, check_fonts: bool = True,
+              upload_dir: Path | None = None) -> list[PreflightWarning]:
+    """Every warning for the next build of ``conference``'s proceedings, most serious first.
+
+    With ``upload_dir`` (where attachments are stored) the pictures of the
+    pieces are measured too."""
     warnings: list[PreflightWarning] = []
     if check_fonts:
         try:
@@ -74,8 +83,23 @@ def preflight(conference: Conference, *, check_fonts: bool = True) -> list[Prefl
     last = latest_done_edition(conference)
     if last is not None:
         warnings += _approved_since(approved, last)
+    if upload_dir is not None:
+        warnings += _coarse_pictures([s for s in approved if not s.excluded_from_proceedings], upload_dir)
     if not any(not s.excluded_from_proceedings for s in approved):
         warnings.insert(0, PreflightWarning("nothing_to_build"))
+    return warnings
+
+
+def _coarse_pictures(included: list[Submission], upload_dir: Path) -> list[PreflightWarning]:
+    """A warning per picture that would print under 200 dpi in the book's figure width."""
+    versions = approved_versions([s.id for s in included])
+    warnings = []
+    for submission in included:
+        if submission.id not in versions:
+            continue
+        piece = piece_from_version(versions[submission.id], upload_dir)
+        warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
+                     for _sha, dpi in low_resolution_images(piece.body_html, piece.attachment_paths)]
     return warnings
 
 

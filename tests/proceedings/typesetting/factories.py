@@ -72,8 +72,11 @@ def body_html(*, lang: str = "zh-CN", paragraphs: int = 6, sentences: int = 4,
     parts.append("<ul><li>" + next(pool) + "</li><li>" + next(pool) + "</li></ul>")
     if table:
         head = ("地区", "检查次数", "整改率") if lang == "zh-CN" else ("Region", "Inspections", "Fixed")
-        rows = "".join(f"<tr><td>{r}</td><td>{10 + r * 7}</td><td>{80 + r}%</td></tr>" for r in range(1, 6))
-        parts.append(f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
+        caption = "各地检查情况" if lang == "zh-CN" else "Inspections by region"
+        rows = "".join(f'<tr><td>{r}</td><td class="align-right">{10 + r * 7}</td>'
+                       f'<td class="align-right">{80 + r}%</td></tr>' for r in range(1, 6))
+        parts.append(f"<table><caption>{caption}</caption>"
+                     f"<thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
                      f"<tbody>{rows}</tbody></table>")
     if image:
         parts.append(f'<p><img src="/attachments/{IGUANA_SHA}" alt="iguana"></p>')
@@ -131,5 +134,5 @@ def spec(*, oral: int = 2, written: int = 2, pieces_by_kind: dict | None = None,
 
 def with_image(p: BookPiece) -> BookPiece:
     """The piece with the iguana picture attached and shown in its body."""
-    return replace(p, body_html=p.body_html + f'<p><img src="/attachments/{IGUANA_SHA}"></p>',
+    return replace(p, body_html=p.body_html + f'<p><img src="/attachments/{IGUANA_SHA}" alt="鬣蜥"></p>',
                    attachment_paths={IGUANA_SHA: IGUANA})

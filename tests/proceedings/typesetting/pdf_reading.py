@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import xml.etree.ElementTree as ET
 
 from pypdf import PdfReader
 
@@ -39,6 +41,25 @@ def contents_number(texts: list[str], title: str) -> int:
     return int(match.group(1))
 
 
+def footer_line(text: str) -> str:
+    """The last line of a page (its footer), or "" for a blank page."""
+    lines = text.strip().splitlines()
+    return lines[-1].strip() if lines else ""
+
+
 def footer_number(text: str) -> str:
-    """What the footer of a page prints: its last line."""
-    return text.strip().splitlines()[-1].strip()
+    """The folio a page prints, "— 3 —" read as "3"."""
+    line = footer_line(text)
+    match = re.fullmatch(r"— (\S+) —", line)
+    return match.group(1) if match else line
+
+
+def text_lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
+    """(x left, x right, y top, text) of every line pdftotext (poppler) finds on a page."""
+    page = str(page_index + 1)
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-f", page, "-l", page, str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    return [(float(line.get("xMin")), float(line.get("xMax")), float(line.get("yMin")),
+             "".join(w.text or "" for w in line.iter("word")))
+            for line in ET.fromstring(out).iter("line")]

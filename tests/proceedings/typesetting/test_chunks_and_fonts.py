@@ -17,7 +17,8 @@ from .pdf_reading import outline, page_texts, squashed
 
 
 def _cjk_programs(path) -> dict[str, list]:
-    """Font name -> the distinct embedded programs of each Chinese (CFF) face."""
+    """Face name (subset tag dropped: each program has its own) -> the distinct embedded
+    programs of each Chinese (CFF) face."""
     found: dict[str, dict] = {}
     for page in PdfReader(path).pages:
         for ref in page["/Resources"].get("/Font", {}).values():
@@ -27,7 +28,8 @@ def _cjk_programs(path) -> dict[str, list]:
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
             if "/FontFile3" in descriptor:
                 program = descriptor.raw_get("/FontFile3")
-                found.setdefault(str(font["/BaseFont"]), {})[program.idnum] = program.get_object().get_data()
+                face = str(font["/BaseFont"]).split("+", 1)[-1]
+                found.setdefault(face, {})[program.idnum] = program.get_object().get_data()
     return {name: list(programs.values()) for name, programs in found.items()}
 
 

@@ -4,42 +4,49 @@ The parts arrive as: the frame (front matter, then back matter) and the body
 chunks. Each was typeset alone, so whatever crosses a part boundary is
 rebuilt here from what the workers reported: the outline (bookmarks), links
 from the contents and index to pieces in other parts, page labels (roman,
-then arabic) and the document metadata. Each chunk also embedded its own
-subset of every Chinese face: the chunks share one merged program per face
+then arabic) and the document metadata. Each part also embedded its own
+subset of every Chinese face: the parts share one merged program per face
 instead (``font_merge.py``), so the book is hardly bigger than one typeset
 whole.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
-from pypdf.generic import DecodedStreamObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    Fit,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from .font_merge import cff_descriptors
-from .typeset import TypesetResult
+from .typeset import TypesetResult, padded
 
 
 def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
              chunks: list[TypesetResult], *, metadata: dict,
-             body_fonts: dict[str, bytes] | None = None) -> None:
+             book_fonts: dict[str, bytes] | None = None) -> None:
     """Write front matter + chunks + back matter to ``out`` with working navigation.
 
-    ``body_fonts`` (from :func:`font_merge.merged_cff_programs` of the chunks)
-    replaces each chunk's own subset of a Chinese face by one program shared
-    by all chunks; the front and back matter keep theirs, so that merging
-    can run while they are typeset.
+    ``book_fonts`` (from :mod:`font_merge`, of the chunks and the frame)
+    replaces each part's own subset of a Chinese face by one program shared
+    by the whole book.
     """
-    front_pages = frame.anchors["key-task-index"][0]
-    body_pages = sum(c.page_count for c in chunks)
+    front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
+    body_pages = sum(padded(c.page_count) for c in chunks)
 
     # (first global page index, chunk) in reading order
     offsets, position = [], front_pages
     for chunk in chunks:
         offsets.append((position, chunk))
-        position += chunk.page_count
+        position += padded(chunk.page_count)
 
     def frame_page(index):
         return index if index < front_pages else index + body_pages
@@ -48,8 +55,11 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     frame_reader = PdfReader(frame_path)
     for index in range(front_pages):
         writer.add_page(frame_reader.pages[index])
-    for path in chunk_paths:
+    for path, chunk in zip(chunk_paths, chunks):
         writer.append(PdfReader(path), import_outline=False)
+        if padded(chunk.page_count) > chunk.page_count:
+            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
+            writer.add_blank_page()
     for index in range(front_pages, len(frame_reader.pages)):
         writer.add_page(frame_reader.pages[index])
 
@@ -62,15 +72,15 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
         bookmarks.extend((lvl, label, start + i, x, y) for lvl, label, i, x, y in chunk.bookmarks)
         links.extend((start + i, target, rect) for i, target, rect in chunk.dangling_links)
 
-    if body_fonts:
-        _share_font_programs(writer, writer.pages[front_pages:front_pages + body_pages], body_fonts)
+    if book_fonts:
+        _share_font_programs(writer, writer.pages, book_fonts)
+    _distinct_subset_tags(writer)
     _add_links(writer, links, anchors)
+    _name_destinations(writer, anchors)
     _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
     writer.set_page_label(0, front_pages - 1, style="/r", start=1)
     writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
-    created = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
-    writer.add_metadata({**metadata, "/CreationDate": created, "/ModDate": created,
-                         "/Producer": "Huibian (WeasyPrint, pypdf)"})
+    writer.add_metadata(metadata)
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.page_mode = "/UseOutlines"
     # drops the per-part font programs replaced above, and any duplicate
@@ -85,9 +95,25 @@ def _add_links(writer: PdfWriter, links, anchors) -> None:
     for page_index, target, rect in links:
         if target not in anchors:
             continue
-        target_page, _x, _y = anchors[target]
+        target_page, x, y = anchors[target]
+        # /XYZ with zoom 0 keeps the reader's zoom, as WeasyPrint's own links do
         writer.add_annotation(page_index, Link(rect=rect, target_page_index=target_page,
-                                               border=[0, 0, 0]))
+                                               fit=Fit.xyz(x, y, 0), border=[0, 0, 0]))
+
+
+def _name_destinations(writer: PdfWriter, anchors) -> None:
+    """One /XYZ named destination per anchor, as WeasyPrint writes them for one document.
+
+    The frame's own links name their targets (the index, the sections); the
+    names each part brought (or lost, with the frame's pages) are replaced."""
+    names = ArrayObject()
+    for name in sorted(anchors):
+        page, x, y = anchors[name]
+        names.extend([TextStringObject(name), ArrayObject([
+            writer.pages[page].indirect_reference, NameObject("/XYZ"),
+            FloatObject(x), FloatObject(y), NumberObject(0)])])
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {NameObject("/Dests"): DictionaryObject({NameObject("/Names"): names})})
 
 
 def _add_outline(writer: PdfWriter, bookmarks) -> None:
@@ -97,8 +123,52 @@ def _add_outline(writer: PdfWriter, bookmarks) -> None:
         while parents and parents[-1][0] >= level:
             parents.pop()
         parent = parents[-1][1] if parents else None
-        item = writer.add_outline_item(title=label, page_number=page, parent=parent)
+        item = writer.add_outline_item(title=label, page_number=page, parent=parent,
+                                       fit=Fit.xyz(x, y, 0))
         parents.append((level, item))
+
+
+def _distinct_subset_tags(writer: PdfWriter) -> None:
+    """Give every font program its own subset tag (ISO 32000-1 §9.6.4).
+
+    WeasyPrint derives a tag from the font file, so parts typeset apart name
+    different subsets of one face alike ("ABCDEF+Noto-Serif"), and print RIPs
+    cache fonts by name. Where a name covers several programs, each is tagged
+    from a hash of its bytes: the same program keeps the same name."""
+    import hashlib
+
+    programs: dict[int, list] = {}        # program object number -> [(font parts), ...]
+    names: dict[str, set[int]] = {}
+    seen = set()
+    for page in writer.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for ref in (fonts.get_object().values() if fonts else ()):
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            parts = [font] + ([font["/DescendantFonts"][0].get_object()] if "/DescendantFonts" in font else [])
+            descriptor = parts[-1].get("/FontDescriptor")
+            if descriptor is None or "+" not in str(font.get("/BaseFont", "")):
+                continue
+            descriptor = descriptor.get_object()
+            program = next((descriptor.raw_get(k) for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                            if k in descriptor), None)
+            if program is None or not hasattr(program, "idnum"):
+                continue
+            programs.setdefault(program.idnum, []).append((parts, descriptor, program))
+            names.setdefault(str(font["/BaseFont"]).split("+", 1)[1], set()).add(program.idnum)
+    for name, numbers in names.items():
+        if len(numbers) < 2:
+            continue
+        for number in numbers:
+            digest = hashlib.sha256(programs[number][0][2].get_object().get_data()).digest()
+            tag = "".join(chr(ord("A") + b % 26) for b in digest[:6])
+            for parts, descriptor, _program in programs[number]:
+                for part in parts:
+                    part[NameObject("/BaseFont")] = NameObject(f"/{tag}+{name}")
+                descriptor[NameObject("/FontName")] = NameObject(f"/{tag}+{name}")
 
 
 def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:

@@ -42,6 +42,14 @@ def merged_cff_programs(pdf_paths) -> dict[str, bytes]:
             for name, programs in found.items()}
 
 
+def with_subsets_of(programs: dict[str, bytes], pdf_path) -> dict[str, bytes]:
+    """``programs`` (from :func:`merged_cff_programs`) with one more PDF's CFF subsets merged in."""
+    merged = dict(programs)
+    for name, program in merged_cff_programs([pdf_path]).items():
+        merged[name] = merge_cff_subsets([merged[name], program]) if name in merged else program
+    return merged
+
+
 def cff_descriptors(pages):
     """(font descriptor, font name) of every CFF-flavoured composite font on ``pages``, once each."""
     seen = set()

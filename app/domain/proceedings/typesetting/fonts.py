@@ -1,4 +1,4 @@
-"""Refuse to typeset without the Simplified Chinese faces.
+"""Refuse to typeset without the Simplified Chinese faces the book is set in.
 
 Without them WeasyPrint silently falls back to whatever fontconfig finds —
 often nothing with CJK glyphs — and prints empty boxes. A clear error before
@@ -10,7 +10,16 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 
-REQUIRED_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
+#: family -> the Debian package that installs it (scripts/system-packages.sh):
+#: 宋体 for the body, 黑体 for headings, the heavy Song of titles, 楷体 for
+#: heading levels, posts and names.
+REQUIRED_FACES = {
+    "Noto Serif CJK SC": "fonts-noto-cjk",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+    "Noto Serif CJK SC Black": "fonts-noto-cjk-extra",
+    "AR PL KaitiM GB": "fonts-arphic-gkai00mp",
+}
+REQUIRED_FAMILIES = tuple(REQUIRED_FACES)
 
 
 class MissingFontError(RuntimeError):
@@ -27,7 +36,7 @@ def installed_chinese_families() -> set[str]:
 
 
 def check_cjk_fonts(families: Iterable[str] | None = None) -> None:
-    """Raise :class:`MissingFontError` unless both Noto CJK SC faces are available.
+    """Raise :class:`MissingFontError` unless every face of :data:`REQUIRED_FACES` is available.
 
     ``families`` defaults to what fontconfig reports on this machine.
     """
@@ -37,5 +46,6 @@ def check_cjk_fonts(families: Iterable[str] | None = None) -> None:
         raise MissingFontError(
             "Cannot typeset the proceedings: the Chinese font(s) "
             + ", ".join(f'"{f}"' for f in missing)
-            + " are not installed. Install them (Debian: apt-get install fonts-noto-cjk) "
-            "and build again.")
+            + " are not installed. Install them (Debian: apt-get install "
+            + " ".join(sorted({REQUIRED_FACES[f] for f in missing}))
+            + ", or scripts/system-packages.sh) and build again.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from app.config import ROOT
 
+from .bodies import printable_body
 from .book import BookConference, BookPiece, BookSection, BookSpec, book_metadata
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -44,9 +45,13 @@ def _environment() -> Environment:
 def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
               page_numbers: Mapping[str, int] | None = None,
               created: datetime | None = None) -> str:
-    """The book (or the given parts of it) as one HTML document."""
+    """The book (or the given parts of it) as one HTML document.
+
+    The document is dated from the edition, not the clock: the same edition
+    content gives the same bytes.
+    """
     conference = spec.conference
-    created = created or datetime.now(timezone.utc).replace(microsecond=0)
+    created = created or datetime.combine(spec.edition_date, time(0), tzinfo=timezone.utc)
 
     def page_attr(anchor):
         if page_numbers is None:
@@ -103,11 +108,11 @@ _ID_ATTR = re.compile(r'\b(id|href)="(#?)([^"]*)"')
 
 
 def _scoped_body(piece: BookPiece) -> Markup:
-    """The piece's sanitised body with its ids made unique within the book.
+    """The piece's sanitised body, made printable (``bodies.py``), with its ids unique in the book.
 
     Every piece written with footnotes has ``fn1``; prefixing ids and
-    same-piece ``#`` links with the piece's anchor keeps each note reference
-    pointing at its own piece.
+    same-piece ``#`` links with the piece's anchor keeps each link
+    pointing into its own piece.
     """
     def scope(match):
         attr, hash_, value = match.groups()
@@ -115,4 +120,4 @@ def _scoped_body(piece: BookPiece) -> Markup:
             return match.group(0)
         return f'{attr}="{hash_}{piece.anchor}-{value}"'
 
-    return Markup(_ID_ATTR.sub(scope, piece.body_html))
+    return Markup(_ID_ATTR.sub(scope, printable_body(piece.body_html, piece.lang)))

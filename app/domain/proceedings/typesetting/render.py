@@ -16,7 +16,10 @@ Two ways through:
   ``typeset.py``); then the front matter (cover, contents) and back matter
   (index) are typeset with the page numbers the chunks reported, while this
   process merges the chunks' Chinese font subsets (``font_merge.py``), and
-  ``assemble.py`` sews the parts together. A rebuild that passes the
+  ``assemble.py`` sews the parts together. Every piece opens on a
+  right-hand page, so a chunk that ends on one gets a blank verso at the
+  join (:func:`padded`): each chunk then starts on a recto, as in the
+  one-document book. A rebuild that passes the
   previous ``page_counts`` knows every number in advance and typesets the
   front and back matter alongside the chunks.
 
@@ -43,7 +46,7 @@ from app.config import ROOT
 from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSection, BookSpec, book_metadata
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
 from .html import BodyItem, body_items, book_html
-from .typeset import TypesetJob, TypesetResult
+from .typeset import TypesetJob, TypesetResult, padded
 from .workers import BookBuildError, WorkerPool  # noqa: F401  (BookBuildError re-exported)
 
 #: Seconds a whole build may take before its workers are killed.
@@ -57,6 +60,8 @@ CHUNK_WEIGHT = 400_000
 WORKER_BUDGET = 3 * CHUNK_WEIGHT
 #: Below this body weight (about 23 pieces) a book is typeset in one process.
 SMALL_BOOK_WEIGHT = 200_000
+#: The /Producer of every book, one document or assembled from chunks.
+PRODUCER = "Huibian (WeasyPrint)"
 #: Seconds a single-piece preview may take.
 PREVIEW_TIME_LIMIT = 60
 
@@ -156,7 +161,8 @@ def _attachments(pieces) -> dict:
 def _render_whole(spec, items, tmp, report, total, deadline):
     report("rendering", 0, total)
     job = TypesetJob(html=book_html(spec, items=items), attachments=_attachments(spec.pieces),
-                     out_path=tmp, label_body_from=items[0].anchor if items else None)
+                     out_path=tmp, label_body_from=items[0].anchor if items else None,
+                     info=pdf_metadata(spec))
     with _workers(1) as pool:
         [result] = pool.map([job], deadline)
     report("assembling", total, total)
@@ -172,7 +178,7 @@ def _render_whole(spec, items, tmp, report, total, deadline):
 
 def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline):
     from .assemble import assemble
-    from .font_merge import merged_cff_programs
+    from .font_merge import merged_cff_programs, with_subsets_of
 
     fingerprints = [_fingerprint(spec, item) for item in items]
     all_known = all(f in known_counts for f in fingerprints)
@@ -236,8 +242,10 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
             # The page counts given were wrong (other fonts?): build as if none were known.
             return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline)
         report("assembling", total, total)
-        assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=_pdf_metadata(spec),
-                 body_fonts=body_fonts)
+        # the front and back matter's subsets join the body's: one program per face
+        book_fonts = with_subsets_of(body_fonts, paths[-1])
+        assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=pdf_metadata(spec),
+                 book_fonts=book_fonts)
         refused = [url for r in [*results, frame] for url in r.refused]
         return starts, refused, counts
     finally:
@@ -262,7 +270,7 @@ def _where_things_landed(chunks, results, fingerprints):
         for name, (index, _x, _y) in result.anchors.items():
             starts.setdefault(name, result.first_page + index)
         counts.update(_item_page_counts(chunk, result, prints))
-        body_pages += result.page_count
+        body_pages += padded(result.page_count)
     starts["key-task-index"] = body_pages + 1
     return starts, counts, body_pages
 
@@ -329,7 +337,7 @@ class _FirstPages:
         self._waiting = set()
 
     def __call__(self, index: int, page_count: int) -> dict[int, int]:
-        self._counts[index] = page_count
+        self._counts[index] = padded(page_count)
         self._waiting.add(index)
         answers, first = {}, 1
         for j, count in enumerate(self._counts):
@@ -350,13 +358,16 @@ def _slices(values, chunks):
 
 
 def _item_page_counts(chunk, result: TypesetResult, prints) -> dict[str, int]:
-    starts = [result.anchors[item.anchor][0] for item in chunk] + [result.page_count]
+    starts = [result.anchors[item.anchor][0] for item in chunk] + [padded(result.page_count)]
     return {f: starts[k + 1] - starts[k] for k, f in enumerate(prints)}
 
 
-def _pdf_metadata(spec: BookSpec) -> dict:
+def pdf_metadata(spec: BookSpec) -> dict:
+    """The document information of the book, whichever way it is built; dated from the edition."""
     meta = book_metadata(spec)
-    return {"/Title": meta.title, "/Author": meta.author, "/Subject": meta.subject, "/Keywords": meta.keywords,
+    date = spec.edition_date.strftime("D:%Y%m%d000000Z")
+    return {"/CreationDate": date, "/ModDate": date, "/Producer": PRODUCER,
+            "/Title": meta.title, "/Author": meta.author, "/Subject": meta.subject, "/Keywords": meta.keywords,
             "/Creator": "Huibian"}
 
 

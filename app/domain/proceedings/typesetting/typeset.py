@@ -35,6 +35,9 @@ class TypesetJob:
     out_path: Path | None = None
     first_page_group: str = "body"
     label_body_from: str | None = None
+    #: the book's document information (``render.pdf_metadata``), written
+    #: over WeasyPrint's own: one document or chunks, the same information
+    info: dict | None = None
     weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
 
 
@@ -46,9 +49,15 @@ class TypesetResult:
     first_page: int | None
     anchors: dict = field(default_factory=dict)      # name -> (page index, x pt, y pt)
     bookmarks: list = field(default_factory=list)    # (level, label, page index, x pt, y pt)
-    dangling_links: list = field(default_factory=list)  # (page index, target, rect in pt)
+    dangling_links: list = field(default_factory=list)  # (page index, target, (x0, y0, x1, y1) in pt)
     refused: list = field(default_factory=list)
     pdf_bytes: bytes | None = None
+
+
+def padded(page_count: int) -> int:
+    """Pages a body chunk takes in the book: every piece opens on a right-hand page,
+    so a chunk ending on one is followed by a blank verso."""
+    return page_count + page_count % 2
 
 
 def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None) -> TypesetResult:
@@ -59,8 +68,10 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
     ``ask_first_page(its page count)`` once laid out, and numbers its pages
     from the answer.
     """
+    from . import cjk_justify
     from .fetcher import BookURLFetcher
 
+    cjk_justify.install()
     fetcher = BookURLFetcher(job.attachments)
     if job.first_page is None:
         document, first_page = _layout_then_number(job.html, fetcher, ask_first_page)
@@ -69,10 +80,10 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
         document = _layout(job.html, fetcher, first_page, job.first_page_group)
     result = TypesetResult(page_count=len(document.pages), first_page=first_page)
     _collect_navigation(document, result)
-    finisher = None
+    labels = ()
     if job.label_body_from in result.anchors:
-        body_start = result.anchors[job.label_body_from][0]
-        finisher = _page_label_finisher(((0, "/r"), (body_start, "/D")))
+        labels = ((0, "/r"), (result.anchors[job.label_body_from][0], "/D"))
+    finisher = _book_finisher(labels, job.info) if labels or job.info else None
     if job.out_path is None:
         result.pdf_bytes = document.write_pdf(finisher=finisher)
     else:
@@ -175,21 +186,29 @@ def _collect_navigation(document, result: TypesetResult) -> None:
             result.bookmarks.append((level, label, index, x * PT_PER_PX, height - y * PT_PER_PX))
     for index, page in enumerate(document.pages):
         height = page.height * PT_PER_PX
-        for link_type, target, (x, y, w, h), _box in page.links:
+        # WeasyPrint gives a link's box by two corners (top left, bottom
+        # right) in CSS pixels from the top; PDF counts points from the bottom.
+        for link_type, target, (x0, y0, x1, y1), _box in page.links:
             if link_type == "internal" and target not in anchors_here:
-                rect = (x * PT_PER_PX, height - (y + h) * PT_PER_PX,
-                        (x + w) * PT_PER_PX, height - y * PT_PER_PX)
+                rect = (x0 * PT_PER_PX, height - y1 * PT_PER_PX,
+                        x1 * PT_PER_PX, height - y0 * PT_PER_PX)
                 result.dangling_links.append((index, target, rect))
 
 
-def _page_label_finisher(labels):
-    """Add /PageLabels to the PDF WeasyPrint writes: ((first page index, style), ...)."""
+def _book_finisher(labels, info):
+    """Add /PageLabels ((first page index, style), ...) and the book's document information
+    (with the outline open, as ``assemble.py`` writes it) to the PDF WeasyPrint writes."""
     import pydyf
 
     def finish(_document, pdf):
-        nums = pydyf.Array()
-        for start, style in dict(labels).items():
-            nums.extend([start, pydyf.Dictionary({"S": style})])
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        if labels:
+            nums = pydyf.Array()
+            for start, style in dict(labels).items():
+                nums.extend([start, pydyf.Dictionary({"S": style})])
+            pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        if info:
+            for key, value in info.items():
+                pdf.info[key.lstrip("/")] = pydyf.String(value)
+            pdf.catalog["PageMode"] = "/UseOutlines"
 
     return finish
