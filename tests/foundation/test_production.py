@@ -84,7 +84,8 @@ def test_gunicorn_serves_the_login_page_with_the_project_configuration(tmp_path,
     shutil.copyfile(migrated_sqlite_template(worker_id), database)
     port = _free_port()
     env = {**os.environ, "HUIBIAN_BIND": f"127.0.0.1:{port}", "HUIBIAN_WORKERS": "1", "HUIBIAN_THREADS": "2",
-           "SECRET_KEY": "gunicorn-test", "HUIBIAN_ENV": "production", "DATABASE_URL": f"sqlite:///{database}",
+           "SECRET_KEY": "gunicorn-test-key-of-forty-odd-distinct-chars-0123456789",
+           "HUIBIAN_ENV": "production", "HUIBIAN_BASE_URL": f"http://127.0.0.1:{port}", "DATABASE_URL": f"sqlite:///{database}",
            "HUIBIAN_INSTANCE": str(tmp_path), "HUIBIAN_MAIL_THREAD": "0"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
