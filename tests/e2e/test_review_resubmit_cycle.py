@@ -65,7 +65,7 @@ def test_changes_requested_resubmitted_and_approved(db, factory, page, second_pa
     reviewer.goto("/review/")
     assert "蓝天保卫战的实践（修订稿）" in reviewer.inner_text("table.queue")
     reviewer.goto(f"/review/{submission.id}")
-    assert "Changes from version 1 to version 2" in reviewer.inner_text(".diff")
+    assert "Changes from version 1 to version 2" in reviewer.inner_text(".version-comparison")
     assert reviewer.locator(".diff ins").count() >= 1
     reviewer.check("input[name=outcome][value=approve]")
     reviewer.click("button:has-text('Record decision')")
