@@ -1,0 +1,181 @@
+"""``flask backup`` and ``flask restore``: a populated instance comes back whole into an empty one."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.domain.review.thread import add_comment
+from app.domain.submissions.attachments import add_attachment
+from app.domain.submissions.limits import UploadPolicy
+from app.models import ExchangeKind, Role, SubmissionState
+from tests.dbsetup import migrated_postgres_url, migrated_sqlite_template, truncate_all
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+@pytest.fixture
+def populated(app, db, factory):
+    """Bureaus, pieces in several states with versions, a decision, comments, files on disk, an edition file."""
+    conference = factory.conference()
+    editor = factory.user(Role.EDITOR)
+    for state in (SubmissionState.DRAFT, SubmissionState.SUBMITTED, SubmissionState.APPROVED,
+                  SubmissionState.CHANGES_REQUESTED, SubmissionState.SUPERSEDED):
+        invitation = factory.invitation(conference=conference, kind=ExchangeKind.ORAL)
+        author = factory.user(Role.SUBMITTER, organisation=invitation.organisation, email="a@example.gov.cn")
+        piece = factory.submission(invitation, author=author, title=f"{state.value}：蓝天保卫战")
+        for name, data in ((f"{state.value}.pdf", PDF + state.value.encode()), ("figure.png", PNG)):
+            add_attachment(piece, io.BytesIO(data), name, actor=author,
+                           upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+        if state is not SubmissionState.DRAFT:
+            factory.move_to(piece, state, author=author)
+            add_comment(piece, "请补充数据 — please add figures", actor=editor)
+    factory.commit()
+    edition = Path(app.config["EDITIONS_DIR"]) / "1" / "proceedings.pdf"
+    edition.parent.mkdir(parents=True)
+    edition.write_bytes(PDF + "汇编".encode())
+    return editor
+
+
+@pytest.fixture
+def empty_instance(database_url, tmp_path, worker_id):
+    """A second instance, migrated and empty, on the same backend as ``app``."""
+    from app import create_app
+    from app.extensions import db
+
+    if database_url.startswith("sqlite"):
+        path = tmp_path / "restored.sqlite3"
+        shutil.copyfile(migrated_sqlite_template(worker_id), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = migrated_postgres_url(worker_id, "restore")
+        truncate_all(url)
+    instance = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_DIR": tmp_path / "restored" / "uploads", "EDITIONS_DIR": tmp_path / "restored" / "editions",
+        "MAIL_SERVER": None, "BABEL_DEFAULT_LOCALE": "en",
+    })
+    yield instance
+    with instance.app_context():
+        db.engine.dispose()
+
+
+def run(instance, *args):
+    """Run a command against ``instance`` (``with_appcontext`` would take whichever app is pushed)."""
+    with instance.app_context():
+        return instance.test_cli_runner().invoke(args=list(args))
+
+
+def table_rows(url: str, metadata: sa.MetaData) -> dict[str, list]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = {table.name: [tuple(row) for row in conn.execute(
+            sa.select(table).order_by(*table.primary_key.columns))] for table in metadata.sorted_tables}
+    engine.dispose()
+    return rows
+
+
+def stored_files(instance) -> dict[str, bytes]:
+    files = {}
+    for key in ("UPLOAD_DIR", "EDITIONS_DIR"):
+        root = Path(instance.config[key])
+        files.update({f"{key}/{path.relative_to(root)}": path.read_bytes()
+                      for path in root.rglob("*") if path.is_file()})
+    return files
+
+
+def rewrite_archive(source: Path, target: Path, change) -> None:
+    """Unpack, let ``change`` edit the folder, pack again."""
+    folder = target.parent / "unpacked"
+    with tarfile.open(source) as archive:
+        archive.extractall(folder, filter="data")
+    change(folder)
+    with tarfile.open(target, "w:gz") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.add(path, arcname=path.relative_to(folder).as_posix())
+
+
+def test_a_populated_instance_comes_back_whole_with_fresh_ids_after(app, db, populated, empty_instance, tmp_path):
+    archive = tmp_path / "huibian.tar.gz"
+    result = run(app, "backup", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "Wrote" in result.output
+
+    result = run(empty_instance, "restore", str(archive))
+    assert result.exit_code == 0, result.output
+
+    before = table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    after = table_rows(empty_instance.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    for name in ("submission", "submission_version", "decision", "comment", "attachment",
+                 "notification", "audit_event", "user"):
+        assert before[name], f"the populated instance has no {name} rows: the round trip proves nothing"
+    assert after == before
+    assert stored_files(empty_instance) == stored_files(app)
+    assert len(stored_files(app)) == 7  # five PDFs, one shared PNG, the edition
+
+    # The restored instance goes on: a new row gets an id past the restored ones.
+    engine = sa.create_engine(empty_instance.config["SQLALCHEMY_DATABASE_URI"])
+    organisation = db.metadata.tables["organisation"]
+    with engine.begin() as conn:
+        new_id = conn.execute(organisation.insert().values(
+            code="new-bureau", name_zh="新厅", name_en="New", region_zh="新省").returning(organisation.c.id)).scalar()
+    engine.dispose()
+    assert new_id > max(row[0] for row in before["organisation"])
+
+
+def test_restore_into_an_instance_with_rows_is_refused_and_changes_nothing(app, db, populated, tmp_path):
+    archive = tmp_path / "huibian.tar.gz"
+    run(app, "backup", str(archive))
+    before = table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    files = stored_files(app)
+
+    result = run(app, "restore", str(archive))
+
+    assert result.exit_code == 1
+    assert "already holds rows" in result.output
+    assert table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata) == before
+    assert stored_files(app) == files
+
+
+def test_a_tampered_file_in_the_archive_is_refused(app, db, populated, empty_instance, tmp_path):
+    archive, tampered = tmp_path / "huibian.tar.gz", tmp_path / "tampered" / "huibian.tar.gz"
+    tampered.parent.mkdir()
+    run(app, "backup", str(archive))
+
+    def swap_a_pdf(folder: Path) -> None:
+        victim = next(path for path in (folder / "files" / "uploads").rglob("*") if path.is_file())
+        victim.write_bytes(b"%PDF-1.4\n/JavaScript (app.alert(1))\n%%EOF\n")
+
+    rewrite_archive(archive, tampered, swap_a_pdf)
+    result = run(empty_instance, "restore", str(tampered))
+
+    assert result.exit_code == 1
+    assert "does not match its SHA-256" in result.output
+    assert not any(table_rows(empty_instance.config["SQLALCHEMY_DATABASE_URI"], db.metadata).values())
+    assert stored_files(empty_instance) == {}
+
+
+def test_an_archive_from_another_migration_is_refused(app, populated, empty_instance, tmp_path):
+    archive, older = tmp_path / "huibian.tar.gz", tmp_path / "older" / "huibian.tar.gz"
+    older.parent.mkdir()
+    run(app, "backup", str(archive))
+
+    def older_revision(folder: Path) -> None:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["alembic_revision"] = "9782bb041f5c"
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    rewrite_archive(archive, older, older_revision)
+    result = run(empty_instance, "restore", str(older))
+
+    assert result.exit_code == 1
+    assert "made at migration 9782bb041f5c" in result.output
+    assert stored_files(empty_instance) == {}
