@@ -94,7 +94,10 @@ def backup(instance: Instance, target: Path) -> dict:
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
         partial = target.with_name(target.name + ".partial")
-        with tarfile.open(partial, "w:gz") as archive:
+        # Owner-only from its first byte: the archive holds every password hash and unpublished piece.
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(staging / MANIFEST, arcname=MANIFEST)
             for path in manifest["sha256"]:
                 archive.add(staging / path, arcname=path)

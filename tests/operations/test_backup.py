@@ -44,24 +44,47 @@ def populated(app, db, factory):
     return editor
 
 
-@pytest.fixture
-def empty_instance(database_url, tmp_path, worker_id):
-    """A second instance, migrated and empty, on the same backend as ``app``."""
+def make_empty_instance(request, backend: str, folder: Path):
+    """A second instance, migrated and empty, on ``backend``."""
     from app import create_app
-    from app.extensions import db
 
-    if database_url.startswith("sqlite"):
-        path = tmp_path / "restored.sqlite3"
-        shutil.copyfile(migrated_sqlite_template(worker_id), path)
+    if backend == "sqlite":
+        path = folder / "restored.sqlite3"
+        shutil.copyfile(migrated_sqlite_template(request.getfixturevalue("worker_id")), path)
         url = f"sqlite:///{path}"
     else:
-        url = migrated_postgres_url(worker_id, "restore")
+        request.getfixturevalue("postgres_url")  # skips when PostgreSQL is not configured
+        url = migrated_postgres_url(request.getfixturevalue("worker_id"), "restore")
         truncate_all(url)
-    instance = create_app({
+    return create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-        "UPLOAD_DIR": tmp_path / "restored" / "uploads", "EDITIONS_DIR": tmp_path / "restored" / "editions",
+        "UPLOAD_DIR": folder / "restored" / "uploads", "EDITIONS_DIR": folder / "restored" / "editions",
         "MAIL_SERVER": None, "BABEL_DEFAULT_LOCALE": "en",
     })
+
+
+def backend_of(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def empty_instance(request, database_url, tmp_path):
+    """An empty instance on the same backend as ``app``."""
+    from app.extensions import db
+
+    instance = make_empty_instance(request, backend_of(database_url), tmp_path)
+    yield instance
+    with instance.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def other_backend_instance(request, database_url, tmp_path):
+    """An empty instance on the backend ``app`` is not on."""
+    from app.extensions import db
+
+    other = {"sqlite": "postgresql", "postgresql": "sqlite"}[backend_of(database_url)]
+    instance = make_empty_instance(request, other, tmp_path)
     yield instance
     with instance.app_context():
         db.engine.dispose()
@@ -103,32 +126,49 @@ def rewrite_archive(source: Path, target: Path, change) -> None:
                 archive.add(path, arcname=path.relative_to(folder).as_posix())
 
 
-def test_a_populated_instance_comes_back_whole_with_fresh_ids_after(app, db, populated, empty_instance, tmp_path):
+@pytest.mark.parametrize("target", ["empty_instance", "other_backend_instance"])
+def test_a_populated_instance_comes_back_whole_with_fresh_ids_after(request, app, db, populated, target, tmp_path):
+    restored = request.getfixturevalue(target)
     archive = tmp_path / "huibian.tar.gz"
     result = run(app, "backup", str(archive))
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output
+    assert archive.stat().st_mode & 0o077 == 0  # password hashes and unpublished pieces: owner only
 
-    result = run(empty_instance, "restore", str(archive))
+    result = run(restored, "restore", str(archive))
     assert result.exit_code == 0, result.output
 
     before = table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
-    after = table_rows(empty_instance.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    after = table_rows(restored.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
     for name in ("submission", "submission_version", "decision", "comment", "attachment",
                  "notification", "audit_event", "user"):
         assert before[name], f"the populated instance has no {name} rows: the round trip proves nothing"
     assert after == before
-    assert stored_files(empty_instance) == stored_files(app)
+    assert stored_files(restored) == stored_files(app)
     assert len(stored_files(app)) == 7  # five PDFs, one shared PNG, the edition
 
     # The restored instance goes on: a new row gets an id past the restored ones.
-    engine = sa.create_engine(empty_instance.config["SQLALCHEMY_DATABASE_URI"])
+    engine = sa.create_engine(restored.config["SQLALCHEMY_DATABASE_URI"])
     organisation = db.metadata.tables["organisation"]
     with engine.begin() as conn:
         new_id = conn.execute(organisation.insert().values(
             code="new-bureau", name_zh="新厅", name_en="New", region_zh="新省").returning(organisation.c.id)).scalar()
     engine.dispose()
     assert new_id > max(row[0] for row in before["organisation"])
+
+
+def test_the_backup_reads_one_snapshot_while_others_write(app, db, populated):
+    from app.background.backup import _snapshot
+
+    organisation = db.metadata.tables["organisation"]
+    count = sa.select(sa.func.count()).select_from(organisation)
+    with _snapshot(db.engine) as conn:
+        seen = conn.execute(count).scalar()
+        with db.engine.begin() as writer:
+            writer.execute(organisation.insert().values(code="late", name_zh="迟到厅", name_en="Late", region_zh="省"))
+        assert conn.execute(count).scalar() == seen
+    with db.engine.connect() as conn:
+        assert conn.execute(count).scalar() == seen + 1
 
 
 def test_restore_into_an_instance_with_rows_is_refused_and_changes_nothing(app, db, populated, tmp_path):
