@@ -44,7 +44,7 @@ def populated(app, db, factory):
     return editor
 
 
-def make_empty_instance(request, backend: str, folder: Path):
+def make_empty_instance(request, backend: str, folder: Path, *, locale: str = "en"):
     """A second instance, migrated and empty, on ``backend``."""
     from app import create_app
 
@@ -56,11 +56,20 @@ def make_empty_instance(request, backend: str, folder: Path):
         request.getfixturevalue("postgres_url")  # skips when PostgreSQL is not configured
         url = migrated_postgres_url(request.getfixturevalue("worker_id"), "restore")
         truncate_all(url)
-    return create_app({
+    from app.extensions import db
+
+    instance = create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_DIR": folder / "restored" / "uploads", "EDITIONS_DIR": folder / "restored" / "editions",
-        "MAIL_SERVER": None, "BABEL_DEFAULT_LOCALE": "en",
+        "MAIL_SERVER": None, "BABEL_DEFAULT_LOCALE": locale,
     })
+
+    def close() -> None:
+        with instance.app_context():
+            db.engine.dispose()
+
+    request.addfinalizer(close)
+    return instance
 
 
 def backend_of(url: str) -> str:
@@ -70,24 +79,14 @@ def backend_of(url: str) -> str:
 @pytest.fixture
 def empty_instance(request, database_url, tmp_path):
     """An empty instance on the same backend as ``app``."""
-    from app.extensions import db
-
-    instance = make_empty_instance(request, backend_of(database_url), tmp_path)
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
+    return make_empty_instance(request, backend_of(database_url), tmp_path)
 
 
 @pytest.fixture
 def other_backend_instance(request, database_url, tmp_path):
     """An empty instance on the backend ``app`` is not on."""
-    from app.extensions import db
-
     other = {"sqlite": "postgresql", "postgresql": "sqlite"}[backend_of(database_url)]
-    instance = make_empty_instance(request, other, tmp_path)
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
+    return make_empty_instance(request, other, tmp_path)
 
 
 def run(instance, *args):
@@ -203,10 +202,12 @@ def test_a_tampered_file_in_the_archive_is_refused(app, db, populated, empty_ins
     assert stored_files(empty_instance) == {}
 
 
-def test_an_archive_from_another_migration_is_refused(app, populated, empty_instance, tmp_path):
+def test_an_archive_from_another_migration_is_refused_in_the_ministry_language(
+        request, app, populated, database_url, tmp_path):
     archive, older = tmp_path / "huibian.tar.gz", tmp_path / "older" / "huibian.tar.gz"
     older.parent.mkdir()
     run(app, "backup", str(archive))
+    chinese = make_empty_instance(request, backend_of(database_url), tmp_path, locale="zh")
 
     def older_revision(folder: Path) -> None:
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -214,8 +215,8 @@ def test_an_archive_from_another_migration_is_refused(app, populated, empty_inst
         (folder / "manifest.json").write_text(json.dumps(manifest))
 
     rewrite_archive(archive, older, older_revision)
-    result = run(empty_instance, "restore", str(older))
+    result = run(chinese, "restore", str(older))
 
     assert result.exit_code == 1
-    assert "made at migration 9782bb041f5c" in result.output
-    assert stored_files(empty_instance) == {}
+    assert "此备份制作时数据库处于迁移版本 9782bb041f5c" in result.output
+    assert stored_files(chinese) == {}
