@@ -12,8 +12,9 @@ metadata, so one format serves SQLite and PostgreSQL (and moves an instance
 from one to the other). All tables are read in one transaction — REPEATABLE
 READ on PostgreSQL, one read transaction on SQLite (WAL keeps its snapshot) —
 so a save made during the backup is either wholly in it or wholly absent.
-Files are content-addressed and never rewritten in place, and they are copied
-while that snapshot is still open, so every file a row names is there.
+The files are copied while that snapshot is still open, so every file a
+committed row names is there (one stored after the snapshot may come along
+unnamed: harmless, and removed as unreferenced like any other).
 
 Restoring refuses unless the database is empty and at the same migration as
 the archive, and checks every entry's SHA-256 before anything is written.
