@@ -14,7 +14,7 @@ READ on PostgreSQL, one read transaction on SQLite (WAL keeps its snapshot) —
 so a save made during the backup is either wholly in it or wholly absent.
 The files are copied while that snapshot is still open, so every file a
 committed row names is there (one stored after the snapshot may come along
-unnamed: harmless, and removed as unreferenced like any other).
+unnamed, which is harmless).
 
 Restoring refuses unless the database is empty and at the same migration as
 the archive, and checks every entry's SHA-256 before anything is written.
