@@ -39,13 +39,14 @@ def postgres_url_for(database: str) -> str:
 
 
 @cache
-def migrated_postgres_url(worker_id: str) -> str:
+def migrated_postgres_url(worker_id: str, purpose: str = "") -> str:
     """A database of this worker's own, created and migrated afresh, dropped at the end.
 
     The process id is part of the name: two test runs on one machine (two
     engineers, or CI and a developer) must never drop each other's database.
+    ``purpose`` names a second one (a restore's target) beside the main one.
     """
-    name = f"huibian_test_{worker_id}_{os.getpid()}".replace("-", "_")
+    name = f"huibian_test_{worker_id}_{os.getpid()}{'_' + purpose if purpose else ''}".replace("-", "_")
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     _CREATED.append(name)
     url = postgres_url_for(name)

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from app.cli.accounts import create_user_command
+from app.cli.backup import backup_command, restore_command
 from app.cli.mail import send_mail_command
 from app.cli.proceedings import build_command, worker_command
 from app.cli.seed import seed_demo_command
@@ -19,5 +20,6 @@ proceedings_group.add_command(build_command)
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_demo_command, create_user_command, send_mail_command, worker_command, proceedings_group):
+    for command in (seed_demo_command, create_user_command, send_mail_command, worker_command, proceedings_group,
+                    backup_command, restore_command):
         app.cli.add_command(command)

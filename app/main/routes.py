@@ -1,13 +1,24 @@
-"""The home page of each role, and the language switch."""
+"""The home page of each role, the language switch, and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from app.domain.conference import home
 from app.domain.permissions import is_submitter
 from app.extensions import db
 from app.i18n import LANGUAGES
+from app.main.health import NOT_CONFIGURED, OK, check_health
 from app.web import is_safe_next
 
 bp = Blueprint("main", __name__)
@@ -35,3 +46,12 @@ def set_language(code: str):
         db.session.commit()
     target = request.form.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.home"))
+
+
+@bp.get("/healthz")
+def health():
+    """For a load balancer or monitor: 200 when every configured part answers, else 503 naming it."""
+    parts = check_health(db.engine, current_app.config)
+    healthy = all(state in {OK, NOT_CONFIGURED} for state in parts.values())
+    # A cache between the monitor and the app must not answer "ok" for a part that is down.
+    return jsonify(parts), 200 if healthy else 503, {"Cache-Control": "no-store"}
