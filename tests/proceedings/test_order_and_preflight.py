@@ -170,6 +170,7 @@ def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, 
     from PIL import Image
 
     from app.domain.submissions.attachments import add_attachment
+    from app.domain.submissions.limits import UploadPolicy
     from app.domain.submissions.bodies.rendering import render_body
 
     conference = factory.conference()
@@ -182,7 +183,7 @@ def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, 
         Image.new("RGB", (width, 200), "white").save(png, "PNG")
         png.seek(0)
         pictures[name] = add_attachment(piece, png, f"{name}.png", actor=author, upload_dir=upload_dir,
-                                        max_bytes=10**7)[0].sha256
+                                        policy=UploadPolicy())[0].sha256
     piece.body_source = "".join(f"![{name}](/attachments/{sha})\n\n" for name, sha in pictures.items())
     piece.body_html = render_body(piece.body_source).html
     factory.move_to(piece, SubmissionState.APPROVED, author=author)

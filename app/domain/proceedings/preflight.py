@@ -69,7 +69,7 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
     ).all()
     submissions = {
         s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.conference_id == conference.id)
+            sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
         )
     }
     approved = [s for s in submissions.values() if s.state is SubmissionState.APPROVED]

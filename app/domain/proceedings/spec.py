@@ -57,7 +57,8 @@ def approved_versions(submission_ids: list[int]) -> dict[int, SubmissionVersion]
     if not submission_ids:
         return {}
     decisions = db.session.scalars(
-        sa.select(Decision).options(selectinload(Decision.version))
+        # The pages that call this read the versions' bodies: load them with the versions, not one by one.
+        sa.select(Decision).options(selectinload(Decision.version).undefer(SubmissionVersion.body_html))
         .where(Decision.submission_id.in_(submission_ids), Decision.outcome == DecisionOutcome.APPROVE)
         .order_by(Decision.decided_at, Decision.id)
     )
