@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.office_exports import Queries  # noqa: E402
+from benchmarks.office_exports import Queries
 
 
 def seed(factory, pieces: int):

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from app.domain.conference.charts import conference_charts
 from app.models import Invitation, Role, SubmissionState, SubmissionVersion
-
 from tests.review.test_queue import QueryCounter
 
 DUE = datetime(2025, 1, 10, 10, tzinfo=timezone.utc)
@@ -137,3 +136,17 @@ def test_the_editor_home_costs_the_same_queries_for_10_and_100_pieces(client, au
     few = home_queries(client, db)
     add(90)
     assert home_queries(client, db) == few
+
+
+def test_a_hostile_key_task_title_is_text_in_the_charts(client, auth, factory, db):
+    conference = factory.conference()
+    conference.key_tasks[0].title_en = '<script>alert(1)</script>"><svg onload=x>' + "长" * 250  # the column holds 300
+    factory.submission(factory.invitation(conference=conference))
+    factory.user(Role.EDITOR, username="chief")
+    factory.commit()
+    auth.login("chief")
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count('role="img"') == 3
+    assert "<script>alert" not in page and "<svg onload" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

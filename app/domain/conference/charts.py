@@ -14,8 +14,15 @@ import sqlalchemy as sa
 
 from app.domain.review.coverage import NOT_STARTED, STATUSES
 from app.extensions import db
-from app.models import (Conference, Invitation, KeyTask, Submission, SubmissionState, SubmissionVersion,
-                        submission_key_task)
+from app.models import (
+    Conference,
+    Invitation,
+    KeyTask,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    submission_key_task,
+)
 
 # The states a live piece can stand in, in the order a piece moves through them.
 LIVE_STATES = tuple(state.value for state in SubmissionState if state is not SubmissionState.SUPERSEDED)
