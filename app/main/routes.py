@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.domain.conference import home
-from app.domain.permissions import is_submitter
+from app.domain.permissions import can_follow_coverage, is_submitter
 from app.extensions import db
 from app.i18n import LANGUAGES
 from app.main.health import NOT_CONFIGURED, OK, check_health
@@ -29,7 +29,7 @@ bp = Blueprint("main", __name__)
 def home_page():
     if is_submitter(current_user):
         return render_template("main/home_submitter.html", invitations=home.bureau_invitations(current_user))
-    return render_template("main/home_ministry.html", overview=home.ministry_overview())
+    return render_template("main/home_ministry.html", overview=home.ministry_overview(with_charts=can_follow_coverage(current_user)))
 
 
 # The endpoint every redirect after login points at.

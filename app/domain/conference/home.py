@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.domain.conference.charts import ConferenceCharts, conference_charts
 from app.extensions import db
 from app.models import Conference, Invitation, Submission, SubmissionState, User, utcnow
 
@@ -59,9 +60,11 @@ class ConferenceOverview:
     invitations: list[Invitation]
     state_counts: dict[str, int]
     submitted_by_invitation: dict[int, Submission]
+    charts: ConferenceCharts | None = None
 
 
-def ministry_overview() -> list[ConferenceOverview]:
+def ministry_overview(*, with_charts: bool = False) -> list[ConferenceOverview]:
+    """Every conference with its invitations and counts; with the editors' charts when asked."""
     conferences = db.session.scalars(
         sa.select(Conference).options(selectinload(Conference.key_tasks)).order_by(Conference.starts_on.desc())
     ).all()
@@ -84,5 +87,6 @@ def ministry_overview() -> list[ConferenceOverview]:
         overviews.append(ConferenceOverview(
             conference, list(invitations),
             {state.value: counts.get(state, 0) for state in SubmissionState}, submissions,
+            conference_charts(conference, list(invitations)) if with_charts else None,
         ))
     return overviews
