@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
+from app.domain.dates import format_due
 from app.domain.permissions import is_ministry
 from app.domain.submissions.bodies.rendering import plain_text, render_body
 from app.extensions import db
@@ -117,6 +118,84 @@ def notify(
                 to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body,
             ))
     return created
+
+
+# --- notices about the conference itself, to whole bureaus ------------------------
+
+# (English, Chinese) of each notice; the facts fill the braces.
+NOTICES = {
+    "invite": ("Invitation to {conference}: a {kind_en}, due {due}", "报送通知：{conference_zh}{kind_zh}，截止时间 {due}"),
+    "due_changed": ("Due date corrected for {conference}: the {kind_en} is now due {due}",
+                    "截止时间更正：{conference_zh}{kind_zh}的截止时间改为 {due}"),
+    "extension": ("Extension for {conference}: the {kind_en} is now due {due}",
+                  "延期通知：{conference_zh}{kind_zh}的截止时间延至 {due}"),
+    "published": ("The proceedings of {conference} are published (edition {number})",
+                  "{conference_zh}交流材料汇编已发布（第{number}版）"),
+}
+KIND_NAMES = {"oral": ("oral exchange speech", "大会交流发言"), "written": ("written exchange material", "书面交流材料")}
+
+
+def members_of(organisation_ids: list[int]) -> list[User]:
+    """The enabled accounts of these bureaus."""
+    if not organisation_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).where(User.organisation_id.in_(organisation_ids), User.is_enabled).order_by(User.id)))
+
+
+def invitation_notice(invitation, event: str, *, actor: User, reason: str = "") -> list[Notification]:
+    """Tell every member of the invited bureau of its invitation, a corrected due date or an extension.
+
+    The message names the kind, the due date with its time zone, the key tasks
+    (in mail) and, for an extension, its reason.
+    """
+    conference = invitation.conference
+    due = format_due(invitation.effective_due_at, conference.timezone)
+    kind_en, kind_zh = KIND_NAMES[invitation.kind.value]
+    facts = {"conference": conference.title_en, "conference_zh": conference.title_zh, "kind_en": kind_en,
+             "kind_zh": kind_zh, "due": due}
+    tasks = "\n".join(f"  {task.number}. {task.title_zh} / {task.title_en}" for task in conference.key_tasks)
+    details = f"重点任务 Key tasks:\n{tasks}\n" if tasks else ""
+    if reason:
+        details += f"\n延期理由 Reason for the extension: {' '.join(reason.split())}\n"
+    return _notice(members_of([invitation.organisation_id]), event, facts, actor=actor, details=details,
+                   endpoint="main.home")
+
+
+def publication_notice(conference, number: int, *, actor: User, organisation_ids: list[int],
+                       ministry: list[User]) -> list[Notification]:
+    """Tell the bureaus of the conference, and the ministry's readers, that an edition is published."""
+    facts = {"conference": conference.title_en, "conference_zh": conference.title_zh, "number": number}
+    return _notice(members_of(organisation_ids) + ministry, "published", facts, actor=actor, details="",
+                   endpoint="proceedings.published_index")
+
+
+def _notice(recipients: list[User], event: str, facts: dict, *, actor: User, details: str,
+            endpoint: str) -> list[Notification]:
+    # One line each: a title or a reason with a line break must not become a mail header.
+    text_en, text_zh = (" ".join(m.format(**facts).split()) for m in NOTICES[event])
+    created = []
+    for user in {u.id: u for u in recipients}.values():
+        if user.id == actor.id:
+            continue
+        notification = Notification(user_id=user.id, submission_id=None, text_en=text_en, text_zh=text_zh,
+                                    link=_page(endpoint))
+        db.session.add(notification)
+        created.append(notification)
+        if user.email:
+            body = f"{text_zh}\n{text_en}\n" + (f"\n{details}" if details else "")
+            if link := _page(endpoint, external=True):
+                body += f"\n{link}\n"
+            db.session.add(OutboxMail(
+                to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body))
+    return created
+
+
+def _page(endpoint: str, *, external: bool = False) -> str:
+    try:
+        return url_for(endpoint, _external=external)
+    except (BuildError, RuntimeError):
+        return ""
 
 
 # Web addresses as a mail client would turn them into links.

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from app.domain.audit import record_event
 from app.domain.errors import DomainError, NotAllowed
+from app.domain.notifications import invitation_notice
 from app.extensions import db
 from app.models import (
     Conference,
@@ -198,6 +199,8 @@ def add_invitation(conference: Conference, *, organisation: Organisation, kind: 
     invitation = Invitation(conference=conference, organisation=organisation, kind=kind, due_at=due_at,
                             speaking_order=order)
     db.session.add(invitation)
+    db.session.flush()
+    invitation_notice(invitation, "invite", actor=actor)
     record_event("add_invitation", actor=actor, obj=invitation, detail={
         "conference_id": conference.id, "organisation": organisation.code, "kind": kind.value,
         "due_at": due_at.isoformat(), "speaking_order": order,
@@ -210,7 +213,10 @@ def update_invitation(invitation: Invitation, *, due_at: datetime, speaking_orde
     """Correct the original due date or the speaking order (extensions move deadlines for one bureau)."""
     order = _check_speaking_order(invitation.conference, invitation.kind, speaking_order, but=invitation)
     before = {"due_at": invitation.due_at.isoformat(), "speaking_order": invitation.speaking_order}
+    effective_before = invitation.effective_due_at
     invitation.due_at, invitation.speaking_order = due_at, order
+    if invitation.effective_due_at != effective_before:
+        invitation_notice(invitation, "due_changed", actor=actor)
     record_event("update_invitation", actor=actor, obj=invitation, detail={
         "before": before, "after": {"due_at": due_at.isoformat(), "speaking_order": order},
     })
@@ -242,6 +248,9 @@ def grant_extension(invitation: Invitation, *, new_due_at: datetime, reason: str
     previous = invitation.effective_due_at
     extension = Extension(invitation=invitation, new_due_at=new_due_at, reason=reason, granted_by=actor)
     db.session.add(extension)
+    db.session.flush()
+    db.session.refresh(invitation, ["extensions"])
+    invitation_notice(invitation, "extension", actor=actor, reason=reason)
     record_event("grant_extension", actor=actor, obj=extension, detail={
         "invitation_id": invitation.id, "organisation": invitation.organisation.code,
         "from": previous.isoformat(), "to": new_due_at.isoformat(), "reason": reason,

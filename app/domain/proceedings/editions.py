@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
+from app.domain.notifications import publication_notice
 from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings.changes import changes_between
 from app.domain.proceedings.preflight import latest_done_edition
@@ -29,6 +30,7 @@ from app.models import (
     EditionItem,
     EditionStatus,
     ProceedingsEdition,
+    Role,
     Submission,
     SubmissionVersion,
     User,
@@ -192,6 +194,11 @@ def publish_edition(edition: ProceedingsEdition, *, actor: User) -> None:
     edition.published_at = utcnow()
     db.session.flush()
     record_event("edition_publish", actor=actor, obj=edition, detail={"number": edition.number})
+    conference = db.session.get(Conference, edition.conference_id)
+    invited = sorted({i.organisation_id for i in conference.invitations})
+    readers = list(db.session.scalars(
+        sa.select(User).where(User.role.in_([Role.REVIEWER, Role.EDITOR]), User.is_enabled)))
+    publication_notice(conference, edition.number, actor=actor, organisation_ids=invited, ministry=readers)
 
 
 def delete_edition(edition: ProceedingsEdition, *, actor: User, editions_dir: Path) -> Path | None:

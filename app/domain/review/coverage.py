@@ -11,7 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.dates import local_time
 from app.extensions import db
-from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, submission_key_task, utcnow
+from app.models import (
+    Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow,
+)
 
 NOT_STARTED = "not_started"
 # The columns of the matrix, in the order a piece moves through them.
@@ -27,6 +29,8 @@ class CoverageRow:
     due_at: datetime
     status: str
     overdue: bool
+    # A bureau without an enabled account hears of nothing Huibian sends it.
+    has_members: bool = True
 
 
 @dataclass
@@ -56,12 +60,18 @@ def coverage(conference: Conference, *, now: datetime | None = None) -> Coverage
             sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
         )
     }
+    with_members = set(db.session.scalars(
+        sa.select(User.organisation_id).where(
+            User.organisation_id.in_({i.organisation_id for i in invitations}), User.is_enabled)
+        .group_by(User.organisation_id)
+    )) if invitations else set()
     rows = []
     for invitation in invitations:
         submission = submissions.get(invitation.id)
         status = submission.state.value if submission else NOT_STARTED
         due = invitation.effective_due_at
-        rows.append(CoverageRow(invitation, submission, due, status, status in CAN_BE_OVERDUE and now > due))
+        rows.append(CoverageRow(invitation, submission, due, status, status in CAN_BE_OVERDUE and now > due,
+                                invitation.organisation_id in with_members))
     totals = {status: sum(1 for r in rows if r.status == status) for status in STATUSES}
 
     approved = dict(db.session.execute(
