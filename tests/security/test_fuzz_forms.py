@@ -152,7 +152,7 @@ def urlencoded(pairs) -> bytes:
 @pytest.fixture
 def world(app, client, factory, monkeypatch):
     """Every kind of row a POST route's URL names, and one user per role."""
-    from app.models import ExchangeKind, Notification, OutboxMail, OutboxStatus, Role, SubmissionState
+    from app.models import Attachment, ExchangeKind, Notification, OutboxMail, OutboxStatus, Role, SubmissionState
 
     # A valid build request would typeset a whole book per example; the
     # fuzzing is about the request, the build has tests of its own.
@@ -176,13 +176,13 @@ def world(app, client, factory, monkeypatch):
     factory.db.session.add_all([mail, notification])
     factory.commit()
     client.post("/login", data={"username": "fuzz-submitter", "password": PASSWORD})
-    client.post(f"/submissions/{draft.id}/attachments",
-                data={"file": (BytesIO((FIXTURES / "iguana.jpg").read_bytes()), "iguana.jpg")})
+    uploaded = client.post(f"/submissions/{draft.id}/attachments",
+                           data={"file": (BytesIO((FIXTURES / "iguana.jpg").read_bytes()), "iguana.jpg")})
+    assert uploaded.status_code == 302, uploaded.status_code
     client.post("/logout")
+    attachment_id = factory.db.session.scalars(sa.select(Attachment.id).filter_by(submission_id=draft.id)).one()
     edition = _edition(factory, conference, users["editor"])
-    attachment_id = draft.attachments[0].id if draft.attachments else 1
     return {
-        "users": users,
         "url": {
             "/submissions/start": {"invitation_id": unstarted.id},
             "/submissions/": {"submission_id": draft.id, "attachment_id": attachment_id},
