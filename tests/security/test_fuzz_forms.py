@@ -152,7 +152,15 @@ def urlencoded(pairs) -> bytes:
 @pytest.fixture
 def world(app, client, factory, monkeypatch):
     """Every kind of row a POST route's URL names, and one user per role."""
-    from app.models import Attachment, ExchangeKind, Notification, OutboxMail, OutboxStatus, Role, SubmissionState
+    from app.models import (
+        Attachment,
+        ExchangeKind,
+        Notification,
+        OutboxMail,
+        OutboxStatus,
+        Role,
+        SubmissionState,
+    )
 
     # A valid build request would typeset a whole book per example; the
     # fuzzing is about the request, the build has tests of its own.
