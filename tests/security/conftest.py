@@ -4,6 +4,14 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_modifyitems(items):
+    """The fuzzing's PostgreSQL half doubles its minute: it runs with the slow tests."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.path.name == "test_fuzz_forms.py" and callspec and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def make_app(app, database_url, tmp_path):
     """Another app on the test's database, built with ``settings`` (the test's ``app`` makes the rows)."""
