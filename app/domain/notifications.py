@@ -7,6 +7,7 @@ outbox (``app.background.mail``), and a failed send can never undo the change.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
@@ -131,6 +132,8 @@ NOTICES = {
                   "延期通知：{conference_zh}{kind_zh}的截止时间延至 {due}"),
     "published": ("The proceedings of {conference} are published (edition {number})",
                   "{conference_zh}交流材料汇编已发布（第{number}版）"),
+    "remind": ("Reminder for {conference}: the {kind_en} is due {due} ({days_en})",
+               "催报提醒：{conference_zh}{kind_zh}截止时间 {due}（{days_zh}）"),
 }
 KIND_NAMES = {"oral": ("oral exchange speech", "大会交流发言"), "written": ("written exchange material", "书面交流材料")}
 
@@ -162,6 +165,32 @@ def invitation_notice(invitation, event: str, *, actor: User, reason: str = "") 
                    endpoint="main.home")
 
 
+def reminder_notice(invitation, *, actor: User | None, now: datetime) -> list[Notification]:
+    """Remind every member of the invited bureau that its piece is due (or overdue), with the days left."""
+    return _notice(members_of([invitation.organisation_id]), "remind", reminder_facts(invitation, now=now),
+                   actor=actor, details="", endpoint="main.home")
+
+
+def reminder_facts(invitation, *, now: datetime) -> dict:
+    conference = invitation.conference
+    kind_en, kind_zh = KIND_NAMES[invitation.kind.value]
+    left = invitation.effective_due_at - now
+    days = left.days if left.total_seconds() >= 0 else -((-left).days + (1 if (-left).seconds else 0))
+    if days >= 0:
+        days_en, days_zh = f"{days} days left", f"还剩 {days} 天"
+    else:
+        days_en, days_zh = f"overdue by {-days} days", f"已逾期 {-days} 天"
+    return {"conference": conference.title_en, "conference_zh": conference.title_zh, "kind_en": kind_en,
+            "kind_zh": kind_zh, "due": format_due(invitation.effective_due_at, conference.timezone),
+            "days_en": days_en, "days_zh": days_zh}
+
+
+def notice_text(event: str, facts: dict) -> tuple[str, str]:
+    """(English, Chinese) of a notice, each on one line: a title with a line break must not become a header."""
+    text_en, text_zh = (" ".join(m.format(**facts).split()) for m in NOTICES[event])
+    return text_en, text_zh
+
+
 def publication_notice(conference, number: int, *, actor: User, organisation_ids: list[int],
                        ministry: list[User]) -> list[Notification]:
     """Tell the bureaus of the conference, and the ministry's readers, that an edition is published."""
@@ -170,13 +199,12 @@ def publication_notice(conference, number: int, *, actor: User, organisation_ids
                    endpoint="proceedings.published_index")
 
 
-def _notice(recipients: list[User], event: str, facts: dict, *, actor: User, details: str,
+def _notice(recipients: list[User], event: str, facts: dict, *, actor: User | None, details: str,
             endpoint: str) -> list[Notification]:
-    # One line each: a title or a reason with a line break must not become a mail header.
-    text_en, text_zh = (" ".join(m.format(**facts).split()) for m in NOTICES[event])
+    text_en, text_zh = notice_text(event, facts)
     created = []
     for user in {u.id: u for u in recipients}.values():
-        if user.id == actor.id:
+        if actor is not None and user.id == actor.id:
             continue
         notification = Notification(user_id=user.id, submission_id=None, text_en=text_en, text_zh=text_zh,
                                     link=_page(endpoint))

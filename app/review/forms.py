@@ -95,3 +95,13 @@ class CommentForm(BaseForm):
 
 class AssignForm(BaseForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[DataRequired()])
+
+
+REMIND_SCOPES = ("one", "not_started", "draft", "overdue", "changes_requested")
+
+
+class RemindForm(BaseForm):
+    """Which bureaus to remind: one invitation, or every bureau in a filter of the coverage page."""
+
+    scope = SelectField(choices=[(s, s) for s in REMIND_SCOPES], validators=[InputRequired()])
+    invitation = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])

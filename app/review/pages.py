@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from app.domain import permissions
+from app.domain.conference import reminders
 from app.domain.conference.archive import latest_archive
 from app.domain.conference.exports import conference_export, export_csv, export_xlsx
 from app.domain.dates import local_time
@@ -180,7 +181,21 @@ def coverage_context(args) -> dict:
         "report": coverage(conference) if conference else None, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
         "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
+        "reminded": reminders.last_reminders(conference) if conference else {},
+        "remind_filters": remind_filter_labels(),
     }
+
+
+def remind_filter_labels() -> dict[str, str]:
+    return {"not_started": _("Remind all not started"), "draft": _("Remind all drafts"),
+            "overdue": _("Remind all overdue"), "changes_requested": _("Remind all awaiting resubmission")}
+
+
+def remind_preview_context(conference: Conference, form) -> dict:
+    """The bureaus a reminder would go to, each with the message it would read."""
+    rows = reminders.targets(conference, scope=form.scope.data, invitation_id=form.invitation.data)
+    return {"conference": conference, "form": form, "rows": rows,
+            "messages": {row.invitation.id: reminders.message(row.invitation) for row in rows}}
 
 
 def coverage_csv_response(args) -> Response:

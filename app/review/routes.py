@@ -8,14 +8,15 @@ from flask_login import current_user, login_required
 from app.background import archives as archive_jobs
 from app.domain import permissions
 from app.domain.audit import record_event
-from app.domain.conference import archive
+from app.domain.conference import archive, reminders
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
 from app.domain.review import decisions, thread
 from app.domain.workflow import Action
 from app.extensions import db
 from app.models import ArchiveStatus, Conference, PiecesArchive, User
 from app.review import pages
-from app.review.forms import AssignForm, CommentForm, DecisionForm, ReopenForm, ReplacementForm
+from app.review.forms import AssignForm, CommentForm, DecisionForm, RemindForm, ReopenForm, ReplacementForm
+from app.templating import localized
 from app.web import ButtonForm, is_safe_next, visible_submission
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -182,6 +183,36 @@ def request_archive(conference_id: int):
         db.session.commit()
         archive_jobs.enqueue_archive(made.id)
         flash(_("The zip of the approved pieces is being made; reload this page to follow it."), "success")
+    return redirect(url_for("review.coverage", conference=conference.id))
+
+
+@bp.get("/coverage/<int:conference_id>/remind")
+def remind_preview(conference_id: int):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    conference = db.get_or_404(Conference, conference_id)
+    form = RemindForm(formdata=request.args, meta={"csrf": False})
+    if not form.validate():
+        abort(404)
+    return render_template("review/remind.html", **pages.remind_preview_context(conference, form))
+
+
+@bp.post("/coverage/<int:conference_id>/remind")
+def remind(conference_id: int):
+    if not permissions.can_follow_coverage(current_user):
+        abort(403)
+    conference = db.get_or_404(Conference, conference_id)
+    form = RemindForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the bureaus to remind again."), "error")
+        return redirect(url_for("review.coverage", conference=conference.id))
+    rows = reminders.targets(conference, scope=form.scope.data, invitation_id=form.invitation.data)
+    done = reminders.send(rows, actor=current_user)
+    db.session.commit()
+    flash(_("Reminded %(n)d bureaus.", n=len(done.reminded)), "success")
+    if done.skipped:
+        names = "、".join(localized(i.organisation, "name") for i in done.skipped)
+        flash(_("Not reminded, no one to notify: %(names)s", names=names), "error")
     return redirect(url_for("review.coverage", conference=conference.id))
 
 
