@@ -194,7 +194,8 @@ def remind_filter_labels() -> dict[str, str]:
 def remind_preview_context(conference: Conference, form) -> dict:
     """The bureaus a reminder would go to, each with the message it would read."""
     rows = reminders.targets(conference, scope=form.scope.data, invitation_id=form.invitation.data)
-    return {"conference": conference, "form": form, "rows": rows,
+    # The query string chose the bureaus; the POST that sends carries the session's CSRF token.
+    return {"conference": conference, "form": form, "rows": rows, "button": ButtonForm(),
             "messages": {row.invitation.id: reminders.message(row.invitation) for row in rows}}
 
 

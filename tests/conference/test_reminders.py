@@ -1,4 +1,5 @@
 """Reminders: an editor reminds one bureau or a filter of the coverage page; cron reminds those due soon."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -160,3 +161,18 @@ def test_last_reminders_is_one_query(db, bureaus):
         sa.event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and names == ["王编辑", "王编辑"]
     assert {row.invitation.id for row in rows if row.has_members} == set(last)
+
+
+def test_sending_needs_the_preview_pages_csrf_token(csrf_client, db, bureaus):
+    conference, *_ = bureaus
+    login_page = csrf_client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    csrf_client.post("/login", data={"username": "rem-editor", "password": "correct horse battery", "csrf_token": token})
+    url = f"/review/coverage/{conference.id}/remind"
+
+    assert csrf_client.post(url, data={"scope": "overdue"}).status_code == 400
+    assert sent(db) == []
+    preview = csrf_client.get(f"{url}?scope=overdue").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', preview).group(1)
+    assert csrf_client.post(url, data={"scope": "overdue", "csrf_token": token}).status_code == 302
+    assert len(sent(db)) == 3
