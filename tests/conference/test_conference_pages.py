@@ -164,7 +164,7 @@ def test_deleting_a_key_task_that_submissions_name_is_refused_with_a_message(db,
     auth.login("editor")
     task = submission.key_tasks[0]
     response = client.post(f"/conference/{world['conference'].id}/key-tasks/{task.id}/delete", follow_redirects=True)
-    assert "cannot be deleted: 1 submission(s) name it" in response.get_data(as_text=True)
+    assert "cannot be deleted: 1 submission names it" in response.get_data(as_text=True)
     assert db.session.get(KeyTask, task.id) is not None
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.domain.audit import record_event
 from app.domain.errors import DomainError, NotAllowed
@@ -156,10 +157,12 @@ def delete_key_task(task: KeyTask, *, actor: User) -> None:
         .where(submission_key_task.c.key_task_id == task.id)
     )
     if used:
-        raise NotAllowed(_(
-            "Key task %(n)d cannot be deleted: %(count)d submission(s) name it. "
+        raise NotAllowed(ngettext(
+            "Key task %(n)d cannot be deleted: %(num)d submission names it. "
             "Edit its titles instead, or ask the bureaus to choose another key task first.",
-            n=task.number, count=used,
+            "Key task %(n)d cannot be deleted: %(num)d submissions name it. "
+            "Edit its titles instead, or ask the bureaus to choose another key task first.",
+            used, n=task.number,
         ))
     detail = {"conference_id": task.conference_id, "number": task.number, "title_zh": task.title_zh}
     task.conference.key_tasks.remove(task)
