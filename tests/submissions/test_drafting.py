@@ -143,3 +143,13 @@ def test_times_are_shown_in_the_conference_time_zone(client, auth, db, setting, 
     login(auth, setting.ours.user)
     text = page_text(client.get(f"/submissions/{draft.id}"))
     assert "2026-12-31 18:00 (Asia/Shanghai)" in text
+
+
+def test_last_saved_names_its_time_zone_like_the_due_date(client, auth, db, setting, draft):
+    from datetime import datetime, timezone
+
+    draft.updated_at = datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)
+    db.session.commit()
+    login(auth, setting.ours.user)
+    text = page_text(client.get(f"/submissions/{draft.id}"))
+    assert "Last saved 2026-11-02 09:30 (Asia/Shanghai)" in text
