@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.domain.audit import record_event
+from app.domain.dates import format_due
 from app.domain.errors import DomainError, NotAllowed
 from app.domain.notifications import invitation_notice
 from app.extensions import db
@@ -28,6 +29,7 @@ from app.models import (
     Submission,
     User,
     submission_key_task,
+    utcnow,
 )
 
 CONFERENCE_FACTS = (
@@ -187,11 +189,24 @@ def _check_speaking_order(conference: Conference, kind: ExchangeKind, order: int
     return order
 
 
+class DueInPast(DomainError):
+    """A new invitation whose due date has already gone by: most likely a typo in the year or month."""
+
+
 def add_invitation(conference: Conference, *, organisation: Organisation, kind: ExchangeKind,
-                   due_at: datetime, speaking_order: int | None = None, actor: User) -> Invitation:
-    """Invite a bureau for one piece of one kind; a second invitation of the same kind is refused."""
+                   due_at: datetime, speaking_order: int | None = None, allow_past: bool,
+                   actor: User, now: datetime | None = None) -> Invitation:
+    """Invite a bureau for one piece of one kind; a second invitation of the same kind is refused.
+
+    A due date already past is refused unless ``allow_past`` (the editor confirmed it).
+    """
     if organisation.is_ministry:
         raise DomainError(_("The ministry organises the conference; invite a bureau."))
+    if not allow_past and due_at <= (now or utcnow()):
+        raise DueInPast(_(
+            "The due date %(due)s has already passed. Correct it, or tick the box below to invite anyway.",
+            due=format_due(due_at, conference.timezone),
+        ))
     duplicate = db.session.scalar(sa.select(Invitation.id).where(
         Invitation.conference_id == conference.id, Invitation.organisation_id == organisation.id,
         Invitation.kind == kind,
