@@ -200,7 +200,8 @@ def test_the_queue_opens_on_what_awaits_review_and_all_shows_every_state(client,
     assert "等待审核的材料" in opening and "已通过的材料" not in opening
     assert '<option selected value="submitted">' in opening or 'value="submitted" selected' in opening
     assert 'href="/review/?state="' in opening
+    assert "1 submission\n" in opening or "1 submission<" in opening
     every = client.get("/review/?state=").get_data(as_text=True)
-    assert "等待审核的材料" in every and "已通过的材料" in every
+    assert "等待审核的材料" in every and "已通过的材料" in every and "2 submissions" in every
     narrowed = client.get("/review/?kind=written&state=approved").get_data(as_text=True)
     assert "已通过的材料" in narrowed and "等待审核的材料" not in narrowed
