@@ -88,6 +88,7 @@ class _DueForm(BaseForm):
 class InvitationForm(_DueForm):
     organisation_id = SelectField(_l("Bureau"), coerce=int, choices=[])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    allow_past = BooleanField(_l("The due date is already past: invite anyway"))
 
 
 class InvitationEditForm(_DueForm):

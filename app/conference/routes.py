@@ -175,8 +175,10 @@ def invitations(conference_id: int):
             setup.add_invitation(
                 conference, organisation=db.session.get(Organisation, form.organisation_id.data),
                 kind=ExchangeKind(form.kind.data), due_at=_due_at(form, conference),
-                speaking_order=form.speaking_order.data, actor=current_user,
+                speaking_order=form.speaking_order.data, allow_past=form.allow_past.data, actor=current_user,
             )
+        except setup.DueInPast as error:
+            _refused(form, "due_date", error)
         except DomainError as error:
             _refused(form, "organisation_id", error)
         else:

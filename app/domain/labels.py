@@ -47,7 +47,7 @@ ACTION_LABELS = {
 }
 # What a decision did, as the thread and the review page report it.
 OUTCOME_LABELS = {
-    DecisionOutcome.APPROVE: _l("approved"), DecisionOutcome.REQUEST_CHANGES: _l("asked for changes"),
+    DecisionOutcome.APPROVE: _l("approved"), DecisionOutcome.REQUEST_CHANGES: _l("requested changes"),
     DecisionOutcome.REJECT: _l("rejected"), DecisionOutcome.REOPEN: _l("reopened"),
 }
 # The fields of a version, as a comparison names them.

@@ -24,7 +24,7 @@ MESSAGES = {
     "submit": ("Submitted for review: {title}", "已提交审核：{title}"),
     "resubmit": ("Resubmitted after changes: {title}", "修改后重新提交：{title}"),
     "approve": ("Approved: {title}", "已通过：{title}"),
-    "request_changes": ("Changes requested: {title}", "需要修改：{title}"),
+    "request_changes": ("Changes requested: {title}", "退回修改：{title}"),
     "reject": ("Not accepted: {title}", "未采用：{title}"),
     "reopen": ("Reopened for a correction: {title}", "已重新打开以便更正：{title}"),
     "withdraw": ("Withdrawn by the bureau: {title}", "已由报送单位撤回：{title}"),

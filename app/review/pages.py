@@ -36,7 +36,15 @@ def int_or_none(value) -> int | None:
 
 # --- the queue ---------------------------------------------------------------
 
+# Keys that narrow the queue; sorting and paging alone leave the default in place.
+FILTER_KEYS = ("q", "state", "kind", "key_task", "organisation", "conference", "mine")
+
+
 def queue_context(args, *, viewer: User) -> dict:
+    if not any(key in args for key in FILTER_KEYS):
+        # Reviewers come to the queue for what awaits them; "All" (state=) shows every piece.
+        args = args.copy()
+        args["state"] = SubmissionState.SUBMITTED.value
     form = QueueFilterForm(formdata=args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
     form.set_choices(

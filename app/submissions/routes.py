@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -192,8 +193,9 @@ def import_document(submission_id: int):
         return refused(submission, error)
     for sha256 in change.discarded:
         attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
-    flash(_("The Word document was imported into the body (%(n)d images). Check it, then save or submit.",
-            n=change.image_count), "success")
+    flash(ngettext("The Word document was imported into the body (%(num)d image). Check it, then save or submit.",
+                   "The Word document was imported into the body (%(num)d images). Check it, then save or submit.",
+                   change.image_count), "success")
     for message in change.messages:
         flash(message, "warning")
     _tell_removed(change)

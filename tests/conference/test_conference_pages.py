@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Conference, ConferenceState, ExchangeKind, Invitation, KeyTask, Organisation, Role
+from tests.helpers import page_text
 
 SETUP_ACTIONS = {
     "create_conference", "update_conference", "add_key_task", "update_key_task", "move_key_task",
@@ -164,7 +165,7 @@ def test_deleting_a_key_task_that_submissions_name_is_refused_with_a_message(db,
     auth.login("editor")
     task = submission.key_tasks[0]
     response = client.post(f"/conference/{world['conference'].id}/key-tasks/{task.id}/delete", follow_redirects=True)
-    assert "cannot be deleted: 1 submission(s) name it" in response.get_data(as_text=True)
+    assert "cannot be deleted: 1 submission names it" in response.get_data(as_text=True)
     assert db.session.get(KeyTask, task.id) is not None
 
 
@@ -174,13 +175,13 @@ def test_an_invitation_is_added_with_a_local_due_time_stored_in_utc(db, client, 
     auth.login("editor")
     conference = world["conference"]
     response = client.post(f"/conference/{conference.id}/invitations", data={
-        "organisation_id": bureau.id, "kind": "written", "due_date": "2025-01-15", "due_time": "18:00"})
+        "organisation_id": bureau.id, "kind": "written", "due_date": "2030-01-15", "due_time": "18:00"})
     assert response.status_code == 302
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == bureau.id))
-    assert invitation.due_at == datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
+    assert invitation.due_at == datetime(2030, 1, 15, 10, 0, tzinfo=timezone.utc)
     assert invitation.speaking_order is None
     page = client.get(f"/conference/{conference.id}/invitations").get_data(as_text=True)
-    assert "浙江省生态环境厅" in page and "2025-01-15 18:00" in page
+    assert "浙江省生态环境厅" in page and "2030-01-15 18:00" in page
 
 
 def test_an_oral_invitation_takes_its_speaking_order(db, client, auth, factory, world):
@@ -188,19 +189,35 @@ def test_an_oral_invitation_takes_its_speaking_order(db, client, auth, factory, 
     factory.commit()
     auth.login("editor")
     client.post(f"/conference/{world['conference'].id}/invitations", data={
-        "organisation_id": bureau.id, "kind": "oral", "due_date": "2025-01-15", "due_time": "09:30"})
+        "organisation_id": bureau.id, "kind": "oral", "due_date": "2030-01-15", "due_time": "09:30"})
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == bureau.id))
     assert invitation.speaking_order == 2
-    assert invitation.due_at == datetime(2025, 1, 15, 1, 30, tzinfo=timezone.utc)
+    assert invitation.due_at == datetime(2030, 1, 15, 1, 30, tzinfo=timezone.utc)
 
 
 def test_a_duplicate_invitation_is_refused_with_a_message(db, client, auth, world):
     auth.login("editor")
     response = client.post(f"/conference/{world['conference'].id}/invitations", data={
-        "organisation_id": world["bureau"].id, "kind": "oral", "due_date": "2025-01-15", "due_time": "18:00"})
+        "organisation_id": world["bureau"].id, "kind": "oral", "due_date": "2030-01-15", "due_time": "18:00"})
     assert response.status_code == 422
     assert "is already invited for this kind of piece" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 1
+
+
+def test_an_invitation_due_in_the_past_is_refused_until_the_editor_confirms(db, client, auth, factory, world):
+    bureau = factory.organisation()
+    factory.commit()
+    auth.login("editor")
+    url = f"/conference/{world['conference'].id}/invitations"
+    data = {"organisation_id": bureau.id, "kind": "written", "due_date": "2025-01-15", "due_time": "18:00"}
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert "The due date 2025-01-15 18:00 Asia/Shanghai has already passed" in page_text(response)
+    assert "invite anyway" in page_text(response)
+    assert db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == bureau.id)) is None
+    assert client.post(url, data=data | {"allow_past": "y"}).status_code == 302
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.organisation_id == bureau.id))
+    assert invitation.due_at == datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 
 
 def test_an_extension_is_granted_and_shown_in_the_history(db, client, auth, world):

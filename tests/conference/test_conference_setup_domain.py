@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.domain.conference import setup
 from app.domain.errors import DomainError, NotAllowed
-from app.models import AuditEvent, Conference, ConferenceState, ExchangeKind, Extension, KeyTask, Role
+from app.models import AuditEvent, Conference, ConferenceState, ExchangeKind, Extension, Invitation, KeyTask, Role
 
 FACTS = dict(
     slug="2025", title_zh="2025年全国生态环境保护工作会议", title_en="2025 National Conference",
@@ -129,32 +129,32 @@ def test_oral_invitations_get_the_next_speaking_place_and_written_none(db, edito
     conference = factory.conference()
     due = datetime(2025, 1, 10, 10, tzinfo=timezone.utc)
     first = setup.add_invitation(conference, organisation=factory.organisation(), kind=ExchangeKind.ORAL,
-                                 due_at=due, actor=editor)
+                                 due_at=due, allow_past=True, actor=editor)
     second = setup.add_invitation(conference, organisation=factory.organisation(), kind=ExchangeKind.ORAL,
-                                  due_at=due, actor=editor)
+                                  due_at=due, allow_past=True, actor=editor)
     written = setup.add_invitation(conference, organisation=factory.organisation(), kind=ExchangeKind.WRITTEN,
-                                   due_at=due, speaking_order=5, actor=editor)
+                                   due_at=due, speaking_order=5, allow_past=True, actor=editor)
     assert (first.speaking_order, second.speaking_order, written.speaking_order) == (1, 2, None)
     with pytest.raises(DomainError, match="Place 2 in the speaking order is already taken"):
         setup.add_invitation(conference, organisation=factory.organisation(), kind=ExchangeKind.ORAL,
-                             due_at=due, speaking_order=2, actor=editor)
+                             due_at=due, speaking_order=2, allow_past=True, actor=editor)
 
 
 def test_the_same_bureau_and_kind_cannot_be_invited_twice(db, editor, factory):
     invitation = factory.invitation(kind=ExchangeKind.WRITTEN)
     with pytest.raises(DomainError, match="already invited"):
         setup.add_invitation(invitation.conference, organisation=invitation.organisation,
-                             kind=ExchangeKind.WRITTEN, due_at=invitation.due_at, actor=editor)
+                             kind=ExchangeKind.WRITTEN, due_at=invitation.due_at, allow_past=True, actor=editor)
     # Another kind is another piece.
     setup.add_invitation(invitation.conference, organisation=invitation.organisation,
-                         kind=ExchangeKind.ORAL, due_at=invitation.due_at, actor=editor)
+                         kind=ExchangeKind.ORAL, due_at=invitation.due_at, allow_past=True, actor=editor)
 
 
 def test_the_ministry_is_not_invited(db, editor, factory):
     ministry = factory.organisation(is_ministry=True)
     with pytest.raises(DomainError, match="invite a bureau"):
         setup.add_invitation(factory.conference(), organisation=ministry, kind=ExchangeKind.WRITTEN,
-                             due_at=datetime(2025, 1, 10, tzinfo=timezone.utc), actor=editor)
+                             due_at=datetime(2025, 1, 10, tzinfo=timezone.utc), allow_past=True, actor=editor)
 
 
 def test_the_newest_extension_is_the_deadline_that_counts(db, editor, factory):
@@ -208,3 +208,20 @@ def test_organisation_codes_are_unique_and_lower_case(db, editor, factory):
     with pytest.raises(DomainError, match="exists already"):
         setup.add_organisation(code="xizang", name_zh="重复", name_en="Duplicate", actor=editor)
     assert events(db, "add_organisation")[0].detail == {"code": "xizang", "name_zh": "西藏自治区生态环境厅"}
+
+
+def test_a_new_invitation_due_in_the_past_is_refused_unless_confirmed(db, editor, factory):
+    conference = factory.conference(timezone="Asia/Shanghai")
+    bureau = factory.organisation()
+    now = datetime(2026, 12, 4, 12, tzinfo=timezone.utc)
+    past = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    with pytest.raises(setup.DueInPast, match=r"The due date 2026-12-01 18:00 Asia/Shanghai has already passed"):
+        setup.add_invitation(conference, organisation=bureau, kind=ExchangeKind.WRITTEN, due_at=past,
+                             allow_past=False, actor=editor, now=now)
+    assert db.session.scalars(sa.select(Invitation)).all() == []
+    future = setup.add_invitation(conference, organisation=bureau, kind=ExchangeKind.WRITTEN,
+                                  due_at=datetime(2026, 12, 20, tzinfo=timezone.utc), allow_past=False,
+                                  actor=editor, now=now)
+    confirmed = setup.add_invitation(conference, organisation=bureau, kind=ExchangeKind.ORAL, due_at=past,
+                                     allow_past=True, actor=editor, now=now)
+    assert (future.due_at, confirmed.due_at) == (datetime(2026, 12, 20, tzinfo=timezone.utc), past)

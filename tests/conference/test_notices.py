@@ -29,7 +29,7 @@ def test_an_invitation_tells_every_member_of_the_bureau_with_kind_due_date_and_k
     editor = factory.user(Role.EDITOR)
     due = datetime(2030, 3, 1, 10, 0, tzinfo=timezone.utc)
 
-    setup.add_invitation(conference, organisation=bureau, kind=ExchangeKind.ORAL, due_at=due, actor=editor)
+    setup.add_invitation(conference, organisation=bureau, kind=ExchangeKind.ORAL, due_at=due, allow_past=False, actor=editor)
     db.session.commit()
 
     for member in (first, second):

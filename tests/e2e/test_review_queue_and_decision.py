@@ -24,6 +24,9 @@ def test_a_reviewer_filters_the_queue_and_approves_a_piece(db, factory, page, lo
     login("browser-reviewer")
     page.click("nav >> text=Review queue")
     page.wait_for_url("**/review/")
+    assert page.locator("table.queue tbody tr").count() == 2  # opens on what awaits review
+    page.click("a:has-text('Show every state')")
+    page.wait_for_url("**/review/?state=")
     assert page.locator("table.queue tbody tr").count() == 3
 
     page.fill("input[name=q]", "蓝天")

@@ -6,7 +6,7 @@ from app.models import Notification, OutboxMail, Role, SubmissionState
 
 @pytest.fixture
 def decided(factory):
-    """A piece asked for changes: the bureau's member has one unread notification and one queued mail."""
+    """Changes requested on a piece: the bureau's member has one unread notification and one queued mail."""
     submission = factory.submission(state=SubmissionState.SUBMITTED)
     member = factory.user(Role.SUBMITTER, organisation=submission.invitation.organisation,
                           username="notified", email="bureau@example.cn")
@@ -25,13 +25,13 @@ def test_the_navigation_shows_the_unread_count_and_the_list_both_languages(clien
     page = client.get("/notifications/").get_data(as_text=True)
     assert f"Changes requested: {submission.title}" in page
     client.post("/language/zh", data={"next": "/notifications/"})
-    assert f"需要修改：{submission.title}" in client.get("/notifications/").get_data(as_text=True)
+    assert f"退回修改：{submission.title}" in client.get("/notifications/").get_data(as_text=True)
 
 
 def test_the_decision_queues_a_bilingual_mail_with_the_reason_and_link(decided, db):
     submission, member = decided
     mail = db.session.query(OutboxMail).filter_by(to_address="bureau@example.cn").one()
-    assert "需要修改" in mail.subject and "Changes requested" in mail.subject
+    assert "退回修改" in mail.subject and "Changes requested" in mail.subject
     assert "请补充数据。" in mail.body_text
     assert f"http://huibian.test/submissions/{submission.id}" in mail.body_text
 

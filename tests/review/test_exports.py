@@ -99,7 +99,7 @@ def test_hostile_cells_stay_text_in_the_spreadsheet_and_the_csv(client, auth, of
     assert hostile["Bureau (English)"] == "'+Provinceevil"  # bidi override taken out
     assert hostile["Title"] == "'" + HOSTILE_TITLE
     assert hostile["Speaker"] == "<script>alert(1)</script>" and hostile["Speaker's post"] == "'-2+3"
-    assert hostile["Decision"] == "asked for changes" and hostile["Decision comment"] == LONG_COMMENT
+    assert hostile["Decision"] == "requested changes" and hostile["Decision comment"] == LONG_COMMENT
 
     response = client.get(f"/review/coverage/pieces.csv?conference={conference.id}")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -187,3 +187,21 @@ def test_queue_page_filters_by_hand_edited_query_strings_without_failing(client,
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "正常的材料" in text and "<script>" not in text
+
+
+def test_the_queue_opens_on_what_awaits_review_and_all_shows_every_state(client, auth, factory):
+    conference = factory.conference()
+    piece(factory, conference, title="等待审核的材料")
+    piece(factory, conference, SubmissionState.APPROVED, title="已通过的材料")
+    reviewer = factory.user(Role.REVIEWER)
+    factory.commit()
+    auth.login(reviewer.username)
+    opening = client.get("/review/").get_data(as_text=True)
+    assert "等待审核的材料" in opening and "已通过的材料" not in opening
+    assert '<option selected value="submitted">' in opening or 'value="submitted" selected' in opening
+    assert 'href="/review/?state="' in opening
+    assert "1 submission\n" in opening or "1 submission<" in opening
+    every = client.get("/review/?state=").get_data(as_text=True)
+    assert "等待审核的材料" in every and "已通过的材料" in every and "2 submissions" in every
+    narrowed = client.get("/review/?kind=written&state=approved").get_data(as_text=True)
+    assert "已通过的材料" in narrowed and "等待审核的材料" not in narrowed

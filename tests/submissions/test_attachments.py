@@ -48,6 +48,26 @@ def test_the_type_is_judged_by_content_not_by_the_name(client, auth, db, setting
     assert attachment_rows(db)[0].file_type == "pdf"
 
 
+@pytest.mark.parametrize("name, stored_as", [
+    ("photo.pdf", "photo.png"), ("照片", "照片.png"), ("PHOTO.PNG", "PHOTO.PNG"), ("x" * 200 + ".pdf", "x" * 196 + ".png"),
+])
+def test_a_file_named_for_another_type_is_kept_and_downloaded_under_its_real_extension(
+        client, auth, db, setting, draft, name, stored_as):
+    auth.login(setting.ours.user.username)
+    upload(client, draft, (FIXTURES / "monty-truth.png").read_bytes(), name)
+    [row] = attachment_rows(db)
+    assert (row.display_name, row.file_type) == (stored_as, "png")
+    response = client.get(f"/submissions/{draft.id}/attachments/{row.id}")
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Content-Disposition"].lower().endswith(".png")
+
+
+def test_the_jpeg_spellings_of_a_photo_are_kept(client, auth, db, setting, draft):
+    auth.login(setting.ours.user.username)
+    upload(client, draft, (FIXTURES / "iguana.jpg").read_bytes(), "蜥蜴.JPEG")
+    assert attachment_rows(db)[0].display_name == "蜥蜴.JPEG"
+
+
 def test_a_download_is_an_attachment_with_nosniff(client, auth, db, setting, draft):
     auth.login(setting.ours.user.username)
     upload(client, draft, PDF, "年度报告.pdf")

@@ -143,3 +143,23 @@ def test_times_are_shown_in_the_conference_time_zone(client, auth, db, setting, 
     login(auth, setting.ours.user)
     text = page_text(client.get(f"/submissions/{draft.id}"))
     assert "2026-12-31 18:00 (Asia/Shanghai)" in text
+
+
+def test_last_saved_names_its_time_zone_like_the_due_date(client, auth, db, setting, draft):
+    from datetime import datetime, timezone
+
+    draft.updated_at = datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)
+    db.session.commit()
+    login(auth, setting.ours.user)
+    text = page_text(client.get(f"/submissions/{draft.id}"))
+    assert "Last saved 2026-11-02 09:30 (Asia/Shanghai)" in text
+
+
+def test_the_bureaus_home_shows_each_pieces_title_next_to_its_state(client, auth, db, setting, draft):
+    draft.title = "推进生态文明建设的实践"
+    db.session.commit()
+    login(auth, setting.ours.user)
+    response = client.get("/")
+    row = response.get_data(as_text=True).split(f'/submissions/{draft.id}"')[0].rsplit("<tr", 1)[1]
+    assert 'class="piece-title">推进生态文明建设的实践</span>' in row
+    assert 'class="state state-draft"' in row

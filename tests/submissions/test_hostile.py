@@ -115,11 +115,11 @@ def test_a_path_as_file_name_is_kept_for_display_only(app, client, auth, db, set
     auth.login(setting.ours.user.username)
     client.post(f"/submissions/{draft.id}/attachments", data={"file": (io.BytesIO(PDF), "../../etc/passwd")})
     [row] = db.session.scalars(sa.select(Attachment)).all()
-    assert row.display_name == "passwd"
+    assert row.display_name == "passwd.pdf"  # the directories dropped, the content's extension added
     [stored] = saved_files(app)
     assert stored.is_relative_to(app.config["UPLOAD_DIR"]) and stored.name == row.sha256
     download = client.get(f"/submissions/{draft.id}/attachments/{row.id}")
-    assert download.headers["Content-Disposition"] == "attachment; filename=passwd"
+    assert download.headers["Content-Disposition"] == "attachment; filename=passwd.pdf"
 
 
 def test_an_upload_over_the_limit_gets_the_413_page_and_nothing_is_stored(app, client, auth, db, setting, draft):

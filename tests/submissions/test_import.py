@@ -76,7 +76,7 @@ def test_images_of_a_document_become_attachments_of_the_submission(client, auth,
     assert f'<img src="/attachments/{sha}"' in reloaded(db, draft).body_html
     assert client.get(f"/attachments/{sha}").data == image
     page = page_text(client.get(f"/submissions/{draft.id}"))
-    assert "imported into the body (1 images)" in page and "(picture in the body)" in page
+    assert "imported into the body (1 image)" in page and "(picture in the body)" in page
 
 
 def test_chinese_text_in_a_document_round_trips(client, auth, db, setting, draft):
@@ -160,3 +160,16 @@ def test_an_empty_document_is_refused_and_the_body_kept(client, auth, db, settin
     saved = reloaded(db, draft)
     assert (saved.body_source, saved.body_html, saved.lock_version) == before
     assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import")).all() == []
+
+
+@pytest.mark.parametrize(("locale", "name", "message"), [
+    ("en", "tiny-picture.docx", "imported into the body (1 image)."),
+    ("en", "single-paragraph.docx", "imported into the body (0 images)."),
+    ("zh", "tiny-picture.docx", "Word 文档已导入正文（含1张图片）。"),
+])
+def test_the_import_message_counts_pictures_in_the_right_number(client, auth, db, setting, draft, locale, name, message):
+    setting.ours.user.locale = locale
+    db.session.commit()
+    auth.login(setting.ours.user.username)
+    import_file(client, draft, (FIXTURES / name).read_bytes(), name)
+    assert message in page_text(client.get(f"/submissions/{draft.id}"))

@@ -154,7 +154,7 @@ def test_the_request_for_changes_opens_the_bureaus_page_above_the_editor(client,
     request = html.index('class="card ministry-request"')
     assert request < html.index('name="title"')  # above the editor
     section = html[request:html.index("</section>", request)]
-    assert "The ministry asks for changes" in section
+    assert "The ministry requests changes" in section
     assert "<strong>2024年</strong>的监测数据" in section
     assert setting.reviewer.display_name in section and "version 1" in section
 

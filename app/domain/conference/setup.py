@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.domain.audit import record_event
+from app.domain.dates import format_due
 from app.domain.errors import DomainError, NotAllowed
 from app.domain.notifications import invitation_notice
 from app.extensions import db
@@ -27,6 +29,7 @@ from app.models import (
     Submission,
     User,
     submission_key_task,
+    utcnow,
 )
 
 CONFERENCE_FACTS = (
@@ -156,10 +159,12 @@ def delete_key_task(task: KeyTask, *, actor: User) -> None:
         .where(submission_key_task.c.key_task_id == task.id)
     )
     if used:
-        raise NotAllowed(_(
-            "Key task %(n)d cannot be deleted: %(count)d submission(s) name it. "
+        raise NotAllowed(ngettext(
+            "Key task %(n)d cannot be deleted: %(num)d submission names it. "
             "Edit its titles instead, or ask the bureaus to choose another key task first.",
-            n=task.number, count=used,
+            "Key task %(n)d cannot be deleted: %(num)d submissions name it. "
+            "Edit its titles instead, or ask the bureaus to choose another key task first.",
+            used, n=task.number,
         ))
     detail = {"conference_id": task.conference_id, "number": task.number, "title_zh": task.title_zh}
     task.conference.key_tasks.remove(task)
@@ -184,11 +189,24 @@ def _check_speaking_order(conference: Conference, kind: ExchangeKind, order: int
     return order
 
 
+class DueInPast(DomainError):
+    """A new invitation whose due date has already gone by: most likely a typo in the year or month."""
+
+
 def add_invitation(conference: Conference, *, organisation: Organisation, kind: ExchangeKind,
-                   due_at: datetime, speaking_order: int | None = None, actor: User) -> Invitation:
-    """Invite a bureau for one piece of one kind; a second invitation of the same kind is refused."""
+                   due_at: datetime, speaking_order: int | None = None, allow_past: bool,
+                   actor: User, now: datetime | None = None) -> Invitation:
+    """Invite a bureau for one piece of one kind; a second invitation of the same kind is refused.
+
+    A due date already past is refused unless ``allow_past`` (the editor confirmed it).
+    """
     if organisation.is_ministry:
         raise DomainError(_("The ministry organises the conference; invite a bureau."))
+    if not allow_past and due_at <= (now or utcnow()):
+        raise DueInPast(_(
+            "The due date %(due)s has already passed. Correct it, or tick the box below to invite anyway.",
+            due=format_due(due_at, conference.timezone),
+        ))
     duplicate = db.session.scalar(sa.select(Invitation.id).where(
         Invitation.conference_id == conference.id, Invitation.organisation_id == organisation.id,
         Invitation.kind == kind,

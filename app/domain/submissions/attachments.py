@@ -20,7 +20,7 @@ from app.domain.errors import DomainError, NotAllowed
 from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.submissions import storage
 from app.domain.submissions.access import check_editable, unchanged_state
-from app.domain.submissions.filetypes import ALLOWED_TYPES
+from app.domain.submissions.filetypes import ALLOWED_TYPES, named_for_type
 from app.domain.submissions.limits import (
     IMAGE_TYPES,
     UploadPolicy,
@@ -94,8 +94,9 @@ def add_attachment(
     except DomainError:
         discard_if_unreferenced(stored.sha256, upload_dir)
         raise
+    name = named_for_type(display_name(file_name or ""), stored.file_type, storage.MAX_DISPLAY_NAME_LENGTH)
     attachment = Attachment(
-        submission=submission, sha256=stored.sha256, display_name=display_name(file_name or ""),
+        submission=submission, sha256=stored.sha256, display_name=name,
         size=stored.size, file_type=stored.file_type, uploaded_by_id=actor.id,
     )
     db.session.add(attachment)

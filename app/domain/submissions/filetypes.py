@@ -101,3 +101,22 @@ def sniff_word_format(data: bytes) -> str | None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError):
         return None
     return None
+
+
+# Other spellings a name may rightly end with for a type.
+_OTHER_EXTENSIONS = {"jpeg": {".jpeg", ".jpe"}}
+
+
+def named_for_type(name: str, file_type: str, max_length: int) -> str:
+    """``name`` ending with the extension of the type its content has, at most ``max_length`` long.
+
+    A picture uploaded as ``photo.pdf`` is kept and downloaded as ``photo.png``:
+    a wrong extension would open the file in the wrong program, or in none.
+    """
+    extension = ALLOWED_TYPES[file_type].extension
+    stem, dot, current = name.rpartition(".")
+    current = f".{current.lower()}" if dot and stem else ""
+    if current == extension or current in _OTHER_EXTENSIONS.get(file_type, ()):
+        return name
+    base = stem if current else name
+    return f"{base[:max_length - len(extension)]}{extension}"
