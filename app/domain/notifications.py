@@ -73,10 +73,7 @@ def page_for(submission: Submission, recipient: User, *, external: bool = False)
     the app's URL adapter (``app.security.Huibian``) sees to it.
     """
     endpoint = "review.detail" if is_ministry(recipient) else "submissions.detail"
-    try:
-        return url_for(endpoint, submission_id=submission.id, _external=external)
-    except (BuildError, RuntimeError):
-        return ""
+    return _page(endpoint, external=external, submission_id=submission.id)
 
 
 def notify(
@@ -102,22 +99,11 @@ def notify(
     for user in recipients:
         if user.id == actor.id:
             continue
-        notification = Notification(
-            user_id=user.id, submission_id=submission.id, text_en=text_en, text_zh=text_zh,
-            link=page_for(submission, user),
-        )
-        db.session.add(notification)
-        created.append(notification)
-        if user.email:
-            body = f"{text_zh}\n{text_en}\n"
-            if note_text:
-                body += f"\n{note_text}\n"
-            mail_link = page_for(submission, user, external=True)
-            if mail_link:
-                body += f"\n{mail_link}\n"
-            db.session.add(OutboxMail(
-                to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body,
-            ))
+        created.append(_tell(
+            user, text_en, text_zh, submission_id=submission.id, link=page_for(submission, user),
+            mail_link=page_for(submission, user, external=True) if user.email else "",
+            details=f"\n{note_text}\n" if note_text else "",
+        ))
     return created
 
 
@@ -206,24 +192,34 @@ def _notice(recipients: list[User], event: str, facts: dict, *, actor: User | No
     for user in {u.id: u for u in recipients}.values():
         if actor is not None and user.id == actor.id:
             continue
-        notification = Notification(user_id=user.id, submission_id=None, text_en=text_en, text_zh=text_zh,
-                                    link=_page(endpoint))
-        db.session.add(notification)
-        created.append(notification)
-        if user.email:
-            body = f"{text_zh}\n{text_en}\n" + (f"\n{details}" if details else "")
-            if link := _page(endpoint, external=True):
-                body += f"\n{link}\n"
-            db.session.add(OutboxMail(
-                to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body))
+        created.append(_tell(
+            user, text_en, text_zh, submission_id=None, link=_page(endpoint),
+            mail_link=_page(endpoint, external=True) if user.email else "",
+            details=f"\n{details}" if details else "",
+        ))
     return created
 
 
-def _page(endpoint: str, *, external: bool = False) -> str:
+def _page(endpoint: str, *, external: bool = False, **values) -> str:
     try:
-        return url_for(endpoint, _external=external)
+        return url_for(endpoint, _external=external, **values)
     except (BuildError, RuntimeError):
         return ""
+
+
+def _tell(user: User, text_en: str, text_zh: str, *, submission_id: int | None, link: str, mail_link: str,
+          details: str) -> Notification:
+    """One recipient's inbox entry, and their mail when they have an address: the one shape of every message."""
+    notification = Notification(user_id=user.id, submission_id=submission_id, text_en=text_en, text_zh=text_zh,
+                                link=link)
+    db.session.add(notification)
+    if user.email:
+        body = f"{text_zh}\n{text_en}\n" + details
+        if mail_link:
+            body += f"\n{mail_link}\n"
+        db.session.add(OutboxMail(
+            to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body))
+    return notification
 
 
 # Web addresses as a mail client would turn them into links.

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload, undefer
 
 from app.domain.conference.cells import csv_bytes, safe_cell
-from app.domain.review.coverage import NOT_STARTED
+from app.domain.review.coverage import NOT_STARTED, STATUSES
 from app.domain.submissions.bodies.rendering import plain_text
 from app.extensions import db
 from app.models import (
@@ -29,7 +29,6 @@ from app.models import (
     Invitation,
     ReviewAssignment,
     Submission,
-    SubmissionState,
     SubmissionVersion,
     User,
     submission_key_task,
@@ -40,8 +39,6 @@ PIECE_COLUMNS = (
     "bureau_zh", "bureau_en", "kind", "key_tasks", "title", "speaker", "post", "state", "due",
     "submitted", "decided", "decision", "decision_comment", "reviewers", "versions", "characters",
 )
-# An invitation is answered by its live piece; a superseded one is on record, not a status of it.
-STATUSES = (NOT_STARTED,) + tuple(state.value for state in SubmissionState if state is not SubmissionState.SUPERSEDED)
 
 
 @dataclass

@@ -11,9 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.dates import local_time
 from app.extensions import db
-from app.models import (
-    Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow,
-)
+from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow
 
 NOT_STARTED = "not_started"
 # The columns of the matrix, in the order a piece moves through them.
