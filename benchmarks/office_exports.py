@@ -2,24 +2,29 @@
 
 Seeds a conference of 160 pieces (80 bureaus, an oral and a written piece
 each, about 3,000 characters of text, half approved, every third asked for
-changes with a comment, a reviewer on each) in a fresh SQLite file, then
+changes with a comment, a reviewer on each) in a fresh database, then
 prints seconds, queries and bytes for the .xlsx and the CSV of pieces, a
-page of the record holding 1,000 events, and with ``--zip`` the zip of all
-approved pieces (typeset through the book's preview workers).
+page of the record holding 1,000 events, and (unless ``--no-zip``) the zip
+of all approved pieces (typeset through the book's preview path).
 
-usage: python benchmarks/office_exports.py [--pieces 160] [--zip]
+Then reminds all overdue bureaus of a second conference (32 bureaus, two
+members each: notices in the app and mails in the outbox). Every approved
+piece keeps a Word original, so the zip carries PDFs and originals; the zip
+is made twice, from cold previews and again with them cached. Runs on
+SQLite, then on PostgreSQL when a server is given. Passwords are hashed
+cheaply while seeding, as in the tests: seeding is not what is measured.
 
-Measured on the shared two-core machine, 2026-12-04, SQLite, 160 pieces:
-.xlsx 0.55 s, 19,900 bytes; CSV 0.60 s, 51,261 bytes (10 queries each);
-a record page 0.04 s (1 query); the zip of the 80 approved pieces from a
-cold preview cache 179 s, 30.9 MB (10 queries).
+usage: python benchmarks/office_exports.py [--pieces 160] [--bureaus 32] [--no-zip] [--postgres URL]
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,7 +56,7 @@ def timed(label: str, engine, work):
         result = work()
         elapsed = time.perf_counter() - started
     size = f"{len(result):>12,} bytes" if isinstance(result, bytes) else ""
-    print(f"{label:<34} {elapsed:>8.2f} s {queries.count:>5} queries {size}")
+    print(f"{label:<44} {elapsed:>8.2f} s {queries.count:>5} queries {size}")
     return result
 
 
@@ -83,16 +88,28 @@ def seed(factory, pieces: int):
     return conference, editor
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pieces", type=int, default=160)
-    parser.add_argument("--zip", action="store_true", help="also make the zip of approved pieces (typesets them)")
-    args = parser.parse_args()
+def seed_reminders(factory, bureaus: int):
+    """A second conference: ``bureaus`` overdue bureaus with two members each, all with mail."""
+    from datetime import timedelta
 
+    from app.models import Role
+
+    conference = factory.conference(slug="bench-remind")
+    for n in range(bureaus):
+        organisation = factory.organisation(name_zh=f"第{n}催报生态环境厅")
+        factory.invitation(conference=conference, organisation=organisation, due_in=timedelta(days=-2))
+        for member in range(2):
+            factory.user(Role.SUBMITTER, organisation=organisation, email=f"r{n}-{member}@example.cn")
+    factory.commit()
+    return conference
+
+
+def run(url: str, label: str, args, work: Path) -> None:
+    """Seed one database at ``url`` and print the figures for it."""
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.domain.conference import archive
+    from app.domain.conference import archive, reminders
     from app.domain.conference.exports import conference_export, export_csv, export_xlsx
     from app.domain.conference.record import RecordFilters, record_page
     from app.domain.proceedings.previews import preview_pdf
@@ -100,15 +117,21 @@ def main() -> None:
     from app.review.pages import _export_labels
     from tests.factories import Factory
 
-    work = Path(tempfile.mkdtemp(prefix="huibian-bench-"))
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite3'}",
-                      "UPLOAD_DIR": work / "uploads", "EDITIONS_DIR": work / "editions",
-                      "BABEL_DEFAULT_LOCALE": "en", "SERVER_NAME": "bench.test"})
+    folder = work / label
+    upload, cache = folder / "uploads", folder / "previews"
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+                      "UPLOAD_DIR": upload, "EDITIONS_DIR": folder / "editions",
+                      "BABEL_DEFAULT_LOCALE": "en", "SERVER_NAME": "bench.test", "MAIL_SERVER": None})
     with app.app_context(), app.test_request_context():
         upgrade(directory=str(ROOT / "migrations"))
+        print(f"--- {label}")
         started = time.perf_counter()
-        conference, editor = seed(Factory(db), args.pieces)
-        print(f"seeded {args.pieces} pieces and 1,000 events in {time.perf_counter() - started:.1f} s")
+        factory = Factory(db)
+        conference, editor = seed(factory, args.pieces)
+        originals = attach_originals(conference, editor, upload)
+        remind_conference = seed_reminders(factory, args.bureaus)
+        print(f"seeded {args.pieces} pieces ({originals} with a Word original), 1,000 events and "
+              f"{args.bureaus} bureaus to remind in {time.perf_counter() - started:.1f} s")
         labels = _export_labels(conference)
         db.session.expire_all()
         timed(f"pieces .xlsx ({args.pieces} pieces)", db.engine,
@@ -118,14 +141,84 @@ def main() -> None:
               lambda: export_csv(conference_export(conference), labels=labels))
         db.session.expire_all()
         timed("record, first page of 1,000+", db.engine, lambda: record_page(RecordFilters()))
-        if args.zip:
+
+        def remind():
+            done = reminders.send(reminders.targets(remind_conference, scope="overdue"), actor=editor)
+            db.session.commit()
+            return done
+
+        done = timed(f"remind all overdue ({args.bureaus} bureaus)", db.engine, remind)
+        print(f"{'':<44} {len(done.reminded)} bureaus reminded, 2 members each: in-app notices and mails queued")
+        # Typesetting dominates the zip: once from cold previews, once more as an office asking again.
+        for attempt in ([] if args.no_zip else ["cold previews", "previews cached"]):
             made = archive.request_archive(conference, actor=editor)
             db.session.commit()
-            upload, cache = work / "uploads", work / "editions" / ".previews"
-            path = timed("zip of approved pieces", db.engine, lambda: archive.build_archive(
-                made, conference, out_dir=work / "archives", upload_dir=upload,
-                render_pdf=lambda piece: preview_pdf(piece, piece.versions[-1], upload_dir=upload, cache_dir=cache)))
-            print(f"{'':<34} {path.stat().st_size:>33,} bytes, {made.progress_total} pieces")
+            path = timed(f"zip of approved pieces ({attempt})", db.engine, lambda: archive.build_archive(
+                made, conference, out_dir=folder / "archives", upload_dir=upload,
+                render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, upload_dir=upload, cache_dir=cache)))
+            db.session.commit()
+            print(f"{'':<44} {path.stat().st_size:>33,} bytes, {made.progress_total} pieces")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def attach_originals(conference, editor, upload: Path) -> int:
+    """Every approved piece keeps a Word original, as an imported one does, so the zip carries it too."""
+    from app.domain.conference.archive import approved_pieces
+    from app.domain.submissions.originals import keep_original
+    from app.extensions import db
+
+    data = (ROOT / "tests" / "fixtures" / "tables.docx").read_bytes()
+    pieces = approved_pieces(conference)
+    for piece in pieces:
+        original, _replaced = keep_original(piece, data, f"{piece.title}.docx", "docx", actor=editor,
+                                            upload_dir=upload, max_bytes=20 << 20)
+        piece.latest_version.word_original_id = original.id
+    db.session.commit()
+    return len(pieces)
+
+
+@contextmanager
+def postgres_database(base_url: str):
+    """A database of this run's own on the server at ``base_url``, dropped afterwards."""
+    base = sa.engine.make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"huibian_bench_{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pieces", type=int, default=160)
+    parser.add_argument("--bureaus", type=int, default=32, help="overdue bureaus to remind at once")
+    parser.add_argument("--no-zip", action="store_true", help="skip the zip of approved pieces (it typesets them)")
+    parser.add_argument("--postgres", default=os.environ.get("HUIBIAN_TEST_POSTGRES_URL", ""),
+                        help="a PostgreSQL server URL to measure too (default: $HUIBIAN_TEST_POSTGRES_URL)")
+    args = parser.parse_args()
+
+    from argon2 import PasswordHasher
+
+    from app.domain import accounts
+
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    work = Path(tempfile.mkdtemp(prefix="huibian-bench-"))
+    try:
+        run(f"sqlite:///{work / 'bench.sqlite3'}", "SQLite", args, work)
+        if args.postgres:
+            with postgres_database(args.postgres) as url:
+                run(url, "PostgreSQL", args, work)
+        else:
+            print("--- PostgreSQL skipped: pass --postgres URL or set HUIBIAN_TEST_POSTGRES_URL")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

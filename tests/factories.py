@@ -4,6 +4,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timedelta, timezone
 
+import sqlalchemy as sa
+
 from app.domain.accounts import create_user
 from app.domain.workflow import Action, apply_transition
 from app.models import (
@@ -164,3 +166,58 @@ def revise_and_approve(factory, submission, *, editor_user, title):
     apply_transition(submission, Action.APPROVE, actor=editor_user)
     factory.db.session.flush()
     return submission
+
+
+# --- many pieces at once, for query-count tests and benchmarks --------------------------
+
+def bulk_pieces(factory, conference, n: int, *, author: User, reviewer: User, body_html: str = "<p>一二三。</p>"):
+    """``n`` bureaus each invited to ``conference`` with one sent piece, in a handful of bulk INSERTs.
+
+    Thirds of the pieces are approved, asked for changes (with a comment) and
+    waiting; each has one version with an attachment, a reviewer, its first
+    key task and an audit event. No workflow runs: rows only, as the workflow
+    would have left them, so that a thousand pieces take a second or two.
+    """
+    from app.models import AuditEvent, Decision, DecisionOutcome, ReviewAssignment, SubmissionVersion
+    from app.models import submission_key_task
+
+    session, now, start = factory.db.session, datetime.now(timezone.utc), next(_seq)
+    insert = lambda model, rows: list(session.scalars(  # noqa: E731 - one line a table below
+        sa.insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    states = [SubmissionState.APPROVED, SubmissionState.CHANGES_REQUESTED, SubmissionState.SUBMITTED]
+    org_ids = insert(Organisation, [dict(code=f"bulk-{start}-{i}", name_zh=f"批量省生态环境厅{start}-{i}",
+                                         name_en=f"Bulk Department {start}-{i}", region_zh="批量省")
+                                    for i in range(n)])
+    invitation_ids = insert(Invitation, [dict(conference_id=conference.id, organisation_id=org,
+                                              kind=ExchangeKind.WRITTEN, due_at=now - timedelta(days=1))
+                                         for org in org_ids])
+    submission_ids = insert(Submission, [dict(
+        invitation_id=inv, organisation_id=org, conference_id=conference.id, kind=ExchangeKind.WRITTEN,
+        state=states[i % 3], title=f"材料{i}：深入打好蓝天保卫战", speaker_name="张三", speaker_post="厅长",
+        body_html=body_html, created_by_id=author.id, submitted_at=now,
+        decided_at=now if states[i % 3] is not SubmissionState.SUBMITTED else None)
+        for i, (inv, org) in enumerate(zip(invitation_ids, org_ids))])
+    task = conference.key_tasks[0]
+    session.execute(sa.insert(submission_key_task), [dict(submission_id=s, key_task_id=task.id) for s in submission_ids])
+    version_ids = insert(SubmissionVersion, [dict(
+        submission_id=s, number=1, title=f"材料{i}：深入打好蓝天保卫战", speaker_name="张三", speaker_post="厅长",
+        body_html=body_html, content_hash=f"{i:064x}", created_by_id=author.id,
+        key_tasks=[{"id": task.id, "number": task.number, "title_zh": task.title_zh, "title_en": task.title_en}],
+        attachments=[{"sha256": f"{i:064x}", "name": "附件.pdf", "size": 10, "file_type": "pdf", "in_body": False}])
+        for i, s in enumerate(submission_ids)])
+    table = Submission.__table__
+    session.execute(table.update().where(table.c.id == sa.bindparam("sid"))
+                    .values(latest_version_id=sa.bindparam("vid")),
+                    [dict(sid=s, vid=v) for s, v in zip(submission_ids, version_ids)])
+    outcomes = {SubmissionState.APPROVED: DecisionOutcome.APPROVE,
+                SubmissionState.CHANGES_REQUESTED: DecisionOutcome.REQUEST_CHANGES}
+    insert(Decision, [dict(submission_id=s, version_id=v, outcome=outcomes[states[i % 3]], decided_by_id=reviewer.id,
+                           comment="请补充数据。" if i % 3 == 1 else "")
+                      for i, (s, v) in enumerate(zip(submission_ids, version_ids)) if states[i % 3] in outcomes])
+    insert(ReviewAssignment, [dict(submission_id=s, reviewer_id=reviewer.id, assigned_by_id=reviewer.id)
+                              for s in submission_ids])
+    insert(AuditEvent, [dict(actor_id=author.id, action="submit", object_type="Submission", object_id=s,
+                             submission_id=s, from_state="draft", to_state="submitted", detail={})
+                        for s in submission_ids])
+    session.flush()
+    return submission_ids

@@ -57,6 +57,49 @@ FIELD_LABELS = {
     "abstract": _l("Abstract"), "key_tasks": _l("Key tasks"), "attachments": _l("Attachments"),
 }
 
+# What each kind of audit event records, for the record page, its filter and its export;
+# keyed by the action name the code writes (``record_event``, ``record_security_event``).
+AUDIT_ACTION_LABELS = {
+    # the workflow (``Action`` values)
+    "submit": _l("piece submitted"), "resubmit": _l("piece sent again"),
+    "request_changes": _l("piece returned for changes"), "approve": _l("piece approved"),
+    "reject": _l("piece not accepted"), "withdraw": _l("piece withdrawn"), "reopen": _l("decision reopened"),
+    "restart": _l("piece started again"), "request_replacement": _l("replacement piece asked for"),
+    # the bureau's work on a piece
+    "create": _l("piece started"), "save": _l("draft saved"), "import": _l("Word document imported"),
+    "upload": _l("file attached"), "remove": _l("attached file removed"),
+    "attachment_download": _l("attached file downloaded"), "original_download": _l("Word original downloaded"),
+    # review
+    "comment": _l("comment to the bureau"), "note": _l("internal note"),
+    "assign_reviewer": _l("reviewer assigned"), "unassign_reviewer": _l("reviewer unassigned"),
+    "restrict_review": _l("decisions limited to assigned reviewers"),
+    "open_review": _l("decisions opened to every reviewer"),
+    # setting up the conference, invitations and reminders
+    "create_conference": _l("conference created"), "update_conference": _l("conference changed"),
+    "add_key_task": _l("key task added"), "update_key_task": _l("key task changed"),
+    "move_key_task": _l("key task moved"), "delete_key_task": _l("key task deleted"),
+    "add_organisation": _l("bureau added"), "add_invitation": _l("bureau invited"),
+    "update_invitation": _l("invitation changed"), "delete_invitation": _l("invitation deleted"),
+    "grant_extension": _l("due date extended"), "remind": _l("reminder sent"),
+    # the office's files and the book
+    "archive_request": _l("zip of approved pieces asked for"), "archive_built": _l("zip of approved pieces made"),
+    "archive_failed": _l("zip of approved pieces failed"),
+    "archive_download": _l("zip of approved pieces downloaded"),
+    "edition_create": _l("edition asked for"), "edition_built": _l("edition built"),
+    "edition_failed": _l("edition build failed"), "edition_delete": _l("edition deleted"),
+    "edition_publish": _l("edition published"), "edition_download": _l("edition downloaded"),
+    "proceedings_move": _l("order in the book changed"), "proceedings_exclude": _l("piece left out of the book"),
+    "proceedings_include": _l("piece put back into the book"),
+    "proceedings_front_matter": _l("front matter of the book changed"),
+    # accounts, mail and security
+    "login": _l("signed in"), "login_failed": _l("sign-in failed"),
+    "login_throttled": _l("sign-ins from an address paused"), "account_locked": _l("account locked"),
+    "create_account": _l("account created"), "enable_account": _l("account enabled"),
+    "disable_account": _l("account disabled"), "change_password": _l("password changed"),
+    "reset_password": _l("password reset"), "mail_retry": _l("failed mail sent again"),
+    "refused": _l("access refused"), "probe": _l("someone else's object asked for"),
+}
+
 
 def _label(table: dict, member_type: type[enum.Enum], value) -> str:
     return str(table[member_type(value) if not isinstance(value, member_type) else value])
@@ -93,3 +136,19 @@ def conference_state_label(state: ConferenceState | str) -> str:
 def coverage_status_label(status: str) -> str:
     """A coverage column: an invitation's piece state, or "not started"."""
     return str(NOT_STARTED_LABEL) if status == "not_started" else state_label(status)
+
+
+def audit_action_label(action: str) -> str:
+    """What an audit event records, in the reader's language; an action no longer written shows its name."""
+    label = AUDIT_ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def audit_state_label(state: str | None) -> str:
+    """A state written on an audit event, in the reader's language (the raw value if no longer a state)."""
+    if not state:
+        return ""
+    try:
+        return state_label(state)
+    except ValueError:
+        return state

@@ -14,7 +14,10 @@ from app.models.conference import (
 )
 from app.models.proceedings import EditionItem, EditionStatus, ProceedingsEdition
 from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignment
-from app.models.submissions import Attachment, Submission, SubmissionState, SubmissionVersion, submission_key_task
+from app.models.submissions import (
+    Attachment, Submission, SubmissionState, SubmissionVersion,
+    WordOriginal, submission_key_task,
+)
 
 __all__ = [
     "ArchiveStatus", "PiecesArchive",
@@ -22,5 +25,5 @@ __all__ = [
     "Decision", "DecisionOutcome", "EditionItem", "EditionStatus", "ExchangeKind",
     "Extension", "Invitation", "KeyTask", "Notification", "Organisation", "OutboxMail",
     "OutboxStatus", "ProceedingsEdition", "ReviewAssignment", "Role", "Submission",
-    "SubmissionState", "SubmissionVersion", "User", "submission_key_task", "utcnow",
+    "SubmissionState", "SubmissionVersion", "User", "WordOriginal", "submission_key_task", "utcnow",
 ]

@@ -136,11 +136,39 @@ class SubmissionVersion(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # The Word file the body was last imported from when this version was sent, if any.
+    word_original_id: Mapped[int | None] = mapped_column(sa.ForeignKey("word_original.id"), index=True)
+
     submission: Mapped[Submission] = relationship(back_populates="versions", foreign_keys=[submission_id])
+    word_original: Mapped[WordOriginal | None] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "number", name="uq_submission_version_number"),
     )
+
+
+class WordOriginal(Base):
+    """A Word (or WPS, ODT, RTF) file as the bureau uploaded it for import, kept in the file store.
+
+    The draft's current original is its newest row; a version points at the
+    one its body came from, so the office can file the document it was sent.
+    """
+
+    __tablename__ = "word_original"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    # docx, doc, wps, odt or rtf, as judged from the content.
+    source_format: Mapped[str] = mapped_column(sa.String(8))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_non_negative"),)
 
 
 class Attachment(Base):

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import Optional
 
+from app.domain.labels import audit_action_label
 from app.review.forms import _optional_int
 
 
@@ -24,4 +25,5 @@ class RecordFilterForm(FlaskForm):
         everything = (None, _l("All"))
         self.person.choices = [everything] + [(u.id, f"{u.display_name} ({u.username})") for u in people]
         self.bureau.choices = [everything] + [(o.id, o.name(lang)) for o in bureaus]
-        self.action.choices = [("", _l("All"))] + [(a, a) for a in actions]
+        named = sorted(((a, audit_action_label(a)) for a in actions), key=lambda choice: choice[1])
+        self.action.choices = [("", _l("All"))] + named

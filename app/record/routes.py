@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app.domain import permissions
 from app.domain.conference import record
 from app.domain.conference.cells import csv_bytes
+from app.domain.labels import audit_action_label, audit_state_label
 from app.domain.errors import NotAllowed
 from app.extensions import db
 from app.i18n import current_lang
@@ -59,9 +60,9 @@ def events_csv():
               _("Piece"), _("State before"), _("State after"), _("Details")]
     rows = ([
         row.event.created_at, row.actor.display_name if row.actor else "", row.actor.username if row.actor else "",
-        row.organisation.name(current_lang()) if row.organisation else "", row.event.action,
+        row.organisation.name(current_lang()) if row.organisation else "", audit_action_label(row.event.action),
         f"{row.event.object_type} {row.event.object_id or ''}".strip(), row.submission_title or "",
-        row.event.from_state or "", row.event.to_state or "", record.detail_text(row.event),
+        audit_state_label(row.event.from_state), audit_state_label(row.event.to_state), record.detail_text(row.event),
     ] for row in record.record_rows(filters))
     return Response(csv_bytes(header, rows), headers={
         "Content-Type": "text/csv; charset=utf-8",

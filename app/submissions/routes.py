@@ -30,13 +30,13 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
-from app.domain.submissions import attachments, drafting, storage
+from app.domain.submissions import attachments, drafting, originals, storage
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.comparison import compare_versions
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.workflow import allowed_actions
 from app.extensions import db
-from app.models import Attachment, Invitation, Submission, SubmissionVersion
+from app.models import Attachment, Invitation, Submission, SubmissionVersion, WordOriginal
 from app.observability import note_probe
 from app.security import bounded_int
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
@@ -81,9 +81,16 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         import_form=ImportForm(formdata=None, lock_version=submission.lock_version),
         upload_form=UploadForm(formdata=None),
         button=ButtonForm(), actions=[a.value for a in allowed_actions(current_user, submission)],
-        own=belongs_to_bureau(current_user, submission),
+        own=belongs_to_bureau(current_user, submission), word_original=_word_original_shown(submission),
         ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
     ), status
+
+
+def _word_original_shown(submission: Submission):
+    """The bureau sees its draft's original; the ministry that of the latest version sent."""
+    if belongs_to_bureau(current_user, submission):
+        return originals.current_original(submission)
+    return submission.latest_version.word_original if submission.latest_version else None
 
 
 def refused(submission: Submission, error: DomainError, *, form: DraftForm | None = None):
@@ -251,6 +258,20 @@ def attachment_download(submission_id: int, attachment_id: int):
     return _send_stored_file(attachment.sha256, attachment.display_name, attachment.file_type)
 
 
+@bp.get("/<int:submission_id>/originals/<int:original_id>")
+def original_download(submission_id: int, original_id: int):
+    """The Word file a body was imported from, under its uploaded name, for those who may read the piece."""
+    submission = visible_submission(submission_id)
+    original = db.get_or_404(WordOriginal, original_id)
+    if not originals.may_download_original(current_user, submission, original):
+        note_probe(original)
+        abort(404)
+    record_event("original_download", actor=current_user, obj=original, submission=submission,
+                 detail={"sha256": original.sha256, "name": original.display_name})
+    db.session.commit()
+    return _send_stored_file(original.sha256, original.display_name, mimetype=originals.mime_type(original))
+
+
 @login_required
 def attachment_by_hash(sha256: str):
     """A stored file by its hash, for bodies that show images as ``/attachments/<sha256>``."""
@@ -289,11 +310,11 @@ def _attachment_of(submission: Submission, attachment_id: int) -> Attachment:
     return attachment
 
 
-def _send_stored_file(sha256: str, name: str, file_type: str):
+def _send_stored_file(sha256: str, name: str, file_type: str = "", *, mimetype: str | None = None):
     path = storage.path_for(current_app.config["UPLOAD_DIR"], sha256)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=attachments.mime_type(file_type), as_attachment=True,
+    response = send_file(path, mimetype=mimetype or attachments.mime_type(file_type), as_attachment=True,
                          download_name=name, conditional=True, etag=sha256, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from app.domain.review.thread import add_comment
 from app.domain.submissions.attachments import add_attachment
+from app.domain.submissions.drafting import import_word
 from app.domain.submissions.limits import UploadPolicy
 from app.models import ExchangeKind, Role, SubmissionState
 from tests.dbsetup import migrated_postgres_url, migrated_sqlite_template, truncate_all
+from tests.helpers import FIXTURES
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -34,6 +36,9 @@ def populated(app, db, factory):
         for name, data in ((f"{state.value}.pdf", PDF + state.value.encode()), ("figure.png", PNG)):
             add_attachment(piece, io.BytesIO(data), name, actor=author,
                            upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+        if state is SubmissionState.APPROVED:  # its Word original is kept in the store and goes along
+            import_word(piece, (FIXTURES / "tables.docx").read_bytes(), "发言稿.docx", actor=author,
+                        loaded_version=piece.lock_version, upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
         if state is not SubmissionState.DRAFT:
             factory.move_to(piece, state, author=author)
             add_comment(piece, "请补充数据 — please add figures", actor=editor)
@@ -140,11 +145,11 @@ def test_a_populated_instance_comes_back_whole_with_fresh_ids_after(request, app
     before = table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
     after = table_rows(restored.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
     for name in ("submission", "submission_version", "decision", "comment", "attachment",
-                 "notification", "audit_event", "user"):
+                 "notification", "audit_event", "user", "word_original"):
         assert before[name], f"the populated instance has no {name} rows: the round trip proves nothing"
     assert after == before
     assert stored_files(restored) == stored_files(app)
-    assert len(stored_files(app)) == 7  # five PDFs, one shared PNG, the edition
+    assert len(stored_files(app)) == 8  # five PDFs, one shared PNG, a Word original, the edition
 
     # The restored instance goes on: a new row gets an id past the restored ones.
     engine = sa.create_engine(restored.config["SQLALCHEMY_DATABASE_URI"])

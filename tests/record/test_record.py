@@ -114,7 +114,7 @@ def test_the_record_pages_by_id_and_each_page_costs_the_same_queries(client, aut
     add(90)
     many, first = cost("/record/")
     assert many == few, f"{few} queries with 10 events, {many} with 100"
-    assert first.count("<code>piece_note</code>") == PAGE_SIZE
+    assert first.count("<td>piece_note</td>") == PAGE_SIZE
 
     def older(page):
         found = re.search(r'href="([^"]+)" rel="next"', page)
@@ -122,9 +122,9 @@ def test_the_record_pages_by_id_and_each_page_costs_the_same_queries(client, aut
 
     second_cost, second = cost(older(first))
     assert second_cost == few
-    assert second.count("<code>piece_note</code>") == 50  # the older half, none seen twice
+    assert second.count("<td>piece_note</td>") == 50  # the older half, none seen twice
     _third_cost, third = cost(older(second))
-    assert "<code>piece_note</code>" not in third and "create_account" in third and older(third) is None
+    assert "<td>piece_note</td>" not in third and "create_account" in third and older(third) is None
 
 
 def test_the_record_exports_as_csv_with_hostile_values_neutralised(client, auth, factory, db, history):
@@ -146,7 +146,7 @@ def test_the_record_exports_as_csv_with_hostile_values_neutralised(client, auth,
     dated = list(csv.reader(io.StringIO(
         client.get(f"/record/record.csv?since={since}&action=login").data.decode("utf-8-sig"))))
     # Today's logins (the editor's own included), not January's.
-    assert [(r[1], r[4]) for r in dated[1:]] == [("王编辑", "login"), ("'=cmd|' /C calc'!A0", "login")]
+    assert [(r[1], r[4]) for r in dated[1:]] == [("王编辑", "signed in"), ("'=cmd|' /C calc'!A0", "signed in")]
 
 
 def test_refused_attempts_are_recorded(client, auth, factory, db):
@@ -164,6 +164,11 @@ def test_the_record_reads_in_chinese(client, auth, factory, db, history):
     auth.login(editor.username)
     text = page_text(client.get("/record/", headers={"Accept-Language": "zh"}))
     assert "操作记录" in text and "时间（UTC）" in text and "发送失败的邮件" in text
+    # Kinds of event by their Chinese names, on the page, in its filter and in the export.
+    table = text.partition("时间（UTC）")[2]
+    assert "登录系统" in table and "login" not in table
+    exported = client.get("/record/record.csv?action=login", headers={"Accept-Language": "zh"}).data.decode("utf-8-sig")
+    assert "登录系统" in exported and ",login," not in exported
 
 
 def test_hostile_details_are_shown_as_text_and_cut_short(client, auth, factory, db):

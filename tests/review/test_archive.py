@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from app.domain.conference import archive
 from app.domain.submissions.attachments import add_attachment
+from app.domain.submissions.drafting import import_word
 from app.domain.submissions.limits import UploadPolicy
 from app.models import ArchiveStatus, AuditEvent, PiecesArchive, Role, SubmissionState
-from tests.helpers import page_text
+from tests.helpers import FIXTURES, page_text
 
+DOCX = (FIXTURES / "tables.docx").read_bytes()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -22,18 +24,21 @@ def approved(app, factory):
     conference = factory.conference(slug="conf-zip")
     editor = factory.user(Role.EDITOR)
 
-    def piece(name_zh, title, attachment=None):
+    def piece(name_zh, title, attachment=None, original=None):
         organisation = factory.organisation(name_zh=name_zh)
         author = factory.user(Role.SUBMITTER, organisation=organisation)
         submission = factory.submission(invitation=factory.invitation(conference=conference, organisation=organisation),
                                         author=author, title=title)
+        if original:
+            import_word(submission, DOCX, original, actor=author, loaded_version=submission.lock_version,
+                        upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
         if attachment:
             add_attachment(submission, io.BytesIO(PDF), attachment, actor=author,
                            upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
         factory.move_to(submission, SubmissionState.APPROVED, author=author)
         return submission
 
-    piece("河北省生态环境厅", "深入打好蓝天保卫战", attachment="附件一 监测数据.pdf")
+    piece("河北省生态环境厅", "深入打好蓝天保卫战", attachment="附件一 监测数据.pdf", original="../发言稿（终稿）.docx")
     piece("山西省生态环境厅", "黄河/汾河\u202e治理 ..")
     factory.submission(invitation=factory.invitation(conference=conference), title="草稿不在其中")
     factory.commit()
@@ -50,9 +55,11 @@ def test_the_zip_has_a_folder_per_bureau_with_utf8_names(app, factory, approved,
         names = bundle.namelist()
         assert sorted(names) == sorted([
             "河北省生态环境厅/深入打好蓝天保卫战.pdf",
+            "河北省生态环境厅/深入打好蓝天保卫战/发言稿（终稿）.docx",  # the Word file it was imported from
             "河北省生态环境厅/深入打好蓝天保卫战/附件一 监测数据.pdf",
             "山西省生态环境厅/黄河 汾河 治理.pdf",  # no separator, no bidi override, no trailing dots
         ])
+        assert bundle.read("河北省生态环境厅/深入打好蓝天保卫战/发言稿（终稿）.docx") == DOCX
         assert all(info.flag_bits & 0x800 for info in bundle.infolist())  # UTF-8 names for Windows Explorer
         assert bundle.read("河北省生态环境厅/深入打好蓝天保卫战/附件一 监测数据.pdf") == PDF
     assert (made.status, made.progress_done, made.progress_total) == (ArchiveStatus.DONE, 2, 2)

@@ -7,7 +7,10 @@ import sqlalchemy as sa
 
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.limits import UploadPolicy
-from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion
+from app.domain.submissions.originals import keep_original
+from app.extensions import db
+from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion, WordOriginal
+from tests.helpers import FIXTURES
 from tests.submissions.conftest import draft_data
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -17,7 +20,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 class Route:
     endpoint: str
     method: str
-    path: str  # formatted with s (submission id), i (invitation id), a (attachment id), h (sha256)
+    path: str  # formatted with s (submission id), i (invitation id), a (attachment id), h (sha256), o (Word original id)
 
 
 ROUTES = [
@@ -31,6 +34,7 @@ ROUTES = [
     Route("submissions.remove_attachment", "POST", "/submissions/{s}/attachments/{a}/remove"),
     Route("submissions.attachment_download", "GET", "/submissions/{s}/attachments/{a}"),
     Route("submissions.attachment_by_hash", "GET", "/attachments/{h}"),
+    Route("submissions.original_download", "GET", "/submissions/{s}/originals/{o}"),
     Route("submissions.submit", "POST", "/submissions/{s}/submit"),
     Route("submissions.withdraw", "POST", "/submissions/{s}/withdraw"),
     Route("submissions.restart", "POST", "/submissions/{s}/restart"),
@@ -41,8 +45,10 @@ ROUTES = [
 
 @pytest.fixture
 def ours(app, factory, setting) -> Submission:
-    """Our bureau's piece back with us after a review: editable, with a version and a file."""
+    """Our bureau's piece back with us after a review: editable, with a version, a file and its Word original."""
     piece = factory.submission(setting.ours.written, author=setting.ours.user)
+    keep_original(piece, (FIXTURES / "tables.docx").read_bytes(), "发言稿.docx", "docx", actor=setting.ours.user,
+                  upload_dir=app.config["UPLOAD_DIR"], max_bytes=UploadPolicy().max_bytes)
     add_attachment(piece, io.BytesIO(PDF), "ours.pdf", actor=setting.ours.user,
                    upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
     factory.move_to(piece, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
@@ -56,7 +62,7 @@ def snapshot(db) -> tuple:
     rows = db.session.execute(sa.select(
         Submission.id, Submission.state, Submission.title, Submission.body_source, Submission.lock_version)).all()
     counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                   for model in (Submission, SubmissionVersion, Attachment, Notification))
+                   for model in (Submission, SubmissionVersion, Attachment, Notification, WordOriginal))
     # A probe leaves its own audit row (tests/security): nothing else may be written.
     changes = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action != "probe"))
     return tuple(rows), counts + (changes,)
@@ -68,7 +74,9 @@ def probes(db) -> int:
 
 def request(client, route: Route, submission: Submission, invitation_id: int):
     attachment = submission.attachments[0]
-    url = route.path.format(s=submission.id, i=invitation_id, a=attachment.id, h=attachment.sha256)
+    original = db.session.scalar(sa.select(sa.func.max(WordOriginal.id)).where(WordOriginal.submission_id == submission.id))
+    url = route.path.format(s=submission.id, i=invitation_id, a=attachment.id, h=attachment.sha256,
+                            o=original or 999_999)
     data = {**draft_data(submission, title="别人改的"), "file": (io.BytesIO(PDF + b"x"), "x.pdf"),
             "document": (io.BytesIO(b"PK\x03\x04"), "x.docx"), "body": "preview"}
     if route.method == "GET":

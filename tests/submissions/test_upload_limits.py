@@ -167,4 +167,4 @@ def test_a_new_import_replaces_the_pictures_of_the_body_it_replaces(app, client,
     assert new_image.sha256 == sha256_of(png_header_of(20, 20)) != old_image.sha256
     assert f"/attachments/{new_image.sha256}" in reloaded(db, draft).body_source
     assert not path_for(app.config["UPLOAD_DIR"], old_image.sha256).exists()
-    assert len(stored_files(app)) == 2
+    assert len(stored_files(app)) == 3  # the PDF, the new picture and the Word file it came from (the first one left)

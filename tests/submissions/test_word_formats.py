@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app.domain.submissions.docx import conversion
 from app.domain.submissions.docx.checks import DocxImportError
 from app.domain.submissions.docx.importer import import_document
-from app.models import Attachment, AuditEvent, Submission
+from app.models import Attachment, AuditEvent, Submission, WordOriginal
 from tests.helpers import page_text
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(4000)
@@ -97,6 +97,11 @@ def test_every_format_imports_through_the_web(client, auth, db, setting, draft, 
     assert "<p>Above</p>" in saved.body_html and "<p>Below</p>" in saved.body_html
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import")).one()
     assert (event.detail["file_name"], event.detail["format"]) == (name, judged)
+    # The document as sent is kept, named for what it is (an .rtf sent as .docx downloads as .rtf).
+    original = db.session.scalars(sa.select(WordOriginal)).one()
+    assert (original.source_format, original.display_name) == (judged, f"tables.{judged}")
+    download = client.get(f"/submissions/{draft.id}/originals/{original.id}")
+    assert download.data == word_files[fixture]
 
 
 def hostile_cases(word_files) -> dict[str, tuple[bytes, str, int, str, str]]:

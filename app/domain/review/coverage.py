@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.domain.conference.cells import safe_text
 from app.domain.dates import local_time
 from app.extensions import db
 from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow
@@ -94,13 +95,9 @@ def coverage_csv(report: Coverage, *, status_labels: dict[str, str], headers: li
     timezone = report.conference.timezone
     for row in report.rows:
         writer.writerow([
-            _safe(row.invitation.organisation.name_zh), _safe(row.invitation.organisation.name_en),
+            safe_text(row.invitation.organisation.name_zh), safe_text(row.invitation.organisation.name_en),
             row.invitation.kind.value, local_time(row.due_at, timezone),
-            "1" if row.overdue else "", _safe(row.submission.title if row.submission else ""),
+            "1" if row.overdue else "", safe_text(row.submission.title if row.submission else ""),
         ] + ["1" if row.status == s else "" for s in STATUSES])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
-
-def _safe(text: str) -> str:
-    """Keep a title like ``=HYPERLINK(...)`` text: spreadsheets would run it as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -30,7 +30,7 @@ from app.domain.submissions.limits import (
     scan,
 )
 from app.extensions import db
-from app.models import Attachment, Submission, SubmissionVersion, User
+from app.models import Attachment, Submission, SubmissionVersion, User, WordOriginal
 
 # What a bureau may send alongside its piece; GIF only arrives inside Word files.
 UPLOAD_TYPES = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
@@ -108,10 +108,12 @@ def add_attachment(
     return attachment, True
 
 
-def check_body_images(submission: Submission, images: list[bytes], policy: UploadPolicy) -> None:
+def check_body_images(submission: Submission, images: list[bytes], policy: UploadPolicy,
+                      *, original: tuple[str, int] | None = None) -> None:
     """Before a Word import stores any of its images: pixels, size, count and quota for all of them.
 
-    The images of the body it replaces count as gone (``drop_replaced_body_images``).
+    The images of the body it replaces count as gone (``drop_replaced_body_images``);
+    the ``original`` document itself (sha256, size), which the import keeps, counts towards the quota.
     """
     new = {storage.sha256_of(content): content for content in images}
     leaving = len(_replaced_body_images(submission, keep=set(new)))
@@ -123,7 +125,10 @@ def check_body_images(submission: Submission, images: list[bytes], policy: Uploa
                                  limit=policy.max_bytes // (1024 * 1024)))
         check_image_pixels(io.BytesIO(content), policy)
     check_file_count(submission, len(new), policy, leaving=leaving)
-    check_bureau_storage(submission, {sha256: len(content) for sha256, content in new.items()}, policy)
+    costs = {sha256: len(content) for sha256, content in new.items()}
+    if original is not None:
+        costs.setdefault(*original)
+    check_bureau_storage(submission, costs, policy)
 
 
 def add_body_image(
@@ -233,11 +238,13 @@ def _unsupported_message() -> str:
 
 
 def file_in_use(sha256: str) -> bool:
-    """Whether any attachment, on any piece, or any submitted version still points at this file."""
+    """Whether any attachment, on any piece, any submitted version or any kept Word original points at this file."""
     attached = sa.select(Attachment.id).where(Attachment.sha256 == sha256)
     in_version = sa.select(SubmissionVersion.id).where(
         sa.cast(SubmissionVersion.attachments, sa.Text).like(f'%"{sha256}"%'))
-    return bool(db.session.scalar(sa.select(sa.or_(sa.exists(attached), sa.exists(in_version)))))
+    original = sa.select(WordOriginal.id).where(WordOriginal.sha256 == sha256)
+    return bool(db.session.scalar(sa.select(
+        sa.or_(sa.exists(attached), sa.exists(in_version), sa.exists(original)))))
 
 
 def discard_if_unreferenced(sha256: str, upload_dir: Path) -> bool:

@@ -16,11 +16,12 @@ from flask_babel import gettext as _
 
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError
-from app.domain.submissions import attachments
+from app.domain.submissions import attachments, originals
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
 from app.domain.submissions.limits import UploadPolicy, scan
+from app.domain.submissions.storage import sha256_of
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
@@ -176,7 +177,7 @@ def import_word(
         return attachments.body_url(attachment.sha256)
 
     def check_images(contents: list[bytes]) -> None:
-        attachments.check_body_images(submission, contents, policy)
+        attachments.check_body_images(submission, contents, policy, original=(sha256_of(data), len(data)))
 
     try:
         result = import_document(data, store_image=store_image, check_images=check_images, time_limit=time_limit,
@@ -192,11 +193,18 @@ def import_word(
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
     discarded = attachments.drop_replaced_body_images(submission, keep=kept)
+    try:
+        original, replaced = originals.keep_original(
+            submission, data, file_name, result.source_format, actor=actor, upload_dir=upload_dir,
+            max_bytes=policy.max_bytes)
+    except OSError:
+        raise attachments.StorageUnavailable() from None
+    discarded += replaced
     db.session.flush()
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
         "file_name": attachments.display_name(file_name), "size": len(data), "format": result.source_format,
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
-        "replaced_images": discarded,
+        "replaced_images": discarded, "original": original.sha256,
     })
     return BodyChange(removed=rendered.removed, messages=result.messages, image_count=result.image_count,
                       discarded=discarded)

@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from app.domain.errors import DomainError
 from app.domain.submissions.scanning import Clamd, ScannerUnavailable
 from app.extensions import db
-from app.models import Attachment, Submission
+from app.models import Attachment, Submission, WordOriginal
 
 MB = 1024 * 1024
 IMAGE_TYPES = frozenset({"jpeg", "png", "gif"})
@@ -81,11 +81,14 @@ def check_bureau_storage(submission: Submission, new_files: Mapping[str, int], p
 
     A file the bureau already holds on another piece costs nothing more: the store keeps it once.
     """
-    held = dict(db.session.execute(
-        sa.select(Attachment.sha256, Attachment.size).distinct()
-        .join(Submission, Submission.id == Attachment.submission_id)
-        .where(Submission.organisation_id == submission.organisation_id)
-    ).all())
+    bureau = Submission.organisation_id == submission.organisation_id
+    # Attachments, body images and kept Word originals share the store: a file counts once.
+    held = dict(db.session.execute(sa.union(
+        sa.select(Attachment.sha256, Attachment.size)
+        .join(Submission, Submission.id == Attachment.submission_id).where(bureau),
+        sa.select(WordOriginal.sha256, WordOriginal.size)
+        .join(Submission, Submission.id == WordOriginal.submission_id).where(bureau),
+    )).all())
     used = sum(held.values())
     adding = sum(size for sha256, size in new_files.items() if sha256 not in held)
     if adding and used + adding > policy.max_bureau_bytes:

@@ -39,21 +39,23 @@ class StoredFile:
     file_type: str
 
 
-def store_stream(stream: BinaryIO, upload_dir: Path, *, max_bytes: int) -> StoredFile:
+def store_stream(stream: BinaryIO, upload_dir: Path, *, max_bytes: int, file_type: str | None = None) -> StoredFile:
     """Copy a readable binary stream into the attachment store and describe the result.
 
     The stream is copied in 64 KiB chunks to a temporary file in `upload_dir`
     while being hashed, then renamed to `upload_dir/ab/cd/<sha256>`; storing the
     same content twice is harmless. Raises FileTooLarge past `max_bytes` and
     UnsupportedFileType when the content is not recognised; in both cases the
-    temporary file is gone afterwards.
+    temporary file is gone afterwards. A caller that has already judged the
+    content (a Word import knows .doc, .wps, .odt and .rtf, which attachments
+    refuse) passes its ``file_type`` instead.
     """
     upload_dir.mkdir(parents=True, exist_ok=True)
     descriptor, temp_name = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
     temp_path = Path(temp_name)
     try:
         digest, size = _copy_and_hash(stream, descriptor, max_bytes)
-        file_type = _sniff(temp_path)
+        file_type = file_type or _sniff(temp_path)
         final_path = path_for(upload_dir, digest)
         final_path.parent.mkdir(parents=True, exist_ok=True)
         if final_path.exists():
@@ -66,9 +68,9 @@ def store_stream(stream: BinaryIO, upload_dir: Path, *, max_bytes: int) -> Store
     return StoredFile(sha256=digest, size=size, path=final_path, file_type=file_type)
 
 
-def store_bytes(data: bytes, upload_dir: Path, *, max_bytes: int) -> StoredFile:
-    """`store_stream` for content already in memory (images taken out of a Word file)."""
-    return store_stream(io.BytesIO(data), upload_dir, max_bytes=max_bytes)
+def store_bytes(data: bytes, upload_dir: Path, *, max_bytes: int, file_type: str | None = None) -> StoredFile:
+    """`store_stream` for content already in memory (images taken out of a Word file, the Word file itself)."""
+    return store_stream(io.BytesIO(data), upload_dir, max_bytes=max_bytes, file_type=file_type)
 
 
 def sha256_of(data: bytes) -> str:

@@ -5,8 +5,10 @@ import hashlib
 import json
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from app.extensions import db
-from app.models import Submission, SubmissionVersion, User
+from app.models import Submission, SubmissionVersion, User, WordOriginal
 
 
 def snapshot_fields(submission: Submission) -> dict:
@@ -44,6 +46,7 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
     version = SubmissionVersion(
         submission=submission,
         number=number,
+        word_original_id=_original_id(submission),
         content_hash=content_hash(fields),
         created_by_id=actor.id,
         created_at=now,
@@ -55,3 +58,8 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
     db.session.flush()
     submission.latest_version = version
     return version
+
+
+def _original_id(submission: Submission) -> int | None:
+    """The Word file the body was last imported from: the office files it with the version."""
+    return db.session.scalar(sa.select(sa.func.max(WordOriginal.id)).where(WordOriginal.submission_id == submission.id))
