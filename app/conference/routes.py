@@ -265,6 +265,9 @@ def invitation_delete(conference_id: int, invitation_id: int):
 
 # --- mail templates --------------------------------------------------------
 
+# Any other kind is not found by the router itself.
+MAIL_KIND = f"<any({', '.join(KINDS)}):kind>"
+
 @bp.get("/<int:conference_id>/mail-templates")
 def mail_templates_list(conference_id: int):
     conference = _conference(conference_id)
@@ -272,11 +275,9 @@ def mail_templates_list(conference_id: int):
                            entries=mail_templates.kinds_of(conference))
 
 
-@bp.route("/<int:conference_id>/mail-templates/<kind>", methods=["GET", "POST"])
+@bp.route(f"/<int:conference_id>/mail-templates/{MAIL_KIND}", methods=["GET", "POST"])
 def mail_template_edit(conference_id: int, kind: str):
     conference = _conference(conference_id)
-    if kind not in KINDS:
-        abort(404)
     form = MailTemplateForm(data=asdict(mail_templates.current_wording(conference, kind)))
     if form.is_submitted() and _mail_template_checked(form, kind) and "preview" not in request.form:
         mail_templates.save_template(conference, kind, form.wording(), actor=current_user)
@@ -303,11 +304,9 @@ def _mail_template_checked(form: MailTemplateForm, kind: str) -> bool:
     return valid
 
 
-@bp.post("/<int:conference_id>/mail-templates/<kind>/reset")
+@bp.post(f"/<int:conference_id>/mail-templates/{MAIL_KIND}/reset")
 def mail_template_reset(conference_id: int, kind: str):
     conference = _conference(conference_id)
-    if kind not in KINDS:
-        abort(404)
     if ButtonForm().validate_on_submit():
         if mail_templates.reset_template(conference, kind, actor=current_user):
             db.session.commit()
