@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.background.mail import build_message
-from app.domain import mail_templates
+from app.domain import mail_templates, notifications
 from app.domain.conference import mail_templates as editing
 from app.domain.conference import setup
 from app.models import AuditEvent, MailTemplate, Notification, OutboxMail, Role, User
@@ -105,6 +105,20 @@ def test_every_kind_of_notice_uses_the_conferences_wording(db, factory, office):
     assert [s.split(" / ")[0] for s in subjects] == [
         "[汇编 Huibian] ZH-invite 山西厅", "[汇编 Huibian] ZH-due_changed 山西厅", "[汇编 Huibian] ZH-extension 山西厅"]
     assert all("Asia/Shanghai" in s for s in subjects)
+
+
+def test_the_publication_notice_uses_the_conferences_wording(db, office):
+    conference, invitation = office
+    editor = db.session.scalar(sa.select(User).where(User.username == "tpl-editor"))
+    default = mail_templates.KINDS["published"].default
+    editing.save_template(conference, "published", mail_templates.Wording(
+        "第{edition}版汇编已发布", "Edition {edition} is out", "请下载：{link}", default.body_en), actor=editor)
+    notifications.publication_notice(conference, 2, actor=editor, organisation_ids=[invitation.organisation_id],
+                                     ministry=[])
+    db.session.commit()
+    [mail] = outbox(db)
+    assert mail.subject == "[汇编 Huibian] 第2版汇编已发布 / Edition 2 is out"
+    assert mail.body_text.startswith("请下载：http://huibian.test/") and "(edition 2)" in mail.body_text
 
 
 @pytest.mark.parametrize("body_en, named", [
