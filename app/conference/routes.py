@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.conference.forms import (
@@ -281,7 +282,13 @@ def mail_template_edit(conference_id: int, kind: str):
     form = MailTemplateForm(data=asdict(mail_templates.current_wording(conference, kind)))
     if form.is_submitted() and _mail_template_checked(form, kind) and "preview" not in request.form:
         mail_templates.save_template(conference, kind, form.wording(), actor=current_user)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another editor saved the first override of this kind a moment ago
+            db.session.rollback()
+            flash(_("Another editor saved this mail at the same moment; yours was not saved. Look at theirs, "
+                    "then save again."), "error")
+            return redirect(url_for("conference.mail_template_edit", conference_id=conference.id, kind=kind))
         flash(_("The wording of this mail is saved; the next ones sent use it."), "success")
         return redirect(url_for("conference.mail_template_edit", conference_id=conference.id, kind=kind))
     preview = None if form.errors else mail_templates.preview(conference, kind, form.wording(),
