@@ -238,6 +238,7 @@ def render(wording: Wording, values_zh: dict, values_en: dict) -> RenderedMail:
 # --- stored overrides ------------------------------------------------------------
 
 def override(conference_id: int, kind: str) -> MailTemplate | None:
+    """The stored override of ``kind`` for this conference, if an editor saved one."""
     return db.session.scalar(sa.select(MailTemplate).where(
         MailTemplate.conference_id == conference_id, MailTemplate.kind == kind))
 
@@ -251,4 +252,5 @@ def wording_for(conference_id: int | None, kind: str) -> Wording:
 
 
 def render_for(conference_id: int | None, kind: str, values_zh: dict, values_en: dict) -> RenderedMail:
+    """The mail of ``kind`` in the conference's wording, filled with these (Chinese, English) values."""
     return render(wording_for(conference_id, kind), values_zh, values_en)

@@ -53,6 +53,7 @@ def placeholders_of(kind: str) -> list[tuple[str, str]]:
 
 
 def current_wording(conference: Conference, kind: str) -> Wording:
+    """The wording the conference's next mail of ``kind`` will use: its own, or the built-in one."""
     return wording_for(conference.id, kind)
 
 
