@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.domain.conference.setup import is_valid_timezone
 from app.domain.labels import CONFERENCE_STATE_LABELS, KIND_LABELS
+from app.domain.mail_templates import FIELDS, Wording
 from app.models import ConferenceState
+from app.models.mail_templates import BODY_MAX, SUBJECT_MAX
 from app.web import BaseForm
 
 STATE_CHOICES = [(state.value, label) for state, label in CONFERENCE_STATE_LABELS.items()]
@@ -113,3 +115,16 @@ class OrganisationForm(BaseForm):
     name_zh = _text(_l("Name (Chinese)"), 200)
     name_en = _text(_l("Name (English)"), 200)
     region_zh = _text(_l("Region (Chinese, optional)"), 100, required=False)
+
+
+class MailTemplateForm(BaseForm):
+    """A conference's wording of one kind of mail; the domain checks placeholders and lengths."""
+
+    subject_zh = StringField(_l("Subject (Chinese)"), render_kw={"maxlength": SUBJECT_MAX})
+    subject_en = StringField(_l("Subject (English)"), render_kw={"maxlength": SUBJECT_MAX})
+    body_zh = TextAreaField(_l("Text (Chinese)"), render_kw={"maxlength": BODY_MAX, "rows": 10})
+    body_en = TextAreaField(_l("Text (English)"), render_kw={"maxlength": BODY_MAX, "rows": 10})
+
+    def wording(self) -> Wording:
+        # A browser sends CRLF line breaks; the mail is written with LF.
+        return Wording(*((getattr(self, name).data or "").replace("\r\n", "\n") for name in FIELDS))

@@ -1,10 +1,13 @@
 """Conference set-up for editors: facts, key tasks, invitations, extensions, bureaus."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.conference.forms import (
@@ -13,10 +16,12 @@ from app.conference.forms import (
     InvitationEditForm,
     InvitationForm,
     KeyTaskForm,
+    MailTemplateForm,
     OrganisationForm,
 )
-from app.domain.conference import setup
+from app.domain.conference import mail_templates, setup
 from app.domain.errors import DomainError
+from app.domain.mail_templates import KINDS, TemplateRefused
 from app.domain.permissions import can_manage_conference
 from app.extensions import db
 from app.models import Conference, ExchangeKind, Invitation, KeyTask, Organisation
@@ -257,6 +262,63 @@ def invitation_delete(conference_id: int, invitation_id: int):
         db.session.commit()
         flash(_("Invitation deleted."), "success")
     return redirect(url_for("conference.invitations", conference_id=conference.id))
+
+
+# --- mail templates --------------------------------------------------------
+
+# Any other kind is not found by the router itself.
+MAIL_KIND = f"<any({', '.join(KINDS)}):kind>"
+
+@bp.get("/<int:conference_id>/mail-templates")
+def mail_templates_list(conference_id: int):
+    conference = _conference(conference_id)
+    return render_template("conference/mail_templates.html", conference=conference,
+                           entries=mail_templates.kinds_of(conference))
+
+
+@bp.route(f"/<int:conference_id>/mail-templates/{MAIL_KIND}", methods=["GET", "POST"])
+def mail_template_edit(conference_id: int, kind: str):
+    conference = _conference(conference_id)
+    form = MailTemplateForm(data=asdict(mail_templates.current_wording(conference, kind)))
+    if form.is_submitted() and _mail_template_checked(form, kind) and "preview" not in request.form:
+        mail_templates.save_template(conference, kind, form.wording(), actor=current_user)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another editor saved the first override of this kind a moment ago
+            db.session.rollback()
+            flash(_("Another editor saved this mail at the same moment; yours was not saved. Look at theirs, "
+                    "then save again."), "error")
+            return redirect(url_for("conference.mail_template_edit", conference_id=conference.id, kind=kind))
+        flash(_("The wording of this mail is saved; the next ones sent use it."), "success")
+        return redirect(url_for("conference.mail_template_edit", conference_id=conference.id, kind=kind))
+    preview = None if form.errors else mail_templates.preview(conference, kind, form.wording(),
+                                                              link=url_for("main.home", _external=True))
+    return render_template("conference/mail_template_edit.html", conference=conference, kind=kind, form=form,
+                           label=KINDS[kind].label, preview=preview, placeholders=mail_templates.placeholders_of(kind),
+                           customised=mail_templates.override_of(conference, kind)), 422 if form.errors else 200
+
+
+def _mail_template_checked(form: MailTemplateForm, kind: str) -> bool:
+    """The form's checks and the domain's, every field's problem said at once."""
+    valid = form.validate()
+    try:
+        mail_templates.check_wording(kind, form.wording())
+    except TemplateRefused as refusal:
+        for name, message in refusal.errors.items():
+            if not form[name].errors:
+                form[name].errors.append(message)
+        return False
+    return valid
+
+
+@bp.post(f"/<int:conference_id>/mail-templates/{MAIL_KIND}/reset")
+def mail_template_reset(conference_id: int, kind: str):
+    conference = _conference(conference_id)
+    if ButtonForm().validate_on_submit():
+        if mail_templates.reset_template(conference, kind, actor=current_user):
+            db.session.commit()
+        flash(_("This mail is back to its built-in wording."), "success")
+    return redirect(url_for("conference.mail_template_edit", conference_id=conference.id, kind=kind))
 
 
 # --- organisations ---------------------------------------------------------

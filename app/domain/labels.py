@@ -81,6 +81,7 @@ AUDIT_ACTION_LABELS = {
     "add_organisation": _l("bureau added"), "add_invitation": _l("bureau invited"),
     "update_invitation": _l("invitation changed"), "delete_invitation": _l("invitation deleted"),
     "grant_extension": _l("due date extended"), "remind": _l("reminder sent"),
+    "mail_template_save": _l("mail wording changed"), "mail_template_reset": _l("mail wording reset"),
     # the office's files and the book
     "archive_request": _l("zip of approved pieces asked for"), "archive_built": _l("zip of approved pieces made"),
     "archive_failed": _l("zip of approved pieces failed"),

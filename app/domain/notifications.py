@@ -6,13 +6,13 @@ outbox (``app.background.mail``), and a failed send can never undo the change.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
+from app.domain import mail_templates
 from app.domain.dates import format_due
 from app.domain.permissions import is_ministry
 from app.domain.submissions.bodies.rendering import plain_text, render_body
@@ -109,18 +109,8 @@ def notify(
 
 # --- notices about the conference itself, to whole bureaus ------------------------
 
-# (English, Chinese) of each notice; the facts fill the braces.
-NOTICES = {
-    "invite": ("Invitation to {conference}: a {kind_en}, due {due}", "报送通知：{conference_zh}{kind_zh}，截止时间 {due}"),
-    "due_changed": ("Due date corrected for {conference}: the {kind_en} is now due {due}",
-                    "截止时间更正：{conference_zh}{kind_zh}的截止时间改为 {due}"),
-    "extension": ("Extension for {conference}: the {kind_en} is now due {due}",
-                  "延期通知：{conference_zh}{kind_zh}的截止时间延至 {due}"),
-    "published": ("The proceedings of {conference} are published (edition {number})",
-                  "{conference_zh}交流材料汇编已发布（第{number}版）"),
-    "remind": ("Reminder for {conference}: the {kind_en} is due {due} ({days_en})",
-               "催报提醒：{conference_zh}{kind_zh}截止时间 {due}（{days_zh}）"),
-}
+# The wording of each notice is the conference's mail template of its kind
+# (``app.domain.mail_templates``): the built-in one until an editor rewords it.
 KIND_NAMES = {"oral": ("oral exchange speech", "大会交流发言"), "written": ("written exchange material", "书面交流材料")}
 
 
@@ -132,71 +122,75 @@ def members_of(organisation_ids: list[int]) -> list[User]:
         sa.select(User).where(User.organisation_id.in_(organisation_ids), User.is_enabled).order_by(User.id)))
 
 
+def invitation_values(invitation, *, reason: str = "", now: datetime | None = None) -> tuple[dict, dict]:
+    """(Chinese, English) placeholder values of a notice or reminder about ``invitation``."""
+    conference, bureau = invitation.conference, invitation.organisation
+    kind_en, kind_zh = KIND_NAMES[invitation.kind.value]
+    due = format_due(invitation.effective_due_at, conference.timezone)
+    tasks = conference.key_tasks
+    zh = {"bureau": bureau.name_zh, "conference": conference.title_zh, "kind": kind_zh, "due_date": due,
+          "reason": reason, "key_tasks": [f"{t.number}. {t.title_zh}" for t in tasks] or ["（无）"]}
+    en = {**zh, "bureau": bureau.name_en, "conference": conference.title_en, "kind": kind_en,
+          "key_tasks": [f"{t.number}. {t.title_en}" for t in tasks] or ["(none)"]}
+    if now is not None:
+        zh["days_left"], en["days_left"] = days_left(invitation, now=now)
+    return zh, en
+
+
+def days_left(invitation, *, now: datetime) -> tuple[str, str]:
+    """(Chinese, English) of the days left before the due date, or of how late the piece is."""
+    left = invitation.effective_due_at - now
+    days = left.days if left.total_seconds() >= 0 else -((-left).days + (1 if (-left).seconds else 0))
+    if days >= 0:
+        return f"还剩 {days} 天", f"{days} days left"
+    return f"已逾期 {-days} 天", f"overdue by {-days} days"
+
+
 def invitation_notice(invitation, event: str, *, actor: User, reason: str = "") -> list[Notification]:
     """Tell every member of the invited bureau of its invitation, a corrected due date or an extension.
 
     The message names the kind, the due date with its time zone, the key tasks
     (in mail) and, for an extension, its reason.
     """
-    conference = invitation.conference
-    due = format_due(invitation.effective_due_at, conference.timezone)
-    kind_en, kind_zh = KIND_NAMES[invitation.kind.value]
-    facts = {"conference": conference.title_en, "conference_zh": conference.title_zh, "kind_en": kind_en,
-             "kind_zh": kind_zh, "due": due}
-    tasks = "\n".join(f"  {task.number}. {task.title_zh} / {task.title_en}" for task in conference.key_tasks)
-    details = f"重点任务 Key tasks:\n{tasks}\n" if tasks else ""
-    if reason:
-        details += f"\n延期理由 Reason for the extension: {' '.join(reason.split())}\n"
-    return _notice(members_of([invitation.organisation_id]), event, facts, actor=actor, details=details,
-                   endpoint="main.home")
+    values = invitation_values(invitation, reason=reason)
+    return _notice(members_of([invitation.organisation_id]), event, invitation.conference_id, values,
+                   actor=actor, endpoint="main.home")
 
 
 def reminder_notice(invitation, *, actor: User | None, now: datetime) -> list[Notification]:
     """Remind every member of the invited bureau that its piece is due (or overdue), with the days left."""
-    return _notice(members_of([invitation.organisation_id]), "remind", reminder_facts(invitation, now=now),
-                   actor=actor, details="", endpoint="main.home")
+    return _notice(members_of([invitation.organisation_id]), "remind", invitation.conference_id,
+                   invitation_values(invitation, now=now), actor=actor, endpoint="main.home")
 
 
-def reminder_facts(invitation, *, now: datetime) -> dict:
-    conference = invitation.conference
-    kind_en, kind_zh = KIND_NAMES[invitation.kind.value]
-    left = invitation.effective_due_at - now
-    days = left.days if left.total_seconds() >= 0 else -((-left).days + (1 if (-left).seconds else 0))
-    if days >= 0:
-        days_en, days_zh = f"{days} days left", f"还剩 {days} 天"
-    else:
-        days_en, days_zh = f"overdue by {-days} days", f"已逾期 {-days} 天"
-    return {"conference": conference.title_en, "conference_zh": conference.title_zh, "kind_en": kind_en,
-            "kind_zh": kind_zh, "due": format_due(invitation.effective_due_at, conference.timezone),
-            "days_en": days_en, "days_zh": days_zh}
-
-
-def notice_text(event: str, facts: dict) -> tuple[str, str]:
-    """(English, Chinese) of a notice, each on one line: a title with a line break must not become a header."""
-    text_en, text_zh = (" ".join(m.format(**facts).split()) for m in NOTICES[event])
-    return text_en, text_zh
+def reminder_mail(invitation, *, now: datetime) -> mail_templates.RenderedMail:
+    """The reminder this invitation's bureau would get now, for the preview."""
+    zh, en = invitation_values(invitation, now=now)
+    link = _page("main.home", external=True)
+    return mail_templates.render_for(invitation.conference_id, "remind", {**zh, "link": link}, {**en, "link": link})
 
 
 def publication_notice(conference, number: int, *, actor: User, organisation_ids: list[int],
                        ministry: list[User]) -> list[Notification]:
     """Tell the bureaus of the conference, and the ministry's readers, that an edition is published."""
-    facts = {"conference": conference.title_en, "conference_zh": conference.title_zh, "number": number}
-    return _notice(members_of(organisation_ids) + ministry, "published", facts, actor=actor, details="",
+    values = ({"conference": conference.title_zh, "edition": number},
+              {"conference": conference.title_en, "edition": number})
+    return _notice(members_of(organisation_ids) + ministry, "published", conference.id, values, actor=actor,
                    endpoint="proceedings.published_index")
 
 
-def _notice(recipients: list[User], event: str, facts: dict, *, actor: User | None, details: str,
-            endpoint: str) -> list[Notification]:
-    text_en, text_zh = notice_text(event, facts)
+def _notice(recipients: list[User], event: str, conference_id: int, values: tuple[dict, dict], *,
+            actor: User | None, endpoint: str) -> list[Notification]:
+    """One rendering of the conference's template for ``event``, told to each recipient once."""
+    mail_link = _page(endpoint, external=True)
+    zh, en = values
+    mail = mail_templates.render_for(conference_id, event, {**zh, "link": mail_link}, {**en, "link": mail_link})
     created = []
     for user in {u.id: u for u in recipients}.values():
         if actor is not None and user.id == actor.id:
             continue
-        created.append(_tell(
-            user, text_en, text_zh, submission_id=None, link=_page(endpoint),
-            mail_link=_page(endpoint, external=True) if user.email else "",
-            details=f"\n{details}" if details else "",
-        ))
+        created.append(_tell(user, mail.subject_en, mail.subject_zh, submission_id=None, link=_page(endpoint),
+                             mail_link="", details="", mail_body=mail.body))
     return created
 
 
@@ -208,22 +202,23 @@ def _page(endpoint: str, *, external: bool = False, **values) -> str:
 
 
 def _tell(user: User, text_en: str, text_zh: str, *, submission_id: int | None, link: str, mail_link: str,
-          details: str) -> Notification:
-    """One recipient's inbox entry, and their mail when they have an address: the one shape of every message."""
+          details: str, mail_body: str | None = None) -> Notification:
+    """One recipient's inbox entry, and their mail when they have an address: the one shape of every message.
+
+    ``mail_body``, when given, is the whole text of the mail (a conference
+    notice rendered from its template); otherwise the body is the two lines,
+    the ``details`` and the link.
+    """
     notification = Notification(user_id=user.id, submission_id=submission_id, text_en=text_en, text_zh=text_zh,
                                 link=link)
     db.session.add(notification)
     if user.email:
-        body = f"{text_zh}\n{text_en}\n" + details
+        body = mail_body if mail_body is not None else f"{text_zh}\n{text_en}\n" + details
         if mail_link:
             body += f"\n{mail_link}\n"
         db.session.add(OutboxMail(
             to_address=user.email, subject=f"[汇编 Huibian] {text_zh} / {text_en}"[:300], body_text=body))
     return notification
-
-
-# Web addresses as a mail client would turn them into links.
-_WEB_ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)，。；：！？）]")
 
 
 def mail_text(markdown_text: str) -> str:
@@ -235,12 +230,7 @@ def mail_text(markdown_text: str) -> str:
     ministry's sender.
     """
     text = plain_text(render_body(markdown_text, id_prefix="mail-").html)
-    return _WEB_ADDRESS.sub(_defang, text)
-
-
-def _defang(match: re.Match) -> str:
-    address = re.sub(r"(?i)^(?:https?://)", "", match.group(0))
-    return address.replace(".", "[.]")
+    return mail_templates.WEB_ADDRESS.sub(mail_templates.defang, text)
 
 
 def inbox(user: User, *, page: int = 1) -> tuple[list[Notification], bool]:

@@ -12,6 +12,7 @@ from app.models.conference import (
     KeyTask,
     Organisation,
 )
+from app.models.mail_templates import MAIL_TEMPLATE_KINDS, MailTemplate
 from app.models.proceedings import EditionItem, EditionStatus, ProceedingsEdition
 from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignment
 from app.models.submissions import (
@@ -23,7 +24,8 @@ __all__ = [
     "ArchiveStatus", "PiecesArchive",
     "Attachment", "AuditEvent", "Base", "Comment", "Conference", "ConferenceState",
     "Decision", "DecisionOutcome", "EditionItem", "EditionStatus", "ExchangeKind",
-    "Extension", "Invitation", "KeyTask", "Notification", "Organisation", "OutboxMail",
+    "Extension", "Invitation", "KeyTask", "MAIL_TEMPLATE_KINDS", "MailTemplate",
+    "Notification", "Organisation", "OutboxMail",
     "OutboxStatus", "ProceedingsEdition", "ReviewAssignment", "Role", "Submission",
     "SubmissionState", "SubmissionVersion", "User", "WordOriginal", "submission_key_task", "utcnow",
 ]

@@ -61,7 +61,8 @@ def test_a_corrected_due_date_and_an_extension_are_told_with_the_reason(factory,
     assert corrected.text_zh.startswith("截止时间更正：") and extension.text_zh.startswith("延期通知：")
     mails = mails_to(db, "b@example.cn")
     assert len(mails) == 2
-    assert "延期理由 Reason for the extension: 因汛期 抢险延期" in mails[1].body_text
+    assert "延期理由：因汛期 抢险延期" in mails[1].body_text
+    assert "Reason for the extension: 因汛期 抢险延期" in mails[1].body_text
     assert all("\n" not in m.subject for m in mails)
 
 

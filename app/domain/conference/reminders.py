@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.domain.audit import record_event
-from app.domain.notifications import notice_text, reminder_facts, reminder_notice
+from app.domain.mail_templates import RenderedMail
+from app.domain.notifications import reminder_mail, reminder_notice
 from app.domain.review.coverage import CAN_BE_OVERDUE, CoverageRow, coverage
 from app.extensions import db
 from app.models import AuditEvent, Conference, Invitation, SubmissionState, User, utcnow
@@ -49,9 +50,9 @@ def targets(conference: Conference, *, scope: str, invitation_id: int | None = N
     return [row for row in rows if keep(row)] if keep else []
 
 
-def message(invitation: Invitation, *, now: datetime | None = None) -> tuple[str, str]:
-    """(English, Chinese) of the reminder this invitation's bureau would get, for the preview."""
-    return notice_text("remind", reminder_facts(invitation, now=now or utcnow()))
+def message(invitation: Invitation, *, now: datetime | None = None) -> RenderedMail:
+    """The reminder this invitation's bureau would get, in the conference's wording, for the preview."""
+    return reminder_mail(invitation, now=now or utcnow())
 
 
 def send(rows: list[CoverageRow], *, actor: User | None, now: datetime | None = None,
