@@ -261,7 +261,7 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
                     [frame] = framing.result()
         if stale:
             # The page counts given were wrong (other fonts?): build as if none were known.
-            return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline)
+            return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline, memory_limit_mb)
         report("assembling", total, total)
         # the front and back matter's subsets join the body's: one program per face
         book_fonts = with_subsets_of(body_fonts, paths[-1])
