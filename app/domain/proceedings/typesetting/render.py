@@ -48,13 +48,8 @@ from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSe
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
 from .html import BodyItem, body_items, book_html
 from .typeset import TypesetJob, TypesetResult, padded
-from .workers import (  # noqa: F401  (the errors re-exported)
-    DEFAULT_MEMORY_LIMIT_MB,
-    BookBuildError,
-    TypesetOutOfMemory,
-    TypesetTimeout,
-    WorkerPool,
-)
+from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
+from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .preview_workers import PreviewPolicy
