@@ -110,3 +110,17 @@ def test_a_version_remembered_as_too_heavy_tells_the_ministry_to_ask_the_bureau(
     assert again.status_code == 503
     assert "This version took too long to typeset last time" in page_text(again)
     assert "Ask the bureau to send a shorter or simpler version" in page_text(again)
+
+
+def test_a_draft_nested_too_deeply_is_refused_with_the_reason_and_remembered(app, client, auth, db, piece):
+    piece.body_source = "<div>" * 2_000 + "层层嵌套" + "</div>" * 2_000
+    piece.body_html = render_body(piece.body_source).html
+    db.session.commit()
+    auth.login(piece.author.username)
+    url = f"/proceedings/preview/{piece.id}/draft.pdf"
+
+    refused = client.get(url)
+    assert refused.status_code == 503
+    assert "This piece nests blocks inside blocks too deeply to be typeset" in page_text(refused)
+    again = client.get(url, headers={"Accept-Language": "zh-CN"})
+    assert again.status_code == 503 and "上次排版时发现这篇材料的区块层层嵌套过深" in page_text(again)

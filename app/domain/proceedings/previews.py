@@ -36,6 +36,7 @@ from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_see_submission, is_ministry
 from app.domain.proceedings.spec import book_conference, book_key_tasks, piece_from_draft, piece_from_version
 from app.domain.proceedings.typesetting.preview_workers import PreviewPolicy
+from app.domain.proceedings.typesetting.workers import TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep
 from app.models import Submission, SubmissionVersion, User
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def can_preview_version(user: User, submission: Submission) -> bool:
 
 
 MAX_KEPT = 300
+# Why a piece's preview was stopped, as remembered beside the kept previews.
+_REASONS = {TypesetTimeout: "timeout", TypesetOutOfMemory: "memory", TypesetTooDeep: "depth"}
 
 
 def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, upload_dir: Path,
@@ -101,8 +104,6 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     from app.domain.proceedings.typesetting.fonts import MissingFontError
     from app.domain.proceedings.typesetting.render import (
         BookBuildError,
-        TypesetOutOfMemory,
-        TypesetTimeout,
         render_piece_preview,
     )
 
@@ -114,18 +115,23 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     if kept is not None and kept.is_file():
         return kept.read_bytes()
     failed = Path(cache_dir) / f"{key}.failed" if cache_dir else None
-    if failed is not None and _failed_before(failed, policy):
-        raise PreviewTooHeavy(_too_heavy_message(version))
+    remembered = _failed_before(failed, policy) if failed is not None else None
+    if remembered:
+        raise PreviewTooHeavy(_too_heavy_message(version, remembered))
     try:
         data = render_piece_preview(piece, conference, key_tasks, policy=policy,
                                     owner=viewer.id if viewer is not None else None,
                                     priority=viewer is not None and is_ministry(viewer), wait=wait)
     except PreviewsBusy as busy:
         raise _busy(busy.own, policy) from None
-    except (TypesetTimeout, TypesetOutOfMemory) as error:
+    except (TypesetTimeout, TypesetOutOfMemory, TypesetTooDeep) as error:
         log.warning("preview of submission %s stopped: %s", submission.id, error)
         if failed is not None:
-            _remember_failure(failed, policy, "timeout" if isinstance(error, TypesetTimeout) else "memory")
+            _remember_failure(failed, policy, _REASONS[type(error)])
+        if isinstance(error, TypesetTooDeep):
+            raise PreviewUnavailable(_(
+                "This piece nests blocks inside blocks too deeply to be typeset. Simplify its layout "
+                "(or paste it again as plain text), then preview it again.")) from None
         if isinstance(error, TypesetTimeout):
             raise PreviewUnavailable(_(
                 "This piece took longer than %(seconds)s seconds to typeset, so its preview was stopped. "
@@ -162,7 +168,10 @@ def _busy(own: bool, policy: PreviewPolicy) -> PreviewBusy:
                        retry_after=retry_after)
 
 
-def _too_heavy_message(version: SubmissionVersion | None) -> str:
+def _too_heavy_message(version: SubmissionVersion | None, reason: str) -> str:
+    if reason == "depth":
+        return _("This piece nests blocks inside blocks too deeply to be typeset, as found last time; "
+                 "it is not tried again until it changes. Simplify its layout (or paste it again as plain text).")
     if version is None:
         return _("This draft took too long to typeset last time (or needed too much memory), so it is not "
                  "tried again as it is. Shorten it or split it into several pieces, or simplify its layout; "
@@ -171,22 +180,25 @@ def _too_heavy_message(version: SubmissionVersion | None) -> str:
              "tried again. Ask the bureau to send a shorter or simpler version.")
 
 
-def _failed_before(marker: Path, policy: PreviewPolicy) -> bool:
-    """Whether this very piece failed under limits no more generous than today's."""
+def _failed_before(marker: Path, policy: PreviewPolicy) -> str | None:
+    """Why this very piece failed before, if it did under limits no more generous than today's."""
     try:
         failed = json.loads(marker.read_text())
     except (OSError, ValueError):
-        return False
-    if not isinstance(failed, dict):
-        return False
-    if failed.get("reason") == "timeout":
-        return policy.timeout_seconds <= float(failed.get("limit") or 0)
-    limit, now = failed.get("limit"), policy.memory_limit_mb
-    return failed.get("reason") == "memory" and limit is not None and now is not None and now <= limit
+        return None
+    reason = failed.get("reason") if isinstance(failed, dict) else None
+    if reason == "depth":   # no setting changes that
+        return reason
+    if reason == "timeout" and policy.timeout_seconds <= float(failed.get("limit") or 0):
+        return reason
+    limit, now = failed.get("limit") if reason == "memory" else None, policy.memory_limit_mb
+    if limit is not None and now is not None and now <= limit:
+        return reason
+    return None
 
 
 def _remember_failure(marker: Path, policy: PreviewPolicy, reason: str) -> None:
-    limit = policy.timeout_seconds if reason == "timeout" else policy.memory_limit_mb
+    limit = {"timeout": policy.timeout_seconds, "memory": policy.memory_limit_mb}.get(reason)
     try:
         _write_atomically(marker, json.dumps({"reason": reason, "limit": limit}).encode())
         remembered = sorted(marker.parent.glob("*.failed"), key=lambda p: p.stat().st_mtime)

@@ -49,7 +49,7 @@ from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported
 from .html import BodyItem, body_items, book_html
 from .typeset import TypesetJob, TypesetResult, padded
 from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
-from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout  # noqa: F401  (re-exported)
+from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from .preview_workers import PreviewPolicy

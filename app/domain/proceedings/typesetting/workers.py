@@ -33,6 +33,10 @@ class TypesetOutOfMemory(BookBuildError):
     """A worker reached its memory limit (or died, which is most often the same thing)."""
 
 
+class TypesetTooDeep(BookBuildError):
+    """The HTML nests deeper than WeasyPrint's recursion allows: the same input always fails."""
+
+
 #: Without a configured limit a worker may take this much address space.
 #: A warm worker maps about 400 MB (fonts, WeasyPrint) and a 45-piece chunk
 #: peaks well below 1 GB, so 2 GB only stops what would otherwise eat the host.
@@ -73,6 +77,9 @@ def _serve(connection, warm_up: bool = False, library_lookups: dict | None = Non
             except MemoryError:
                 # Say so before anything else allocates; the parent replaces this worker.
                 connection.send(("memory", ""))
+            except RecursionError:
+                # Not worth a thousand-frame traceback: blocks nested hundreds deep.
+                connection.send(("too-deep", ""))
             except Exception:
                 connection.send(("error", traceback.format_exc()))
     except (EOFError, BrokenPipeError):
@@ -162,6 +169,9 @@ class WorkerPool:
                         del busy[ready]
                         if status == "memory":
                             raise TypesetOutOfMemory(self._out_of_memory())
+                        if status == "too-deep":
+                            raise TypesetTooDeep("typesetting failed: a piece nests blocks (div, lists, quotes) "
+                                                 "too deeply for the typesetter; simplify its layout")
                         if status == "error":
                             raise BookBuildError(f"typesetting failed:\n{value}")
                         results[index] = value
