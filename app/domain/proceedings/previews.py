@@ -94,18 +94,15 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     """The PDF of ``version`` of ``submission``, or of its current draft when ``version`` is None.
 
     With ``cache_dir`` a preview typeset before is served from there, and one
-    that ran out of time or memory before is refused at once
-    (:class:`PreviewTooHeavy`). The ``viewer`` has one preview at a time,
+    that ran out of time or memory or nested too deeply before is refused at
+    once (:class:`PreviewTooHeavy`). The ``viewer`` has one preview at a time,
     the ministry's ahead of the bureaus'; ``wait`` overrides the policy's
     wait for a worker (a background job, with nobody waiting, waits longer).
     Raises :class:`PreviewBusy` (503, retry) or another :class:`PreviewUnavailable`.
     """
     from app.domain.proceedings.typesetting.admission import PreviewsBusy
     from app.domain.proceedings.typesetting.fonts import MissingFontError
-    from app.domain.proceedings.typesetting.render import (
-        BookBuildError,
-        render_piece_preview,
-    )
+    from app.domain.proceedings.typesetting.render import BookBuildError, render_piece_preview
 
     policy = policy or PreviewPolicy()
     piece = piece_from_draft(submission, upload_dir) if version is None else piece_from_version(version, upload_dir)
