@@ -121,6 +121,14 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "CLAMD_SOCKET": env.get("CLAMD_SOCKET") or None,
         "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT", "60")),
         "MAX_CONCURRENT_IMPORTS": int(env.get("MAX_CONCURRENT_IMPORTS", "2")),
+        # Printed previews, per web process: warm workers (one kept for the ministry),
+        # how many may wait and how long, and how long one may typeset.
+        "PREVIEW_WORKERS": int(env.get("PREVIEW_WORKERS", "2")),
+        "PREVIEW_MAX_WAITING": int(env.get("PREVIEW_MAX_WAITING", "8")),
+        "PREVIEW_WAIT_SECONDS": float(env.get("PREVIEW_WAIT_SECONDS", "10")),
+        "PREVIEW_TIMEOUT_SECONDS": float(env.get("PREVIEW_TIMEOUT_SECONDS", "60")),
+        # Address space of each typesetting process (book builds and previews); 0: no limit.
+        "TYPESETTING_MEMORY_LIMIT_MB": int(env.get("TYPESETTING_MEMORY_LIMIT_MB", "2048")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         # How many reverse proxies (nginx, a load balancer) stand in front of
         # the app: it trusts that many X-Forwarded-For/-Proto entries, no more.

@@ -7,7 +7,7 @@ and shows the error page with that status. Either way nothing is half-written.
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -25,6 +25,7 @@ TITLES = {
     405: lambda: _("Not allowed here"),
     409: lambda: _("This could not be done now"),
     413: lambda: _("The file is too large"),
+    503: lambda: _("This cannot be done just now"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
 }
@@ -34,6 +35,12 @@ def error_page(status: int, message: str = ""):
     return render_template(
         "errors/error.html", status=status, title=TITLES.get(status, TITLES[400])(), message=message
     ), status
+
+
+def _wants_json() -> bool:
+    """A script or the page's own JavaScript asking for JSON gets its refusal as JSON."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -51,7 +58,15 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if error.http_status == 403:
             audit_refusal(403, current_user)
-        return error_page(error.http_status, error.message)
+        if _wants_json():
+            response = jsonify(error=error.message)
+            response.status_code = error.http_status
+        else:
+            response = make_response(error_page(error.http_status, error.message))
+        # A busy server says when to ask again (a preview or an import past its limits).
+        if getattr(error, "retry_after", None):
+            response.retry_after = error.retry_after
+        return response
 
     @app.errorhandler(StaleDataError)
     def concurrent_change(error):

@@ -15,11 +15,13 @@ from flask import current_app, has_app_context
 
 from app.background.builds import JOB_TIMEOUT, build_mode, rq_queue
 from app.domain.conference import archive as archives
-from app.domain.proceedings.previews import preview_pdf
+from app.domain.proceedings.previews import preview_pdf, preview_policy
 from app.extensions import db
 from app.models import ArchiveStatus, Conference, PiecesArchive
 
 log = logging.getLogger(__name__)
+# Nobody waits on a page for an archive: its pieces queue behind people's previews, for up to this long each.
+ARCHIVE_PREVIEW_WAIT = 10 * 60
 
 
 def archives_dir(config) -> Path:
@@ -76,11 +78,17 @@ def run_archive(archive_id: int) -> PiecesArchive | None:
     conference = db.session.get(Conference, archive.conference_id)
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     cache_dir = Path(current_app.config["EDITIONS_DIR"]) / ".previews"
+    policy = preview_policy(current_app.config)
     try:
         archives.build_archive(
             archive, conference, out_dir=archives_dir(current_app.config), upload_dir=upload_dir,
+<<<<<<< HEAD
             render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, upload_dir=upload_dir,
                                                  cache_dir=cache_dir),
+=======
+            render_pdf=lambda piece: preview_pdf(piece, piece.versions[-1], upload_dir=upload_dir,
+                                                 cache_dir=cache_dir, policy=policy, wait=ARCHIVE_PREVIEW_WAIT),
+>>>>>>> previews
             on_progress=lambda done: db.session.commit(),
         )
         db.session.commit()

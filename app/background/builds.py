@@ -116,7 +116,8 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
         spec = spec_for_edition(edition, Path(current_app.config["UPLOAD_DIR"]))
         result = render_book(spec, out_path, progress=report,
                              processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
-                             page_counts=_load_counts(editions_dir, conference.id))
+                             page_counts=_load_counts(editions_dir, conference.id),
+                             memory_limit_mb=current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
     except BaseException as error:
         log.exception("building edition %s failed", edition_id)
         _fail(edition_id, _describe(error))
@@ -141,7 +142,10 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
 
 def _describe(error: BaseException) -> str:
     message = str(error).strip()
-    if type(error).__name__ in ("MissingFontError", "BookBuildError") and message:
+    from app.domain.proceedings.typesetting.render import BookBuildError, MissingFontError
+
+    # Their messages say what happened (a time or memory limit, a missing font) in full.
+    if isinstance(error, (MissingFontError, BookBuildError)) and message:
         return message
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 

@@ -27,7 +27,13 @@ from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings import editions, published
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.preflight import preflight
-from app.domain.proceedings.previews import can_preview_draft, can_preview_version, preview_file_name, preview_pdf
+from app.domain.proceedings.previews import (
+    can_preview_draft,
+    can_preview_version,
+    preview_file_name,
+    preview_pdf,
+    preview_policy,
+)
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
@@ -266,7 +272,7 @@ def delete(slug: str, number: int):
 @login_required
 def preview_draft(submission_id: int):
     submission = submission_or_404(submission_id, may=can_preview_draft)
-    return _pdf(preview_pdf(submission, None, **_preview_dirs()), preview_file_name(submission, None))
+    return _pdf(preview_pdf(submission, None, **_preview_settings()), preview_file_name(submission, None))
 
 
 @bp.get("/preview/<int:submission_id>/v<int:number>.pdf")
@@ -275,12 +281,13 @@ def preview_version(submission_id: int, number: int):
     submission = submission_or_404(submission_id, may=can_preview_version)
     version = db.first_or_404(sa.select(SubmissionVersion).where(
         SubmissionVersion.submission_id == submission.id, SubmissionVersion.number == number))
-    return _pdf(preview_pdf(submission, version, **_preview_dirs()), preview_file_name(submission, version))
+    return _pdf(preview_pdf(submission, version, **_preview_settings()), preview_file_name(submission, version))
 
 
-def _preview_dirs() -> dict:
+def _preview_settings() -> dict:
     return {"upload_dir": Path(current_app.config["UPLOAD_DIR"]),
-            "cache_dir": Path(current_app.config["EDITIONS_DIR"]) / ".previews"}
+            "cache_dir": Path(current_app.config["EDITIONS_DIR"]) / ".previews",
+            "viewer": current_user, "policy": preview_policy(current_app.config)}
 
 
 def _pdf(data: bytes, name: str):

@@ -1,4 +1,6 @@
 """Word conversions are bounded per process: past the limit a clear 503 with Retry-After, nothing changed."""
+import pytest
+
 from app.domain.submissions.docx.importer import conversion_slot
 from tests.helpers import FIXTURES, page_text
 from tests.submissions.test_attachments import attachment_rows
@@ -54,3 +56,24 @@ def test_slots_are_given_back_when_a_conversion_fails(app, client, auth, db, set
         assert "converting as many" not in page_text(response)
     assert import_file(client, draft, (FIXTURES / "single-paragraph.docx").read_bytes()).status_code == 302
     assert "Walking on imported air" in reloaded(db, draft).body_source
+
+
+def test_when_libreoffices_slots_are_taken_the_import_is_told_to_retry_like_the_others(
+        client, auth, db, setting, draft):
+    """Old Word, WPS, OpenDocument and RTF files wait for LibreOffice's own slots: busy, not refused."""
+    import shutil
+    from contextlib import ExitStack
+
+    from app.domain.submissions.docx import conversion
+
+    if shutil.which(conversion.SOFFICE) is None:
+        pytest.skip("LibreOffice is not installed")
+    auth.login(setting.ours.user.username)
+    body_before = draft.body_source
+    with ExitStack() as slots:
+        for _ in range(conversion.MAX_AT_ONCE):
+            slots.enter_context(conversion.conversion_slot())
+        response = import_file(client, draft, rb"{\rtf1\ansi Walking on converted air.\par}", "speech.rtf")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "Huibian is converting other documents just now. Try again in a minute" in page_text(response)
+    assert reloaded(db, draft).body_source == body_before and attachment_rows(db) == []

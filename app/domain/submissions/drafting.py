@@ -19,6 +19,7 @@ from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments, originals
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.docx.conversion import ConverterBusy
 from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
 from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.submissions.storage import sha256_of
@@ -49,11 +50,13 @@ class ImportsBusy(DomainError):
     http_status = 503
     retry_after = 30
 
-    def __init__(self, *, own: bool = False) -> None:
-        if own:
+    def __init__(self, *, own: bool = False, message: str | None = None, retry_after: int | None = None) -> None:
+        if retry_after is not None:
+            self.retry_after = retry_after
+        if message is None and own:
             message = _("Your previous Word document is still being converted. "
                         "Please wait for it, then try again; nothing was changed.")
-        else:
+        elif message is None:
             message = _("The server is converting as many Word documents as it can right now. "
                         "Please try again in half a minute; nothing was changed.")
         super().__init__(message)
@@ -184,6 +187,9 @@ def import_word(
                                  max_concurrent=max_concurrent, owner=actor.id)
     except ConversionsBusy as busy:
         raise ImportsBusy(own=isinstance(busy, OwnConversionRunning)) from None
+    except ConverterBusy as busy:
+        # LibreOffice's own slots (old Word, WPS, OpenDocument): busy too, so a retry, not a refusal.
+        raise ImportsBusy(message=busy.message, retry_after=60) from None  # its message says "in a minute"
     except DocxImportError as error:
         raise ImportRefused(error.message, error.http_status) from None
     if len(result.html) > MAX_BODY_CHARS:

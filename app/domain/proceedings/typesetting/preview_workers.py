@@ -13,9 +13,13 @@ replaced
 * after ``idle_seconds`` without work (closed, and spawned again lazily);
 * when a preview fails, dies or runs out of time (killed by the pool).
 
-Several web threads may ask at once: each takes an idle worker, spawns one
-if fewer than ``size`` exist, or waits. Workers are daemons that also leave
-when their parent does; :func:`shutdown` (run at exit) closes them at once.
+Several web threads may ask at once. Each first passes the gate
+(``admission.py``): one preview per person, a bounded wait, a slot kept for
+the ministry; then it takes an idle worker or spawns one (there are never
+more workers than slots). Every worker's address space is capped
+(:class:`PreviewPolicy`), so a hostile body fails its own preview and
+nothing else. Workers are daemons that also leave when their parent does;
+:func:`shutdown` (run at exit) closes them at once.
 """
 from __future__ import annotations
 
@@ -24,9 +28,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Hashable
+from dataclasses import dataclass
 
+from .admission import Admission, PreviewsBusy
 from .typeset import TypesetJob, TypesetResult
-from .workers import WorkerPool
+from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
+
+__all__ = ["PreviewPolicy", "PreviewWorkers", "PreviewsBusy", "previews", "shutdown"]
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +52,26 @@ RSS_MARGIN_MB = 600
 IDLE_SECONDS = 10 * 60
 
 
+@dataclass(frozen=True)
+class PreviewPolicy:
+    """How a process's previews are bounded (``PREVIEW_*`` and ``TYPESETTING_MEMORY_LIMIT_MB`` settings)."""
+
+    #: warm workers per web process, ``reserved`` of them kept for the ministry
+    workers: int = 2
+    reserved: int = 1
+    #: requests of each kind (bureau, ministry) that may wait for a worker
+    max_waiting: int = 8
+    #: seconds a request waits for a worker before it is told to retry
+    wait_seconds: float = 10.0
+    #: seconds a preview may typeset before its worker is killed
+    timeout_seconds: float = 60.0
+    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB
+
+
 class _Worker:
-    def __init__(self):
-        self.pool = WorkerPool(1, warm_up=True)
+    def __init__(self, memory_limit_mb: int | None):
+        self.memory_limit_mb = memory_limit_mb
+        self.pool = WorkerPool(1, warm_up=True, memory_limit_mb=memory_limit_mb)
         self.jobs = 0
         self.warm_rss_mb: float | None = None   # after its first preview
         self.idle_since = time.monotonic()
@@ -65,17 +91,43 @@ class _Worker:
 class PreviewWorkers:
     """At most ``size`` warm typesetting processes shared by the threads of one process."""
 
-    def __init__(self, size: int = 1, *, max_jobs: int = MAX_JOBS, rss_margin_mb: float = RSS_MARGIN_MB,
-                 idle_seconds: float = IDLE_SECONDS):
+    def __init__(self, size: int = 1, *, reserved: int = 0, max_waiting: int = 8, max_jobs: int = MAX_JOBS,
+                 rss_margin_mb: float = RSS_MARGIN_MB, idle_seconds: float = IDLE_SECONDS,
+                 memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB):
         self.size = size
         self.max_jobs, self.rss_margin_mb, self.idle_seconds = max_jobs, rss_margin_mb, idle_seconds
+        self.memory_limit_mb = memory_limit_mb
+        self.admission = Admission(size, reserved=reserved, max_waiting=max_waiting)
         self._idle: list[_Worker] = []
         self._count = 0          # workers alive: idle or busy
         self._changed = threading.Condition()
         self._reaper: threading.Timer | None = None
 
-    def typeset(self, job: TypesetJob, time_limit: float) -> TypesetResult:
-        """Typeset ``job`` in a warm worker; raise ``BookBuildError`` on failure or overrun."""
+    def configure(self, policy: PreviewPolicy) -> None:
+        """Apply ``policy``'s sizes and memory limit (idle workers with another limit are replaced)."""
+        with self._changed:
+            self.size, self.memory_limit_mb = max(1, policy.workers), policy.memory_limit_mb
+            stale = [w for w in self._idle if w.memory_limit_mb != self.memory_limit_mb]
+            self._idle = [w for w in self._idle if w not in stale]
+            self._count -= len(stale)
+            self._changed.notify_all()
+        self.admission.configure(slots=policy.workers, reserved=policy.reserved, max_waiting=policy.max_waiting)
+        for worker in stale:
+            worker.pool.close()
+
+    def typeset(self, job: TypesetJob, time_limit: float, *, owner: Hashable | None = None,
+                priority: bool = False, wait: float | None = None) -> TypesetResult:
+        """Typeset ``job`` in a warm worker once admitted (see ``admission.py``).
+
+        Raises :class:`PreviewsBusy` when no worker could be had within
+        ``wait`` seconds (None: as long as it takes), and ``BookBuildError``
+        (``TypesetTimeout``, ``TypesetOutOfMemory``) on failure or after
+        ``time_limit`` seconds, when the worker is killed.
+        """
+        with self.admission.admitted(owner, priority=priority, wait=wait):
+            return self._typeset(job, time_limit)
+
+    def _typeset(self, job: TypesetJob, time_limit: float) -> TypesetResult:
         worker = self._take()
         try:
             [result] = worker.pool.map([job], time.monotonic() + time_limit)
@@ -88,7 +140,7 @@ class PreviewWorkers:
             worker.warm_rss_mb = rss
         grown = (rss is not None and worker.warm_rss_mb is not None
                  and rss > worker.warm_rss_mb + self.rss_margin_mb)
-        if worker.jobs >= self.max_jobs or grown:
+        if worker.jobs >= self.max_jobs or grown or worker.memory_limit_mb != self.memory_limit_mb:
             self._discard(worker)
             self._spawn_spare()
         else:
@@ -122,7 +174,7 @@ class PreviewWorkers:
                 return self._idle.pop()
             self._count += 1
         try:
-            return _Worker()
+            return _Worker(self.memory_limit_mb)
         except BaseException:
             self._discard(None)
             raise
@@ -148,7 +200,7 @@ class PreviewWorkers:
                 return
             self._count += 1
         try:
-            self._give_back(_Worker())
+            self._give_back(_Worker(self.memory_limit_mb))
         except Exception:
             # The next preview spawns one itself; say why this one failed, or nobody will know.
             log.exception("could not spawn a spare preview worker")
@@ -174,8 +226,9 @@ class PreviewWorkers:
             worker.pool.close()
 
 
-#: The previews of this process (a web process: its threads share it).
-previews = PreviewWorkers()
+#: The previews of this process (a web process: its threads share it);
+#: ``configure``d from the settings by each preview.
+previews = PreviewWorkers(PreviewPolicy.workers, reserved=PreviewPolicy.reserved)
 
 
 def shutdown() -> None:

@@ -33,13 +33,14 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import ROOT
 
@@ -47,7 +48,11 @@ from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSe
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
 from .html import BodyItem, body_items, book_html
 from .typeset import TypesetJob, TypesetResult, padded
-from .workers import BookBuildError, WorkerPool  # noqa: F401  (BookBuildError re-exported)
+from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
+from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from .preview_workers import PreviewPolicy
 
 #: Seconds a whole build may take before its workers are killed.
 BUILD_TIME_LIMIT = 15 * 60
@@ -62,8 +67,6 @@ WORKER_BUDGET = 3 * CHUNK_WEIGHT
 SMALL_BOOK_WEIGHT = 200_000
 #: The /Producer of every book, one document or assembled from chunks.
 PRODUCER = "Huibian (WeasyPrint)"
-#: Seconds a single-piece preview may take.
-PREVIEW_TIME_LIMIT = 60
 
 Progress = Callable[[str, int, int], None]
 
@@ -84,7 +87,8 @@ class BookResult:
 def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = None,
                 processes: int | None = None,
                 page_counts: Mapping[str, int] | None = None,
-                time_limit: float = BUILD_TIME_LIMIT) -> BookResult:
+                time_limit: float = BUILD_TIME_LIMIT,
+                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> BookResult:
     """Typeset ``spec`` into ``out_path`` and describe the result.
 
     ``processes`` defaults to the number of cores (one for a small book); 1
@@ -92,13 +96,15 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     per piece, keyed by a fingerprint of its HTML, the stylesheet and the
     engine): with it nothing waits for anything else; wrong counts are
     detected and the build redone without them. Workers still running after
-    ``time_limit`` seconds are killed. ``progress`` is called with
+    ``time_limit`` seconds are killed; each worker's address space is capped
+    at ``memory_limit_mb`` MB. ``progress`` is called with
     ("queued" | "rendering" | "assembling" | "done", pieces done, pieces).
     The file appears only when complete: a failed build leaves nothing at
     ``out_path`` (and an older file there untouched).
 
     Raises :class:`MissingFontError` before any work if the Chinese faces are
-    not installed, and :class:`BookBuildError` if typesetting fails.
+    not installed, and :class:`BookBuildError` if typesetting fails
+    (``TypesetTimeout``, ``TypesetOutOfMemory`` for the limits).
     """
     check_cjk_fonts()
     deadline = time.monotonic() + time_limit
@@ -113,10 +119,10 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     tmp = Path(tmp_name)
     try:
         if processes == 1:
-            starts, refused, counts = _render_whole(spec, items, tmp, report, total, deadline)
+            starts, refused, counts = _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb)
         else:
             starts, refused, counts = _render_chunked(spec, items, tmp, report, total,
-                                                      processes, page_counts or {}, deadline)
+                                                      processes, page_counts or {}, deadline, memory_limit_mb)
         data = tmp.read_bytes()
         os.replace(tmp, out_path)
     except BaseException:
@@ -133,13 +139,21 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
 
 
 def render_piece_preview(piece: BookPiece, conference: BookConference,
-                         key_tasks: tuple[BookKeyTask, ...] = ()) -> bytes:
+                         key_tasks: tuple[BookKeyTask, ...] = (), *, policy: PreviewPolicy | None = None,
+                         owner: Hashable | None = None, priority: bool = False,
+                         wait: float | None = None) -> bytes:
     """One piece as a PDF, typeset with the book's own template and stylesheet.
 
     It is typeset by a warm preview worker (see ``preview_workers.py``),
-    never in this process.
+    never in this process, within ``policy``'s limits: ``owner`` (a user
+    id) one preview at a time, ``priority`` for the ministry, waiting for a
+    worker at most ``wait`` seconds (the policy's by default; ``math.inf``
+    as long as it takes).
     """
-    from .preview_workers import previews
+    from .preview_workers import PreviewPolicy, previews
+
+    policy = policy or PreviewPolicy()
+    previews.configure(policy)
 
     check_cjk_fonts()
     section = BookSection(kind=piece.kind, title_zh=SECTION_TITLES[piece.kind][0],
@@ -149,7 +163,9 @@ def render_piece_preview(piece: BookPiece, conference: BookConference,
                     foreword_html="", sections=(section,), key_tasks=key_tasks)
     html = book_html(spec, parts=("body",), items=[BodyItem("piece", section, piece.anchor, piece)])
     job = TypesetJob(html=html, attachments=_attachments([piece]))
-    return previews.typeset(job, PREVIEW_TIME_LIMIT).pdf_bytes
+    wait = policy.wait_seconds if wait is None else wait
+    return previews.typeset(job, policy.timeout_seconds, owner=owner, priority=priority,
+                            wait=None if math.isinf(wait) else wait).pdf_bytes
 
 
 def _attachments(pieces) -> dict:
@@ -158,12 +174,12 @@ def _attachments(pieces) -> dict:
 
 # ---------------------------------------------------------------- one process
 
-def _render_whole(spec, items, tmp, report, total, deadline):
+def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb):
     report("rendering", 0, total)
     job = TypesetJob(html=book_html(spec, items=items), attachments=_attachments(spec.pieces),
                      out_path=tmp, label_body_from=items[0].anchor if items else None,
                      info=pdf_metadata(spec))
-    with _workers(1) as pool:
+    with _workers(1, memory_limit_mb=memory_limit_mb) as pool:
         [result] = pool.map([job], deadline)
     report("assembling", total, total)
     body_start = result.anchors[items[0].anchor][0] if items else 0
@@ -176,7 +192,7 @@ def _render_whole(spec, items, tmp, report, total, deadline):
 
 # ---------------------------------------------------------------- chunks
 
-def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline):
+def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline, memory_limit_mb):
     from .assemble import assemble
     from .font_merge import merged_cff_programs, with_subsets_of
 
@@ -216,7 +232,7 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
 
     try:
         report("rendering", 0, total)
-        with _workers(processes, work_per_worker=WORKER_BUDGET) as pool:
+        with _workers(processes, work_per_worker=WORKER_BUDGET, memory_limit_mb=memory_limit_mb) as pool:
             if all_known:
                 # A rebuild knows every page number: the front and back matter
                 # are typeset alongside the body.
@@ -240,7 +256,7 @@ def _render_chunked(spec, items, tmp, report, total, processes, known_counts, de
                     [frame] = framing.result()
         if stale:
             # The page counts given were wrong (other fonts?): build as if none were known.
-            return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline)
+            return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline, memory_limit_mb)
         report("assembling", total, total)
         # the front and back matter's subsets join the body's: one program per face
         book_fonts = with_subsets_of(body_fonts, paths[-1])
@@ -374,10 +390,10 @@ def pdf_metadata(spec: BookSpec) -> dict:
 # ---------------------------------------------------------------- workers
 
 @contextmanager
-def _workers(processes: int, *, work_per_worker: float | None = None):
+def _workers(processes: int, *, work_per_worker: float | None = None, memory_limit_mb: int | None = None):
     """Fresh worker processes for one build; they exit (or are killed) when the block ends,
     or each once it has typeset ``work_per_worker`` (see ``WorkerPool``)."""
-    pool = WorkerPool(processes, work_per_worker=work_per_worker)
+    pool = WorkerPool(processes, work_per_worker=work_per_worker, memory_limit_mb=memory_limit_mb)
     try:
         yield pool
     finally:
