@@ -82,13 +82,8 @@ def run_archive(archive_id: int) -> PiecesArchive | None:
     try:
         archives.build_archive(
             archive, conference, out_dir=archives_dir(current_app.config), upload_dir=upload_dir,
-<<<<<<< HEAD
             render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, upload_dir=upload_dir,
-                                                 cache_dir=cache_dir),
-=======
-            render_pdf=lambda piece: preview_pdf(piece, piece.versions[-1], upload_dir=upload_dir,
                                                  cache_dir=cache_dir, policy=policy, wait=ARCHIVE_PREVIEW_WAIT),
->>>>>>> previews
             on_progress=lambda done: db.session.commit(),
         )
         db.session.commit()
