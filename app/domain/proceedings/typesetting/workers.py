@@ -20,6 +20,10 @@ class BookBuildError(RuntimeError):
     """The book could not be typeset: a worker failed, died or ran out of time."""
 
 
+class WorkerDied(BookBuildError):
+    """A typesetting worker process ended without answering (killed, out of memory, a crash)."""
+
+
 def _serve(connection, warm_up: bool = False, library_lookups: dict | None = None) -> None:
     """Worker loop: typeset each job received until told to stop (or the parent is gone)."""
     if library_lookups:
@@ -102,7 +106,7 @@ class WorkerPool:
                         try:
                             worker[1].send(job)
                         except OSError:  # BrokenPipeError: it died before its first job
-                            raise BookBuildError("a typesetting worker died (out of memory?)") from None
+                            raise WorkerDied("a typesetting worker died (out of memory?)") from None
                         busy[worker[1]] = (index, worker[0])
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -114,7 +118,7 @@ class WorkerPool:
                         try:
                             status, value = ready.recv()
                         except EOFError:
-                            raise BookBuildError("a typesetting worker died (out of memory?)") from None
+                            raise WorkerDied("a typesetting worker died (out of memory?)") from None
                         if status == "ask":
                             asked = {i: c for c, (i, _p) in busy.items()}
                             for answered, answer in on_ask(index, value).items():
@@ -128,7 +132,7 @@ class WorkerPool:
                         if on_result:
                             on_result(index, value)
                     elif not any(w and w[0].sentinel == ready and w[1] not in busy for w in self._workers):
-                        raise BookBuildError("a typesetting worker died (out of memory?)")
+                        raise WorkerDied("a typesetting worker died (out of memory?)")
         except BaseException:
             self.close(kill=True)
             raise
