@@ -8,6 +8,8 @@ this is the whole story through the web.
 """
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from datetime import timedelta
 
@@ -117,3 +119,39 @@ def test_smtp_back_before_the_last_attempt_the_next_due_pass_sends_it(app, clien
     assert len(inbox.messages) == 1
     row = the_mail(db)
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, "")
+
+
+class SlowInbox(Inbox):
+    """An SMTP server that takes its time over each mail, as a loaded one does."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_senders_at_once_send_each_mail_once(app, db, factory):
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    for n in range(6):
+        db.session.add(OutboxMail(to_address=f"bureau{n}@example.cn", subject=f"通知 {n}", body_text="…"))
+    factory.commit()
+    settings = mail.SmtpSettings(server="127.0.0.1", port=controller.port)
+
+    def sender():  # another web process's mail thread, or the mail timer
+        with app.app_context():
+            mail.send_due_mail(settings)
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        controller.stop()
+    assert sorted(recipients[0] for recipients, _message in inbox.messages) == [
+        f"bureau{n}@example.cn" for n in range(6)]
+    db.session.expire_all()
+    assert {row.status for row in db.session.query(OutboxMail)} == {OutboxStatus.SENT}
