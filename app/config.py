@@ -140,6 +140,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},
         "MAIL_SENDER": env.get("MAIL_SENDER", "huibian@localhost"),
         "BACKGROUND_WORKER": env.get("HUIBIAN_BACKGROUND", "thread"),
+        # How often a build's process stamps its edition; four missed stamps mark the build failed.
+        "BUILD_HEARTBEAT_SECONDS": float(env.get("HUIBIAN_BUILD_HEARTBEAT_SECONDS", "30")),
         "HUIBIAN_BASE_URL": base_url,
         "TRUSTED_HOSTS": _trusted_hosts(env, base_url),
         "SESSION_IDLE_MINUTES": idle_minutes,

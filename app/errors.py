@@ -7,15 +7,16 @@ and shows the error page with that status. Either way nothing is half-written.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import SecurityError
 
 from app.domain.errors import DomainError
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.observability import audit_refusal
 
 TITLES = {
@@ -25,10 +26,20 @@ TITLES = {
     405: lambda: _("Not allowed here"),
     409: lambda: _("This could not be done now"),
     413: lambda: _("The file is too large"),
-    503: lambda: _("This cannot be done just now"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("The service is unavailable for a moment"),
+    507: lambda: _("The server has no room to store files"),
 }
+#: Seconds a browser (or a script) is told to wait before trying a 503 again.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: Exception) -> bool:
+    """A database fault rather than a bug: the connection is gone, refused, or the file is locked."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError)
 
 
 def error_page(status: int, message: str = ""):
@@ -41,6 +52,23 @@ def _wants_json() -> bool:
     """A script or the page's own JavaScript asking for JSON gets its refusal as JSON."""
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset either way
+        db.session.remove()
+
+
+def _page_without_database(status: int, message):
+    """The error page; drawn for a signed-out visitor when drawing it for the user needs the database."""
+    try:
+        return error_page(status, message())
+    except Exception:  # noqa: BLE001 - loading the user, their language or their unread count failed
+        _rollback_quietly()
+        g._login_user = login_manager.anonymous_user()
+        return error_page(status, message())
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -92,8 +120,22 @@ def register_error_handlers(app: Flask) -> None:
     def throttled(error):
         return error_page(429, error.description)
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        # The transaction is lost with the connection (or never got the lock):
+        # nothing of this request was written. A dead connection is already
+        # invalidated, so the pool (with pre-ping) opens a fresh one next time.
+        _rollback_quietly()
+        if not database_unavailable(error):
+            raise error
+        app.logger.error("database unavailable on %s: %s", request.path, error.orig or error)
+        body, status = _page_without_database(503, lambda: _(
+            "The database is unavailable at the moment, so nothing of this request was saved. "
+            "Your last saved draft is safe. Please try again in a minute."))
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
     @app.errorhandler(500)
     def server_error(error):
-        db.session.rollback()
+        _rollback_quietly()
         app.logger.error("500 on %s", request.path)
         return error_page(500, _("The error was logged. Please try again in a moment."))

@@ -23,15 +23,17 @@ import logging
 import multiprocessing
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 
 from app.domain.proceedings import editions
 from app.domain.proceedings.spec import piece_key, spec_for_edition
 from app.extensions import db
-from app.models import Conference, EditionStatus, ProceedingsEdition
+from app.models import Conference, EditionStatus, ProceedingsEdition, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,45 @@ DEFAULT_QUEUE = "huibian"
 # RQ kills a job past this; render_book stops its own workers well before.
 JOB_TIMEOUT = 20 * 60
 MAX_CACHED_COUNTS = 5000
+
+
+def heartbeat_interval(config) -> timedelta:
+    """How often a build's process stamps its edition (``BUILD_HEARTBEAT_SECONDS``)."""
+    seconds = config.get("BUILD_HEARTBEAT_SECONDS")
+    return timedelta(seconds=float(seconds)) if seconds else editions.HEARTBEAT_INTERVAL
+
+
+class Heartbeat(threading.Thread):
+    """Stamps ``heartbeat_at`` on the running editions ``ids()`` names, every ``interval``, until stopped.
+
+    On a connection of its own, so that a stamp never becomes part of the
+    build's transaction. Losing a stamp is harmless; losing all of them
+    for ``MISSED_HEARTBEATS`` intervals tells the editors' page the build is gone.
+    """
+
+    def __init__(self, engine: sa.Engine, ids: Callable[[], Iterable[int]], interval: timedelta):
+        super().__init__(name="huibian-build-heartbeat", daemon=True)
+        self.engine, self.ids, self.interval = engine, ids, interval.total_seconds()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            self.beat()
+
+    def beat(self) -> None:
+        """Stamp now."""
+        ids = list(self.ids())
+        if ids:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.update(ProceedingsEdition).where(
+                        ProceedingsEdition.id.in_(ids), ProceedingsEdition.status.in_(editions.RUNNING),
+                    ).values(heartbeat_at=utcnow()))
+            except Exception:  # noqa: BLE001 - the database may be away for a moment; the next stamp will do
+                log.warning("could not stamp the heartbeat of editions %s", ids, exc_info=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
 
 
 def build_mode(config) -> str:
@@ -92,15 +133,26 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
 
     A failure is recorded on the edition (status failed, the error) and
     leaves no file; an edition no longer queued is left alone, so a job
-    delivered twice builds once.
+    delivered twice builds once. While it builds, its row's heartbeat is
+    stamped (see ``editions.abandon_stale_builds``).
     """
-    from app.domain.proceedings.typesetting.render import render_book
-
     edition = db.session.get(ProceedingsEdition, edition_id)
     if edition is None or edition.status is not EditionStatus.QUEUED:
         return edition
     editions.mark_building(edition)
     db.session.commit()
+    heartbeat = Heartbeat(db.engine, lambda: [edition_id], heartbeat_interval(current_app.config))
+    heartbeat.start()
+    try:
+        return _build(edition, on_progress, processes)
+    finally:
+        heartbeat.stop()
+
+
+def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEdition:
+    from app.domain.proceedings.typesetting.render import render_book
+
+    edition_id = edition.id
     conference = db.session.get(Conference, edition.conference_id)
     editions_dir = Path(current_app.config["EDITIONS_DIR"])
     file_name = editions.file_name_for(edition, conference)
@@ -140,7 +192,18 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
     return edition
 
 
+def discard_partial_files(edition: ProceedingsEdition, editions_dir: Path) -> None:
+    """Remove the half-written PDF a build's process left when it was killed (render_book names it so)."""
+    conference = db.session.get(Conference, edition.conference_id)
+    for partial in editions_dir.glob(f".{editions.file_name_for(edition, conference)}.building-*"):
+        partial.unlink(missing_ok=True)
+
+
 def _describe(error: BaseException) -> str:
+    from app.domain.proceedings.typesetting.workers import WorkerDied
+
+    if isinstance(error, WorkerDied):
+        return editions.WORKER_DIED
     message = str(error).strip()
     from app.domain.proceedings.typesetting.render import BookBuildError, MissingFontError
 
@@ -205,7 +268,8 @@ def _build_in_child(app: Flask, edition_id: int) -> None:
             edition = db.session.get(ProceedingsEdition, edition_id)
             if edition is not None and edition.status in editions.RUNNING:
                 log.error("the build process of edition %s exited with %s", edition_id, child.exitcode)
-                _fail(edition_id, f"The build process stopped unexpectedly (exit code {child.exitcode}).")
+                _fail(edition_id, editions.BUILD_PROCESS_DIED)
+                discard_partial_files(edition, Path(app.config["EDITIONS_DIR"]))
 
 
 def _child_build(config: dict, edition_id: int) -> None:
@@ -221,15 +285,27 @@ def _child_build(config: dict, edition_id: int) -> None:
 
 
 class _ThreadWorker:
-    """One daemon thread per app, handing queued editions to a build process one after another."""
+    """One daemon thread per app, handing queued editions to a build process one after another.
+
+    The editions it holds (waiting, or building in its child) are stamped
+    by a heartbeat: if this web process dies, its queue dies with it, and
+    the editors' page soon says so instead of waiting for ever.
+    """
 
     def __init__(self, app: Flask):
         self.app = app
         self.queue: queue.Queue[int] = queue.Queue()
+        self.held: set[int] = set()
+        with app.app_context():
+            engine = db.engine
+        self.heartbeat = Heartbeat(engine, lambda: set(self.held), heartbeat_interval(app.config))
+        self.heartbeat.start()
         self.thread = threading.Thread(target=self._loop, name="huibian-builds", daemon=True)
         self.thread.start()
 
     def submit(self, edition_id: int) -> None:
+        self.held.add(edition_id)
+        self.heartbeat.beat()  # from now on, a restart of this process shows on the edition within minutes
         self.queue.put(edition_id)
 
     def _loop(self) -> None:
@@ -240,6 +316,7 @@ class _ThreadWorker:
             except Exception:
                 log.exception("the build thread failed on edition %s", edition_id)
             finally:
+                self.held.discard(edition_id)
                 self.queue.task_done()
 
 

@@ -34,6 +34,8 @@ log = logging.getLogger("huibian.mail")
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)
 SMTP_TIMEOUT_SECONDS = 20
+# Longer than one delivery may take (a connection, TLS, login and data, each within the timeout).
+CLAIM_FOR = timedelta(seconds=SMTP_TIMEOUT_SECONDS * 6)
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,10 @@ def deliver(mail: OutboxMail, settings: SmtpSettings) -> None:
 def send_due_mail(settings: SmtpSettings, *, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Send every pending mail whose time has come; commit after each one.
 
-    Each mail is claimed with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two
-    senders on two hosts never send the same mail twice. Returns how many
-    were sent, deferred for a retry, and given up on.
+    Each mail is claimed (``_claim``; read with ``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL) before it is sent, so two senders in two processes or on two
+    hosts never send the same mail twice. Returns how many were sent,
+    deferred for a retry, and given up on.
     """
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for _ in range(limit):
@@ -123,6 +126,8 @@ def send_due_mail(settings: SmtpSettings, *, now: datetime | None = None, limit:
         )
         if mail is None:
             break
+        if not _claim(mail, now_):
+            continue  # another sender (another web process, the mail timer) took it first
         try:
             deliver(mail, settings)
         except Exception as error:  # noqa: BLE001 - one bad mail must never stop the others
@@ -135,6 +140,27 @@ def send_due_mail(settings: SmtpSettings, *, now: datetime | None = None, limit:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def _claim(mail: OutboxMail, now: datetime) -> bool:
+    """Take ``mail`` for this sender alone, committed before it is sent; whether it was still there to take.
+
+    SQLite has no ``SKIP LOCKED``: two senders (two web processes) would
+    both pick the same mail and send it twice. Moving its next attempt past
+    the time a delivery may take, on the condition that nobody has moved it
+    since it was read, lets exactly one of them have it. A sender that dies
+    while sending leaves it to be tried again once the claim has lapsed.
+    """
+    seen = mail.next_attempt_at
+    claimed = db.session.execute(
+        sa.update(OutboxMail)
+        .where(OutboxMail.id == mail.id, OutboxMail.status == OutboxStatus.PENDING,
+               OutboxMail.next_attempt_at == seen)
+        .values(next_attempt_at=now + CLAIM_FOR)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    return claimed
 
 
 def _record_failure(mail: OutboxMail, error: Exception, now: datetime) -> str:

@@ -47,6 +47,8 @@ class ProceedingsEdition(Base):
     built_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped every few seconds by the process building (or holding) the edition: see abandon_stale_builds.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     built_by: Mapped[User] = relationship()

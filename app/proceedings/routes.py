@@ -77,6 +77,16 @@ def _edition(conference: Conference, number: int) -> ProceedingsEdition:
     return found
 
 
+def _abandon_stale_builds(conference: Conference) -> None:
+    """A build whose process is gone (a restart, a kill) shows as failed, not as building for ever."""
+    abandoned = editions.abandon_stale_builds(conference,
+                                              heartbeat_interval=jobs.heartbeat_interval(current_app.config))
+    if abandoned:
+        db.session.commit()
+    for edition in abandoned:
+        jobs.discard_partial_files(edition, Path(current_app.config["EDITIONS_DIR"]))
+
+
 def _back(conference: Conference):
     return redirect(url_for("proceedings.editor", slug=conference.slug))
 
@@ -94,6 +104,7 @@ def index():
 @editor_only
 def editor(slug: str):
     conference = _conference(slug)
+    _abandon_stale_builds(conference)
     return render_template(
         "proceedings/editor.html", conference=conference,
         entries=current_entries(conference, include_excluded=True),
@@ -185,7 +196,8 @@ def build(slug: str):
     if not form.validate_on_submit():
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
-    edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data)
+    edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
+                                      heartbeat_interval=jobs.heartbeat_interval(current_app.config))
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
@@ -196,6 +208,7 @@ def build(slug: str):
 @editor_only
 def edition(slug: str, number: int):
     conference = _conference(slug)
+    _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
                            edition=_edition(conference, number), button=ButtonForm())
 
@@ -204,6 +217,7 @@ def edition(slug: str, number: int):
 @editor_only
 def edition_status(slug: str, number: int):
     conference = _conference(slug)
+    _abandon_stale_builds(conference)
     response = jsonify(status_payload(_edition(conference, number)))
     response.headers["Cache-Control"] = "no-store"
     return response

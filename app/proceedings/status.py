@@ -3,7 +3,25 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition
+
+# The failures the builder describes in words of its own, as the editors read them.
+FAILURE_TEXTS = {
+    editions.INTERRUPTED: lambda: _("The build was interrupted before it finished (its worker stopped). "
+                                    "Delete this edition and build again."),
+    editions.WORKER_DIED: lambda: _("A typesetting process stopped before the book was finished (it was killed "
+                                    "or ran out of memory). Nothing was kept: delete this edition and build again."),
+    editions.BUILD_PROCESS_DIED: lambda: _("The build process stopped before the book was finished (it was killed, "
+                                           "crashed or the server restarted). Nothing was kept: delete this edition and "
+                                           "build again."),
+}
+
+
+def failure_text(edition: ProceedingsEdition) -> str:
+    """Why the build failed, translated when the builder said it in words of its own."""
+    known = FAILURE_TEXTS.get(edition.error)
+    return known() if known else edition.error
 
 
 def progress_text(edition: ProceedingsEdition) -> str:
@@ -11,7 +29,7 @@ def progress_text(edition: ProceedingsEdition) -> str:
     if edition.status is EditionStatus.DONE:
         return _("Done: %(pages)d pages.", pages=edition.page_count or 0)
     if edition.status is EditionStatus.FAILED:
-        return _("Failed: %(error)s", error=edition.error)
+        return _("Failed: %(error)s", error=failure_text(edition))
     if stage == "rendering":
         return _("Rendering piece %(done)d of %(total)d…", done=min(done + 1, total), total=total) \
             if done < total else _("Rendering: all %(total)d pieces typeset…", total=total)

@@ -48,4 +48,4 @@ def test_a_build_process_that_fails_before_building_leaves_the_edition_failed_no
     edition = _build_in_background(app, factory, edition_id)
 
     assert edition.status is EditionStatus.FAILED
-    assert "The build process stopped unexpectedly (exit code 1)." in edition.error
+    assert edition.error == editions.BUILD_PROCESS_DIED

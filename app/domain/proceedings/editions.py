@@ -41,6 +41,19 @@ RUNNING = (EditionStatus.QUEUED, EditionStatus.BUILDING)
 # A build takes minutes and is killed after 15 (render.BUILD_TIME_LIMIT); one
 # still running long after that lost its worker (a restart, a crash).
 STALE_AFTER = timedelta(minutes=45)
+# The process building an edition (or a web process holding it in its queue)
+# stamps ``heartbeat_at`` this often; four missed stamps mean it is gone.
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
+MISSED_HEARTBEATS = 4
+
+# Why a build failed, in the words the editors' page shows (translated there,
+# app/proceedings/status.py); other failures keep their technical message.
+INTERRUPTED = ("The build was interrupted before it finished (its worker stopped). "
+               "Delete this edition and build again.")
+WORKER_DIED = ("A typesetting process stopped before the book was finished (it was killed or ran out of memory). "
+               "Nothing was kept: delete this edition and build again.")
+BUILD_PROCESS_DIED = ("The build process stopped before the book was finished (it was killed, crashed or the "
+                      "server restarted). Nothing was kept: delete this edition and build again.")
 
 
 def editions_of(conference: Conference) -> list[ProceedingsEdition]:
@@ -76,19 +89,28 @@ def running_edition(conference: Conference) -> ProceedingsEdition | None:
     )
 
 
-def abandon_stale_builds(conference: Conference, *, now: datetime | None = None) -> list[ProceedingsEdition]:
-    """Mark builds whose worker vanished as failed, so that they block nothing."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    stale = list(db.session.scalars(sa.select(ProceedingsEdition).where(
-        ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING),
-        ProceedingsEdition.created_at < cutoff)))
+def abandon_stale_builds(conference: Conference, *, now: datetime | None = None,
+                         heartbeat_interval: timedelta = HEARTBEAT_INTERVAL) -> list[ProceedingsEdition]:
+    """Mark builds whose worker vanished as failed, so that they block nothing and nobody waits for them.
+
+    A build stamped by its process is gone once ``MISSED_HEARTBEATS`` stamps
+    are missing (the server restarted, the process was killed); one never
+    stamped (waiting in the Redis queue, which survives restarts) once it is
+    ``STALE_AFTER`` old.
+    """
+    now = now or utcnow()
+    running = db.session.scalars(sa.select(ProceedingsEdition).where(
+        ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING)))
+    stale = [edition for edition in running
+             if (edition.heartbeat_at < now - heartbeat_interval * MISSED_HEARTBEATS
+                 if edition.heartbeat_at is not None else edition.created_at < now - STALE_AFTER)]
     for edition in stale:
-        record_failure(edition, "The build was interrupted before it finished (its worker stopped). "
-                                "Delete this edition and build again.")
+        record_failure(edition, INTERRUPTED)
     return stale
 
 
-def create_edition(conference: Conference, *, actor: User, edition_date: date) -> ProceedingsEdition:
+def create_edition(conference: Conference, *, actor: User, edition_date: date,
+                   heartbeat_interval: timedelta = HEARTBEAT_INTERVAL) -> ProceedingsEdition:
     """Fix the next edition: the included approved versions in order, and the front matter.
 
     The edition is queued; the caller commits and then hands its id to the
@@ -97,7 +119,7 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date) -
     """
     if not can_build_proceedings(actor):
         raise Forbidden(_("Only editors may build the proceedings."))
-    abandon_stale_builds(conference)
+    abandon_stale_builds(conference, heartbeat_interval=heartbeat_interval)
     if running_edition(conference) is not None:
         raise NotAllowed(_("An edition of these proceedings is being built; wait until it has finished."))
     entries = current_entries(conference)
@@ -148,11 +170,13 @@ def edition_path(edition: ProceedingsEdition, editions_dir: Path) -> Path | None
 def mark_building(edition: ProceedingsEdition) -> None:
     edition.status = EditionStatus.BUILDING
     edition.progress_stage = "queued"
+    edition.heartbeat_at = utcnow()
     db.session.flush()
 
 
 def record_progress(edition: ProceedingsEdition, stage: str, done: int, total: int) -> None:
     edition.progress_stage, edition.progress_done, edition.progress_total = stage, done, total
+    edition.heartbeat_at = utcnow()
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ only once none does (``discard_if_unreferenced``, after the commit).
 """
 from __future__ import annotations
 
+import errno
 import io
 import logging
 from pathlib import Path
@@ -55,6 +56,16 @@ class StorageUnavailable(DomainError):
     def __init__(self) -> None:
         super().__init__(_("The server cannot store files at the moment. Nothing was stored; "
                            "please try again later, and tell the ministry if it persists."))
+
+
+class StorageFull(DomainError):
+    """The file store's disk (or quota) is full: nothing is kept, and the draft stands."""
+
+    http_status = 507
+
+    def __init__(self) -> None:
+        super().__init__(_("The server's file store is full. Nothing was stored and your saved draft is "
+                           "unchanged; please tell the ministry, then try again."))
 
 
 def body_url(sha256: str) -> str:
@@ -229,6 +240,8 @@ def _store(stream: BinaryIO, upload_dir: Path, max_bytes: int) -> storage.Stored
         raise UnsupportedFile(_unsupported_message()) from None
     except OSError as error:
         log.error("Cannot write to the file store %s: %s", upload_dir, error)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from None
         raise StorageUnavailable() from None
 
 

@@ -114,7 +114,8 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     total = len(spec.pieces)
     report("queued", 0, total)
     processes = max(1, min(processes or _default_processes(items, os.cpu_count() or 1), len(items)))
-    fd, tmp_name = tempfile.mkstemp(prefix=".building-", suffix=".pdf", dir=out_path.parent)
+    # Named after the book, so that whoever finds the build's process gone can remove it.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.building-", suffix=".pdf", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

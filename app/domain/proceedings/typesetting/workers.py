@@ -29,7 +29,11 @@ class TypesetTimeout(BookBuildError):
     """Typesetting ran past its time limit; the workers were killed."""
 
 
-class TypesetOutOfMemory(BookBuildError):
+class WorkerDied(BookBuildError):
+    """A typesetting worker process ended without answering (killed, out of memory, a crash)."""
+
+
+class TypesetOutOfMemory(WorkerDied):
     """A worker reached its memory limit (or died, which is most often the same thing)."""
 
 
