@@ -97,6 +97,15 @@ class LiveServer:
             "BACKGROUND_WORKER": "inline", "MAIL_SENDER_THREAD": False,
         })
 
+    def query(self, sql: str, **params) -> list:
+        """Rows of one SQL statement on this instance's database, read beside the server."""
+        engine = sa.create_engine(_engine_url(self.database_url))
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(sql), params).all()
+        finally:
+            engine.dispose()
+
     def start(self, seconds: float = 90) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT,

@@ -49,8 +49,11 @@ SUBMISSION_LINK = re.compile(r"/submissions/(\d+)")
 REVIEW_LINK = re.compile(r'href="/review/(\d+)"')
 EDITION_LINK = re.compile(r"/editions/(\d+)")
 KEY_TASK = re.compile(r'name="key_task_ids" type="checkbox" value="(\d+)"')
-FLASH_ERROR = re.compile(r'<p class="flash flash-error">([^<]*)</p>')
+MESSAGE = re.compile(r'<p class="(?:flash flash-error|error-message)">([^<]*)</p>|<title>([^<]*)</title>')
 SLUG = "2024"
+# A 503 with Retry-After is the app's deliberate back-pressure (Word imports are bounded per
+# process, issue 12 item 1): the user is told to try again. Counted apart from the failures.
+BUSY = "busy"
 
 
 def hidden_fields(page: str) -> dict[str, str]:
@@ -72,15 +75,17 @@ class Ledger:
         self.decided: Counter = Counter()                      # (submission, outcome, reviewer)
         self.built: Counter = Counter()                        # editor → acknowledged builds
 
-    def record(self, route: str, status: int | None, seconds: float, detail: str = "") -> None:
+    def record(self, route: str, status: int | str | None, seconds: float, detail: str = "") -> None:
         with self.lock:
             self.timings[route].append(seconds)
             self.statuses[route][status] += 1
+            if status == BUSY:
+                return
             if status is None or status >= 500:
                 self.errors.append(f"{route}: {status} {detail}"[:300])
             elif status >= 400:
-                message = FLASH_ERROR.search(detail)
-                self.refusals[route][f"{status} {message.group(1) if message else detail[:80]}"] += 1
+                message = MESSAGE.search(detail)
+                self.refusals[route][f"{status} {message.group(1) or message.group(2) if message else detail[:80]}"] += 1
 
 
 class SimulatedUser(threading.Thread):
@@ -99,7 +104,8 @@ class SimulatedUser(threading.Thread):
         except Exception as error:  # noqa: BLE001 - a timeout or reset counts as a failure, named
             self.ledger.record(route, None, time.perf_counter() - started, repr(error))
             return None
-        self.ledger.record(route, response.status_code, time.perf_counter() - started,
+        status = BUSY if response.status_code == 503 and "Retry-After" in response.headers else response.status_code
+        self.ledger.record(route, status, time.perf_counter() - started,
                            response.text if 400 <= response.status_code < 500 else response.text[:200])
         if "text/html" in response.headers.get("Content-Type", ""):
             self.csrf = hidden_fields(response.text).get("csrf_token", self.csrf)
@@ -129,6 +135,7 @@ class Bureau(SimulatedUser):
     def __init__(self, *args, invitation_id: int):
         super().__init__(*args)
         self.invitation_id, self.submission_id, self.saves, self.uploads = invitation_id, None, 0, 0
+        self.import_at = 0.0  # a refused import is tried again once the server's Retry-After has passed
 
     def step(self):
         if self.submission_id is None:
@@ -144,7 +151,7 @@ class Bureau(SimulatedUser):
             # Submitted or approved: wait for the ministry, reading the notifications.
             self.call("notifications.index", "GET", "/notifications/")
             return
-        if self.saves == 1 and self.random.random() < 0.5:
+        if self.saves == 1 and self.random.random() < 0.5 and time.monotonic() >= self.import_at:
             self.import_word(sid, hidden_fields(page.text)["lock_version"])
             page = self.call("submissions.detail", "GET", f"/submissions/{sid}")
             if page is None or "lock_version" not in hidden_fields(page.text):
@@ -176,6 +183,9 @@ class Bureau(SimulatedUser):
             answer = self.call("submissions.import_document", "POST", f"/submissions/{sid}/import",
                                data={"csrf_token": self.csrf, "lock_version": lock_version},
                                files={"document": ("材料.docx", document)})
+        if answer is not None and answer.status_code == 503:
+            self.import_at = time.monotonic() + float(answer.headers.get("Retry-After", 30))
+            self.saves = 0  # so that the next round offers the import again
         if answer is not None and answer.status_code == 302:
             with self.ledger.lock:  # the body is now the document's; the next save replaces it again
                 self.ledger.saved.pop(sid, None)
@@ -227,7 +237,8 @@ class Editor(SimulatedUser):
         elif time.monotonic() >= self.build_at:
             answer = self.call("proceedings.build", "POST", f"/proceedings/{SLUG}/editions",
                                data={"csrf_token": self.csrf, "edition_date": date.today().isoformat()})
-            self.edition = 0
+            # Refused (another edition is being built): look again in a while.
+            self.build_at = time.monotonic() + 20
             if answer is not None and answer.status_code == 302:
                 self.edition = int(EDITION_LINK.search(answer.headers["Location"]).group(1))
                 with self.ledger.lock:
@@ -357,25 +368,33 @@ def check(server: LiveServer, ledger: Ledger) -> list[str]:
     return lost
 
 
+def failure(status) -> bool:
+    """No answer (timeout, reset) or a 5xx that is not the deliberate busy answer."""
+    return status is None or (status != BUSY and status >= 500)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
 def report(ledger: Ledger, lost: list[str], builds: Counter, build_wait: float) -> str:
-    print(f"\n{'page (route)':34} {'requests':>8} {'refused':>7} {'5xx':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(f"\n{'page (route)':34} {'requests':>8} {'refused':>7} {'busy':>4} {'5xx':>4} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     for route in sorted(ledger.timings):
         times, statuses = ledger.timings[route], ledger.statuses[route]
-        failed = sum(n for s, n in statuses.items() if s is None or s >= 500)
-        refused = sum(n for s, n in statuses.items() if s is not None and 400 <= s < 500)
-        print(f"{route:34} {len(times):8} {refused:7} {failed:4} {percentile(times, .5):8.0f} "
-              f"{percentile(times, .95):8.0f} {percentile(times, .99):8.0f}")
+        failed = sum(n for s, n in statuses.items() if failure(s))
+        refused = sum(n for s, n in statuses.items() if s != BUSY and s is not None and 400 <= s < 500)
+        print(f"{route:34} {len(times):8} {refused:7} {statuses[BUSY]:4} {failed:4} {percentile(times, .5):7.0f} "
+              f"{percentile(times, .95):7.0f} {percentile(times, .99):7.0f}")
     every = [t for times in ledger.timings.values() for t in times]
-    failures = sum(n for statuses in ledger.statuses.values() for s, n in statuses.items() if s is None or s >= 500)
+    failures = sum(n for statuses in ledger.statuses.values() for s, n in statuses.items() if failure(s))
     print(f"\nacknowledged: {len(ledger.saved)} drafts' last saves, "
           f"{sum(map(len, ledger.submitted.values()))} submits, {sum(ledger.decided.values())} decisions, "
           f"{len(ledger.attached)} attachments, {sum(ledger.built.values())} builds "
           f"(editions {dict(builds)}, waited {build_wait:.0f} s)")
+    busy = sum(statuses[BUSY] for statuses in ledger.statuses.values())
+    print(f"busy: {busy} answers 503 with Retry-After (the app's bound on Word imports), retried by the user after it")
     for route, messages in sorted(ledger.refusals.items()):
         print(f"  refused by {route}: " + "; ".join(f"{n}× {m}" for m, n in messages.most_common(3)))
     for line in ledger.errors[:20] + lost[:20]:

@@ -10,7 +10,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def page_text(response) -> str:
     """The visible text of an HTML response, whitespace folded (for assertions on messages)."""
-    source = response.get_data(as_text=True)
+    # A Flask test response, or a ``requests`` one from a live server.
+    source = response.get_data(as_text=True) if hasattr(response, "get_data") else response.text
     source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", source)
     return " ".join(html.unescape(text).split())
