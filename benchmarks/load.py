@@ -422,10 +422,12 @@ def main(argv=None) -> int:
             bureaus, reviewers, editors = role_counts(args.users)
             print(f"{args.users} users ({bureaus} bureaus, {reviewers} reviewers, {editors} editors) for "
                   f"{args.seconds:.0f} s against gunicorn (production, "
-                  f"{'SQLite' if args.sqlite else 'PostgreSQL'}) at {server.url}", flush=True)
+                  f"{'SQLite' if args.sqlite else 'PostgreSQL'}) at {server.url}; {os.cpu_count()} cores, "
+                  f"load average {os.getloadavg()[0]:.1f} before", flush=True)
             server.start()
             try:
                 ledger = drive(server, accounts, password, args.seconds, args.think)
+                print(f"load average {os.getloadavg()[0]:.1f} at the end of the run", flush=True)
                 builds, build_wait = wait_for_builds(server, 300)
             finally:
                 server.stop()
