@@ -12,6 +12,7 @@ security is switched off to be measured or attacked.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -26,6 +27,8 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_HOST = "huibian.example.gov.cn"
@@ -122,6 +125,12 @@ class LiveServer:
                 raise RuntimeError(f"gunicorn did not come up:\n{self.log_tail()}")
             time.sleep(0.3)
 
+    def faults(self) -> list[str]:
+        """Lines of the server's log that say a worker died or a request failed inside the app."""
+        pattern = re.compile(r"WORKER TIMEOUT|was sent SIG|Worker failed|Traceback|\"level\": \"(ERROR|CRITICAL)\"")
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return [line[:300] for line in text.splitlines() if pattern.search(line)]
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
@@ -162,6 +171,12 @@ class ProxiedSession(requests.Session):
         super().__init__()
         self.base = server.url
         self.address = address
+        # gunicorn closes a keep-alive connection idle for 5 s; a GET sent on it just then is
+        # reset, and a browser sends it again on a new connection. So does this session, once,
+        # for GETs only (the server log says whether a worker died: see ``LiveServer.faults``).
+        retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=frozenset({"GET"}),
+                      raise_on_status=False)
+        self.mount("http://", HTTPAdapter(max_retries=retry))
         self.headers.update({"Host": SITE_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": address,
                              "Accept-Language": "en"})
 

@@ -378,7 +378,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-def report(ledger: Ledger, lost: list[str], builds: Counter, build_wait: float) -> str:
+def report(ledger: Ledger, lost: list[str], builds: Counter, build_wait: float, faults: list[str]) -> str:
     print(f"\n{'page (route)':34} {'requests':>8} {'refused':>7} {'busy':>4} {'5xx':>4} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     for route in sorted(ledger.timings):
@@ -397,9 +397,10 @@ def report(ledger: Ledger, lost: list[str], builds: Counter, build_wait: float) 
     print(f"busy: {busy} answers 503 with Retry-After (the app's bound on Word imports), retried by the user after it")
     for route, messages in sorted(ledger.refusals.items()):
         print(f"  refused by {route}: " + "; ".join(f"{n}× {m}" for m, n in messages.most_common(3)))
-    for line in ledger.errors[:20] + lost[:20]:
+    print(f"server log: {len(faults)} worker deaths or errors inside the app (counted with the 5xx)")
+    for line in ledger.errors[:20] + faults[:20] + lost[:20]:
         print("  !", line)
-    return f"requests {len(every)}, 5xx {failures}, lost {len(lost)}, p95 {percentile(every, .95):.0f}ms"
+    return f"requests {len(every)}, 5xx {failures + len(faults)}, lost {len(lost)}, p95 {percentile(every, .95):.0f}ms"
 
 
 def main(argv=None) -> int:
@@ -432,9 +433,10 @@ def main(argv=None) -> int:
             finally:
                 server.stop()
             lost = check(server, ledger)
+            faults = server.faults()
             if ledger.errors:
                 print(server.log_tail(4000).replace("\n", "\n  | "))
-    line = report(ledger, lost, builds, build_wait)
+    line = report(ledger, lost, builds, build_wait, faults)
     print(line)
     return 0 if line.split(", ")[1:3] == ["5xx 0", "lost 0"] else 1
 
