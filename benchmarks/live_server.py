@@ -11,6 +11,7 @@ security is switched off to be measured or attacked.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -177,6 +178,7 @@ class ProxiedSession(requests.Session):
         retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=frozenset({"GET"}),
                       raise_on_status=False)
         self.mount("http://", HTTPAdapter(max_retries=retry))
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # a resent GET is no news
         self.headers.update({"Host": SITE_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": address,
                              "Accept-Language": "en"})
 
