@@ -9,7 +9,7 @@ SYSTEM_TEST := $(VENV)/.system-test-stamp
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast lint-imports install worker benchmark translations clean
+.PHONY: run test test-fast lint-imports install worker benchmark load translations clean
 
 run: install
 	$(FLASK) db upgrade
@@ -57,6 +57,10 @@ worker: install
 
 benchmark: install
 	$(PY) benchmarks/proceedings.py
+
+# 50 users for 60 s against a production gunicorn on a PostgreSQL database of its own.
+load: install
+	$(PY) benchmarks/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance

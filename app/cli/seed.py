@@ -21,8 +21,9 @@ def seed_demo_command(sample_content: bool, if_empty: bool) -> None:
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Conference)):
         click.echo("The database already holds a conference; nothing was loaded.")
     else:
-        # The sample pieces' notifications link to their pages: a request context lets them be built.
-        with current_app.test_request_context("/"):
+        # The sample pieces' notifications link to their pages: a request context lets them be built,
+        # for the site's own host (in production any other host is untrusted, and builds no link).
+        with current_app.test_request_context("/", base_url=current_app.config.get("HUIBIAN_BASE_URL")):
             seed_demo()
             if sample_content:
                 from app.seed.sample_content import seed_sample_content
