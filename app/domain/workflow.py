@@ -19,7 +19,7 @@ from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllow
 from app.domain.labels import action_label, state_label
 from app.domain.notifications import notify
 from app.domain.permissions import belongs_to_bureau, can_review
-from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.bodies.rendering import character_count, render_body
 from app.domain.submissions.versions import take_snapshot
 from app.extensions import db
 from app.models import Comment, Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
@@ -149,6 +149,12 @@ def check_ready_to_submit(submission: Submission) -> None:
         missing.append(_("the speaker's name"))
     if missing:
         raise DomainError(_("Before submitting, please give %(missing)s.", missing=", ".join(missing)))
+    limit = submission.invitation.max_chars
+    if limit and (count := character_count(submission.body_html)) > limit:
+        raise DomainError(_(
+            "The body has %(count)s characters; this invitation allows at most %(limit)s. "
+            "Shorten it by %(over)s characters, then submit again. Your draft is saved.",
+            count=f"{count:,}", limit=f"{limit:,}", over=f"{count - limit:,}"))
 
 
 def apply_transition(

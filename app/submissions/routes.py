@@ -31,7 +31,7 @@ from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
 from app.domain.submissions import attachments, drafting, storage
-from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.bodies.rendering import BODY_FORMATS, editor_html, render_body
 from app.domain.submissions.comparison import compare_versions
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.workflow import allowed_actions
@@ -67,7 +67,8 @@ def _filled_draft_form(submission: Submission) -> DraftForm:
     return _draft_form(
         submission, formdata=None, title=submission.title, subtitle=submission.subtitle,
         key_task_ids=[task.id for task in submission.key_tasks], abstract=submission.abstract,
-        body=submission.body_source, speaker_name=submission.speaker_name, speaker_post=submission.speaker_post,
+        body=editor_html(submission.body_source, submission.body_format), body_format="markdown",
+        speaker_name=submission.speaker_name, speaker_post=submission.speaker_post,
         planned_minutes=submission.planned_minutes, lock_version=submission.lock_version,
     )
 
@@ -83,6 +84,7 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         button=ButtonForm(), actions=[a.value for a in allowed_actions(current_user, submission)],
         own=belongs_to_bureau(current_user, submission),
         ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
+        body_pictures=attachments.body_pictures(submission) if editable else [],
     ), status
 
 
@@ -161,9 +163,12 @@ def conflict(submission: Submission, form: DraftForm):
 def preview(submission_id: int):
     own_submission(submission_id)
     body = request.form.get("body", "")
+    body_format = request.form.get("body_format", "markdown")
     if len(body) > drafting.MAX_BODY_CHARS:
         return jsonify(error=_("The body is too long to preview.")), 413
-    rendered = render_body(body)
+    if body_format not in BODY_FORMATS:
+        return jsonify(error=_("The preview could not be made.")), 400
+    rendered = render_body(body, source_format=body_format)
     return jsonify(html=rendered.html, removed=rendered.removed)
 
 

@@ -74,6 +74,7 @@ class DraftFields:
     key_task_ids: list[int] = field(default_factory=list)
     abstract: str = ""
     body_source: str = ""
+    body_format: str = "markdown"
     speaker_name: str = ""
     speaker_post: str = ""
     planned_minutes: int | None = None
@@ -128,11 +129,12 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
     _check_not_stale(submission, loaded_version)
     _check_lengths(fields)
     key_tasks = _key_tasks_of_conference(submission, fields.key_task_ids)
-    rendered = render_body(fields.body_source)
+    rendered = render_body(fields.body_source, source_format=fields.body_format)
     submission.title = fields.title.strip()
     submission.subtitle = fields.subtitle.strip()
     submission.abstract = fields.abstract.strip()
     submission.body_source = fields.body_source
+    submission.body_format = fields.body_format
     submission.body_html = rendered.html
     submission.key_tasks = key_tasks
     if submission.kind.value == "oral":
@@ -187,8 +189,9 @@ def import_word(
         raise ImportRefused(error.message, error.http_status) from None
     if len(result.html) > MAX_BODY_CHARS:
         raise ImportRefused(_("The document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
-    rendered = render_body(result.html)
+    rendered = render_body(result.html, source_format="html")
     submission.body_source = result.html
+    submission.body_format = "html"
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
     discarded = attachments.drop_replaced_body_images(submission, keep=kept)
