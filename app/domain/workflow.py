@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.audit import record_event
@@ -151,10 +152,12 @@ def check_ready_to_submit(submission: Submission) -> None:
         raise DomainError(_("Before submitting, please give %(missing)s.", missing=", ".join(missing)))
     limit = submission.invitation.max_chars
     if limit and (count := character_count(submission.body_html)) > limit:
-        raise DomainError(_(
+        raise DomainError(ngettext(
             "The body has %(count)s characters; this invitation allows at most %(limit)s. "
-            "Shorten it by %(over)s characters, then submit again. Your draft is saved.",
-            count=f"{count:,}", limit=f"{limit:,}", over=f"{count - limit:,}"))
+            "Shorten it by %(num)s character, then submit again. Your draft is saved.",
+            "The body has %(count)s characters; this invitation allows at most %(limit)s. "
+            "Shorten it by %(num)s characters, then submit again. Your draft is saved.",
+            count - limit, count=f"{count:,}", limit=f"{limit:,}"))
 
 
 def apply_transition(

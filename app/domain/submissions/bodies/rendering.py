@@ -128,9 +128,15 @@ _CELL_TAGS = {"td", "th"}
 
 
 def character_count(html: str) -> int:
-    """字数 of sanitised body HTML: its characters without spaces, notes included —
-    what the editor shows as the author types (static/js/body-editor.js)."""
-    return sum(1 for character in plain_text(html) if not character.isspace())
+    """字数 of sanitised body HTML: its characters without spaces, the notes' text
+    included but not their numbers or back links — what the editor shows as the
+    author types (static/js/body-editor.js)."""
+    text = plain_text(_NOTE_MARKERS.sub("", html))
+    return sum(1 for character in text if not character.isspace())
+
+
+# In nh3's output (see _SERIALISED_IMG) a note's call and its back link are exactly these.
+_NOTE_MARKERS = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref"[^>]*>.*?</a>')
 
 
 def plain_text(html: str) -> str:
