@@ -6,7 +6,15 @@ from flask_login import current_user
 
 from app.domain import permissions
 from app.domain.dates import local_time
-from app.domain.labels import conference_state_label, field_label, kind_label, outcome_label, role_label, state_label
+from app.domain.labels import (
+    conference_state_label,
+    field_label,
+    kind_label,
+    outcome_label,
+    revision_label,
+    role_label,
+    state_label,
+)
 from app.domain.notifications import unread_count
 from app.i18n import LANGUAGES, current_lang
 
@@ -23,7 +31,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label,
                                   outcome_label=outcome_label, field_label=field_label,
-                                  conference_state_label=conference_state_label)
+                                  conference_state_label=conference_state_label,
+                                  revision_label=revision_label)
 
     @app.context_processor
     def inject_globals():

@@ -93,3 +93,14 @@ def conference_state_label(state: ConferenceState | str) -> str:
 def coverage_status_label(status: str) -> str:
     """A coverage column: an invitation's piece state, or "not started"."""
     return str(NOT_STARTED_LABEL) if status == "not_started" else state_label(status)
+
+
+def revision_label(revision) -> str:
+    """What made a draft revision: "Saved", "Imported 报告.docx", "Draft 3 put back"…"""
+    if revision.reason == "import":
+        return str(_l("Imported %(name)s", name=revision.detail))
+    if revision.reason == "restore":
+        return str(_l("Draft %(n)s put back", n=revision.detail))
+    if revision.reason == "earlier":
+        return str(_l("As it was before drafts were kept"))
+    return str(_l("Saved"))

@@ -30,7 +30,7 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
-from app.domain.submissions import attachments, drafting, storage
+from app.domain.submissions import attachments, drafting, revisions, storage
 from app.domain.submissions.bodies.rendering import BODY_FORMATS, editor_html, render_body
 from app.domain.submissions.comparison import compare_versions
 from app.domain.submissions.limits import UploadPolicy
@@ -85,6 +85,7 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         own=belongs_to_bureau(current_user, submission),
         ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
         body_pictures=attachments.body_pictures(submission) if editable else [],
+        revisions=revisions.revisions_of(submission) if editable else [], max_revisions=revisions.MAX_REVISIONS,
     ), status
 
 
@@ -136,16 +137,31 @@ def save(submission_id: int):
     if not form.validate_on_submit():
         flash(_("The draft was not saved: please correct the fields marked below."), "error")
         return render_detail(submission, form=form, status=422)
+    then_submit = request.form.get("then") == "submit"
     try:
         change = drafting.save_draft(submission, form.draft_fields(), actor=current_user,
                                      loaded_version=form.lock_version.data)
+        if then_submit:
+            # What is on the screen is what is sent: saved and submitted in one transaction.
+            db.session.commit()
+            drafting.submit_submission(submission, actor=current_user)
         db.session.commit()
     except (drafting.StaleDraft, StaleDataError):
         return conflict(submission, form)
     except DomainError as error:
+        if then_submit and submission.lock_version != form.lock_version.data:
+            # Saved, but not submittable yet (a missing title, over the length limit…): say both.
+            db.session.rollback()
+            flash(_("Draft saved."), "success")
+            flash(error.message, "error")
+            return redirect(url_for(".detail", submission_id=submission.id))
         return refused(submission, error, form=form)
     _tell_removed(change)
-    flash(_("Draft saved."), "success")
+    if then_submit:
+        flash(_("Submitted as version %(n)d. The ministry will review it.", n=submission.latest_version.number),
+              "success")
+    else:
+        flash(_("Draft saved."), "success")
     return redirect(url_for(".detail", submission_id=submission.id))
 
 

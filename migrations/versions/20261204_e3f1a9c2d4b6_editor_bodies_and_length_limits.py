@@ -1,4 +1,4 @@
-"""bodies in the editor's HTML, length limits on invitations
+"""bodies in the editor's HTML, length limits on invitations, draft revisions
 
 Revision ID: e3f1a9c2d4b6
 Revises: 5c3a1f0e7b21
@@ -10,7 +10,8 @@ opens (sanitised, each note at its call), through the same converter the
 app uses (``editor_html``), and marked ``body_format = 'html'``. The printed
 HTML (``body_html``) is left as it was: versions already judged or printed
 keep exactly the markup they were judged and printed with. Invitations gain
-an optional length limit in characters (字数).
+an optional length limit in characters (字数). Each save, import and restore
+of a draft keeps a revision (``draft_revision``) the bureau can put back.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +33,32 @@ def upgrade():
                                           server_default='markdown'))
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('max_chars', sa.Integer(), nullable=True))
+    op.create_table(
+        'draft_revision',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('submission_id', sa.Integer(), nullable=False),
+        sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('reason', sa.String(length=16), nullable=False),
+        sa.Column('detail', sa.String(length=300), nullable=False),
+        sa.Column('title', sa.String(length=300), nullable=False),
+        sa.Column('subtitle', sa.String(length=300), nullable=False),
+        sa.Column('speaker_name', sa.String(length=120), nullable=False),
+        sa.Column('speaker_post', sa.String(length=200), nullable=False),
+        sa.Column('abstract', sa.Text(), nullable=False),
+        sa.Column('body_source', sa.Text(), nullable=False),
+        sa.Column('body_format', sa.String(length=16), nullable=False),
+        sa.Column('body_html', sa.Text(), nullable=False),
+        sa.Column('characters', sa.Integer(), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_draft_revision_created_by_id_user')),
+        sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_draft_revision_submission_id_submission'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_draft_revision')),
+        sa.UniqueConstraint('submission_id', 'number', name='uq_draft_revision_submission_number'),
+    )
+    with op.batch_alter_table('draft_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_revision_submission_id'), ['submission_id'], unique=False)
     _carry_over_markdown_bodies()
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -53,6 +80,7 @@ def _carry_over_markdown_bodies():
 
 
 def downgrade():
+    op.drop_table('draft_revision')
     # The Markdown a body was first written in is not kept: a downgrade keeps
     # the HTML, which the Markdown reading of earlier releases shows alike.
     with op.batch_alter_table('invitation', schema=None) as batch_op:

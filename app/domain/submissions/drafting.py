@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
+from app.domain.submissions.revisions import keep_revision, remember_earlier_text
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
@@ -130,6 +131,7 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
     _check_lengths(fields)
     key_tasks = _key_tasks_of_conference(submission, fields.key_task_ids)
     rendered = render_body(fields.body_source, source_format=fields.body_format)
+    remember_earlier_text(submission, actor=actor)
     submission.title = fields.title.strip()
     submission.subtitle = fields.subtitle.strip()
     submission.abstract = fields.abstract.strip()
@@ -145,6 +147,7 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
     # when only they changed, so a concurrent save still sees the conflict.
     submission.updated_at = utcnow()
     db.session.flush()
+    keep_revision(submission, "save", actor=actor)
     record_event("save", actor=actor, obj=submission, submission=submission, **unchanged_state(submission),
                  detail={"body_chars": len(fields.body_source), "removed": rendered.removed})
     return BodyChange(removed=rendered.removed)
@@ -190,12 +193,14 @@ def import_word(
     if len(result.html) > MAX_BODY_CHARS:
         raise ImportRefused(_("The document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
     rendered = render_body(result.html, source_format="html")
+    remember_earlier_text(submission, actor=actor)
     submission.body_source = result.html
     submission.body_format = "html"
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
     discarded = attachments.drop_replaced_body_images(submission, keep=kept)
     db.session.flush()
+    keep_revision(submission, "import", actor=actor, detail=attachments.display_name(file_name))
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
         "file_name": attachments.display_name(file_name), "size": len(data), "format": result.source_format,
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,
