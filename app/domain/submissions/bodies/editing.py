@@ -26,6 +26,9 @@ _EDITOR_NOTE = re.compile(
     r"""[^>]*>.*?</span>""", re.DOTALL)
 
 
+_TRAILING_EMPTY_PARAGRAPHS = re.compile(r"(?:<p>\s*</p>\s*)+$")
+
+
 def from_editor(editor_html: str) -> str:
     """The editor's HTML with its notes numbered in order and set out as stored notes.
 
@@ -45,7 +48,8 @@ def from_editor(editor_html: str) -> str:
         number = len(notes)
         return f'<sup class="footnote-ref"><a href="#fn{number}" id="fnref{number}">[{number}]</a></sup>'
 
-    body = _EDITOR_NOTE.sub(call, editor_html)
+    # The editor keeps an empty paragraph after a closing table or heading, for the cursor.
+    body = _TRAILING_EMPTY_PARAGRAPHS.sub("", _EDITOR_NOTE.sub(call, editor_html))
     if not notes:
         return body
     items = "".join(
