@@ -1,4 +1,4 @@
-"""bodies in the editor's HTML, length limits on invitations, draft revisions
+"""bodies in the editor's HTML, length limits on invitations, draft revisions, own passwords
 
 Revision ID: e3f1a9c2d4b6
 Revises: 5c3a1f0e7b21
@@ -12,6 +12,8 @@ HTML (``body_html``) is left as it was: versions already judged or printed
 keep exactly the markup they were judged and printed with. Invitations gain
 an optional length limit in characters (字数). Each save, import and restore
 of a draft keeps a revision (``draft_revision``) the bureau can put back.
+An account whose password an administrator or editor set must choose its own
+(``must_change_password``); existing accounts are left as they are.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -33,6 +35,8 @@ def upgrade():
                                           server_default='markdown'))
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('max_chars', sa.Integer(), nullable=True))
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         'draft_revision',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -81,6 +85,8 @@ def _carry_over_markdown_bodies():
 
 def downgrade():
     op.drop_table('draft_revision')
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
     # The Markdown a body was first written in is not kept: a downgrade keeps
     # the HTML, which the Markdown reading of earlier releases shows alike.
     with op.batch_alter_table('invitation', schema=None) as batch_op:
