@@ -140,3 +140,25 @@ def test_the_draft_page_is_worked_by_keyboard_with_a_visible_focus(db, page, dem
             invisible.append(f"{focused['tag']} {focused['name']}")
     assert {"bold", "insertTable", "footnote", "the body editor"} <= set(reached)
     assert invisible == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_queues_menus_show_their_chosen_words_whole(db, browser, live_server, demo, language):
+    db.session.execute(sa.update(User).values(locale=language))
+    db.session.commit()
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, "reviewer1")
+    page.goto("/review/")
+    cut_off = page.evaluate("""() => [...document.querySelectorAll('.queue-filters select')].filter(select => {
+        const probe = document.createElement('span');
+        probe.style.font = getComputedStyle(select).font;
+        probe.style.position = 'absolute';
+        probe.textContent = select.options[select.selectedIndex].text;
+        document.body.appendChild(probe);
+        const needed = probe.getBoundingClientRect().width + 36;  // the padding and the arrow
+        probe.remove();
+        return needed > select.getBoundingClientRect().width;
+    }).map(select => select.name)""")
+    context.close()
+    assert cut_off == []
