@@ -37,3 +37,15 @@ class DraftRevision(Base):
     created_by: Mapped[User] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("submission_id", "number", name="uq_draft_revision_submission_number"),)
+
+
+class ImportRun(Base):
+    """A Word import under way, written before the conversion starts, so that any
+    page (after a reload, or on another host) can tell that it is working."""
+
+    __tablename__ = "import_run"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    file_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    started_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,7 +28,7 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
-from app.domain.submissions import attachments, drafting, revisions, storage
+from app.domain.submissions import attachments, drafting, import_runs, revisions, storage
 from app.domain.submissions.bodies.rendering import BODY_FORMATS, editor_html, render_body
 from app.domain.submissions.comparison import compare_versions
 from app.domain.submissions.limits import UploadPolicy
@@ -86,6 +84,9 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
         body_pictures=attachments.body_pictures(submission) if editable else [],
         revisions=revisions.revisions_of(submission) if editable else [], max_revisions=revisions.MAX_REVISIONS,
+        import_running=import_runs.running(
+            submission, stale_after=import_runs.stale_after(current_app.config["IMPORT_TIME_LIMIT_SECONDS"]),
+        ) if editable else None,
     ), status
 
 
@@ -186,41 +187,6 @@ def preview(submission_id: int):
         return jsonify(error=_("The preview could not be made.")), 400
     rendered = render_body(body, source_format=body_format)
     return jsonify(html=rendered.html, removed=rendered.removed)
-
-
-@bp.post("/<int:submission_id>/import")
-def import_document(submission_id: int):
-    submission = own_submission(submission_id)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a document (.docx, .doc, .wps, .odt or .rtf) to import."), "error")
-        return render_detail(submission, status=422)
-    upload = form.document.data
-    try:
-        change = drafting.import_word(
-            submission, upload.read(), upload.filename or "", actor=current_user,
-            loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
-            policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
-            time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
-        )
-        db.session.commit()
-    except (drafting.StaleDraft, StaleDataError):
-        return refused(submission, drafting.StaleDraft())
-    except drafting.ImportsBusy as error:
-        response = make_response(refused(submission, error))
-        response.retry_after = error.retry_after
-        return response
-    except DomainError as error:
-        return refused(submission, error)
-    for sha256 in change.discarded:
-        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
-    flash(ngettext("The Word document was imported into the body (%(num)d image). Check it, then save or submit.",
-                   "The Word document was imported into the body (%(num)d images). Check it, then save or submit.",
-                   change.image_count), "success")
-    for message in change.messages:
-        flash(message, "warning")
-    _tell_removed(change)
-    return redirect(url_for(".detail", submission_id=submission.id))
 
 
 @bp.post("/<int:submission_id>/attachments")

@@ -12,6 +12,7 @@ HTML (``body_html``) is left as it was: versions already judged or printed
 keep exactly the markup they were judged and printed with. Invitations gain
 an optional length limit in characters (字数). Each save, import and restore
 of a draft keeps a revision (``draft_revision``) the bureau can put back.
+A Word import under way is noted (``import_run``) so that a reload shows it.
 An account whose password an administrator or editor set must choose its own
 (``must_change_password``); existing accounts are left as they are.
 """
@@ -63,6 +64,17 @@ def upgrade():
     )
     with op.batch_alter_table('draft_revision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_draft_revision_submission_id'), ['submission_id'], unique=False)
+    op.create_table(
+        'import_run',
+        sa.Column('submission_id', sa.Integer(), nullable=False),
+        sa.Column('file_name', sa.String(length=300), nullable=False),
+        sa.Column('started_by_id', sa.Integer(), nullable=False),
+        sa.Column('started_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['started_by_id'], ['user.id'], name=op.f('fk_import_run_started_by_id_user')),
+        sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_import_run_submission_id_submission'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('submission_id', name=op.f('pk_import_run')),
+    )
     _carry_over_markdown_bodies()
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -84,6 +96,7 @@ def _carry_over_markdown_bodies():
 
 
 def downgrade():
+    op.drop_table('import_run')
     op.drop_table('draft_revision')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('must_change_password')

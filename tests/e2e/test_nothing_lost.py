@@ -81,3 +81,17 @@ def test_an_import_is_undone_from_the_drafts_list(db, page, login, draft):
     page.click("button:has-text('Undo the import')")
     page.locator(".flash-success:has-text('is the draft again')").wait_for()
     assert "我们坚持以习近平生态文明思想为指导。" in page.inner_text(EDITOR)
+
+
+def test_a_page_reloaded_during_an_import_waits_for_it_and_then_shows_the_result(db, page, login, draft):
+    from app.domain.submissions import import_runs
+    from app.models import User
+
+    import_runs.begin(draft, "年度报告.doc", actor=db.session.get(User, draft.created_by_id))
+    db.session.commit()
+    login("zhejiang")
+    page.goto(f"/submissions/{draft.id}")
+    assert "年度报告.doc is being imported" in page.inner_text("#import-running")
+    import_runs.end(draft.id)  # the import ends in the other request
+    db.session.commit()
+    page.locator("#import-running").wait_for(state="detached")  # the page reloaded by itself

@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError
 from app.domain.submissions import attachments
-from app.domain.submissions.revisions import keep_revision, remember_earlier_text
 from app.domain.submissions.access import NotFound, check_editable, unchanged_state
 from app.domain.submissions.bodies.rendering import render_body
 from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
 from app.domain.submissions.limits import UploadPolicy, scan
+from app.domain.submissions.revisions import keep_revision, remember_earlier_text
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
