@@ -17,8 +17,15 @@ run: install
 	@echo "Huibian is serving on http://127.0.0.1:5000  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install $(SYSTEM_TEST) lint-imports
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+
+test: install $(SYSTEM_TEST) $(AXE) lint-imports
 	$(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+# axe-core from the npm registry, for the accessibility check of the browser tests.
+$(AXE): tests/e2e/axe/package-lock.json $(SYSTEM_TEST)
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # The layer rule of app/domain/__init__.py: the contracts are in pyproject.toml.
 lint-imports: install

@@ -84,6 +84,8 @@ def _register_blueprints(app: Huibian) -> None:
     from app.proceedings.routes import bp as proceedings_bp
     from app.record.routes import bp as record_bp
     from app.review.routes import bp as review_bp
+    from app.submissions import imports as _submission_imports  # noqa: F401  (routes of submissions_bp)
+    from app.submissions import revisions as _submission_revisions  # noqa: F401  (routes of submissions_bp)
     from app.submissions.routes import bp as submissions_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, conference_bp, submissions_bp, record_bp,

@@ -13,6 +13,7 @@ from app.domain.labels import (
     field_label,
     kind_label,
     outcome_label,
+    revision_label,
     role_label,
     state_label,
 )
@@ -33,7 +34,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label,
                                   outcome_label=outcome_label, field_label=field_label,
                                   conference_state_label=conference_state_label,
-                                  audit_action_label=audit_action_label, audit_state_label=audit_state_label)
+                                  audit_action_label=audit_action_label, audit_state_label=audit_state_label,
+                                  revision_label=revision_label)
 
     @app.context_processor
     def inject_globals():

@@ -3,7 +3,8 @@
 #   scripts/system-packages.sh run    what the web app needs (Pango for WeasyPrint, CJK fonts,
 #                                     LibreOffice Writer to convert .doc/.wps/.odt/.rtf imports,
 #                                     ClamAV's clamd to scan uploads; the tests start their own clamd)
-#   scripts/system-packages.sh test   the same plus Chromium for the browser tests
+#   scripts/system-packages.sh test   the same plus Chromium for the browser tests, and npm (for
+#                                     axe-core, the accessibility check) when none is on the PATH
 # As root it installs them (apt-get update once, then apt-get install -y);
 # otherwise it names the missing packages and the command to install them.
 set -euo pipefail
@@ -14,6 +15,7 @@ packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-not
           fonts-noto-core poppler-utils libreoffice-writer-nogui util-linux clamav-daemon clamav)
 if [ "$purpose" = "test" ]; then
   packages+=(chromium)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 if ! command -v dpkg >/dev/null 2>&1; then

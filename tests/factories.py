@@ -92,6 +92,7 @@ class Factory:
         from app.domain.submissions.bodies.rendering import render_body
 
         body = values.pop("body_source", "## 一、主要做法\n\n我们坚持以习近平生态文明思想为指导。\n\nWe kept the blue sky.")
+        body_format = values.pop("body_format", "markdown")
         submission = Submission(
             invitation=invitation, organisation_id=invitation.organisation_id,
             conference_id=invitation.conference_id, kind=invitation.kind, created_by_id=author.id,
@@ -100,7 +101,8 @@ class Factory:
             speaker_name=values.pop("speaker_name", "张三" if invitation.kind is ExchangeKind.ORAL else ""),
             speaker_post=values.pop("speaker_post", "厅长" if invitation.kind is ExchangeKind.ORAL else ""),
             abstract=values.pop("abstract", "摘要：本文介绍了我省的经验。"),
-            body_source=body, body_html=render_body(body).html, **values,
+            body_source=body, body_format=body_format, body_html=render_body(body, source_format=body_format).html,
+            **values,
         )
         submission.key_tasks = [invitation.conference.key_tasks[0]]
         self.db.session.add(submission)

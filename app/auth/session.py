@@ -42,6 +42,7 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
     user_logged_in.connect(_stamp_new_session, app)
     app.before_request(end_expired_session)
+    app.before_request(insist_on_own_password)
 
 
 def _stamp_new_session(sender, user, **extra) -> None:
@@ -71,3 +72,17 @@ def end_expired_session():
         return redirect(url_for("auth.login", next=request.full_path))
     session[SEEN] = now
     return None
+
+
+# What a user whose password someone else chose may still reach.
+_WHILE_PASSWORD_IS_NOT_OWN = {"auth.account", "auth.logout", "static", "main.health", "main.set_language"}
+
+
+def insist_on_own_password():
+    """A password set by an administrator or editor must be replaced before anything else."""
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    if request.endpoint in _WHILE_PASSWORD_IS_NOT_OWN or request.endpoint is None:
+        return None
+    flash(_("Your password was set by someone else. Choose your own password to go on."), "warning")
+    return redirect(url_for("auth.account"), 303)

@@ -85,6 +85,8 @@ class _DueForm(BaseForm):
                          validators=[DataRequired(message=_l("Enter a time such as 18:00."))])
     speaking_order = IntegerField(_l("Place in the speaking order (oral speeches)"),
                                   validators=[Optional(), NumberRange(min=1, max=999)])
+    max_chars = IntegerField(_l("Length limit in characters (optional)"), validators=[
+        Optional(), NumberRange(min=100, max=500_000, message=_l("Give a limit between 100 and 500,000 characters."))])
 
 
 class InvitationForm(_DueForm):

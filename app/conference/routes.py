@@ -180,7 +180,8 @@ def invitations(conference_id: int):
             setup.add_invitation(
                 conference, organisation=db.session.get(Organisation, form.organisation_id.data),
                 kind=ExchangeKind(form.kind.data), due_at=_due_at(form, conference),
-                speaking_order=form.speaking_order.data, allow_past=form.allow_past.data, actor=current_user,
+                speaking_order=form.speaking_order.data, max_chars=form.max_chars.data,
+                allow_past=form.allow_past.data, actor=current_user,
             )
         except setup.DueInPast as error:
             _refused(form, "due_date", error)
@@ -205,11 +206,12 @@ def invitation(conference_id: int, invitation_id: int):
     invitation = _child(Invitation, invitation_id, conference)
     local_due = setup.utc_to_local(invitation.due_at, conference.timezone)
     form = InvitationEditForm(due_date=local_due.date(), due_time=local_due.time(),
-                              speaking_order=invitation.speaking_order)
+                              speaking_order=invitation.speaking_order, max_chars=invitation.max_chars)
     if form.validate_on_submit():
         try:
             setup.update_invitation(invitation, due_at=_due_at(form, conference),
-                                    speaking_order=form.speaking_order.data, actor=current_user)
+                                    speaking_order=form.speaking_order.data, max_chars=form.max_chars.data,
+                                    actor=current_user)
         except DomainError as error:
             _refused(form, "speaking_order", error)
         else:
@@ -244,7 +246,7 @@ def invitation_extend(conference_id: int, invitation_id: int):
             return redirect(url_for("conference.invitation", conference_id=conference.id, invitation_id=invitation.id))
     local_due = setup.utc_to_local(invitation.due_at, conference.timezone)
     edit_form = InvitationEditForm(formdata=None, due_date=local_due.date(), due_time=local_due.time(),
-                                   speaking_order=invitation.speaking_order)
+                                   speaking_order=invitation.speaking_order, max_chars=invitation.max_chars)
     return _invitation_page(conference, invitation, edit_form=edit_form, extension_form=form)
 
 

@@ -65,6 +65,9 @@ def create_user(
         username=username, display_name=display_name.strip() or username, role=role,
         organisation=organisation, email=(email or "").strip() or None,
         password_hash=hash_password(password),
+        # Someone else knows a password they chose for you; the command line
+        # and the demo are run by the account's own people.
+        must_change_password=actor is not None,
     )
     db.session.add(user)
     record_event("create_account", actor=actor, obj=user, detail={"username": username, "role": role.value})
@@ -77,7 +80,10 @@ def change_password(user: User, *, current: str, new: str) -> None:
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise DomainError(_("The current password is not right.")) from None
     check_password_strength(new, username=user.username)
+    if _same_password(user, new):
+        raise DomainError(_("Choose a password other than the one you were given."))
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     user.end_all_sessions()
     record_event("change_password", actor=user, obj=user)
 
@@ -85,8 +91,16 @@ def change_password(user: User, *, current: str, new: str) -> None:
 def reset_password(user: User, *, new: str, actor: User) -> None:
     check_password_strength(new, username=user.username)
     user.password_hash = hash_password(new)
+    user.must_change_password = user.id != actor.id
     user.end_all_sessions()
     record_event("reset_password", actor=actor, obj=user)
+
+
+def _same_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def set_enabled(user: User, enabled: bool, *, actor: User) -> None:

@@ -67,6 +67,7 @@ AUDIT_ACTION_LABELS = {
     "restart": _l("piece started again"), "request_replacement": _l("replacement piece asked for"),
     # the bureau's work on a piece
     "create": _l("piece started"), "save": _l("draft saved"), "import": _l("Word document imported"),
+    "restore_revision": _l("earlier draft put back"),
     "upload": _l("file attached"), "remove": _l("attached file removed"),
     "attachment_download": _l("attached file downloaded"), "original_download": _l("Word original downloaded"),
     # review
@@ -153,3 +154,12 @@ def audit_state_label(state: str | None) -> str:
         return state_label(state)
     except ValueError:
         return state
+def revision_label(revision) -> str:
+    """What made a draft revision: "Saved", "Imported 报告.docx", "Draft 3 put back"…"""
+    if revision.reason == "import":
+        return str(_l("Imported %(name)s", name=revision.detail))
+    if revision.reason == "restore":
+        return str(_l("Draft %(n)s put back", n=revision.detail))
+    if revision.reason == "earlier":
+        return str(_l("As it was before drafts were kept"))
+    return str(_l("Saved"))

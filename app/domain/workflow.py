@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.audit import record_event
@@ -19,7 +20,7 @@ from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllow
 from app.domain.labels import action_label, state_label
 from app.domain.notifications import notify
 from app.domain.permissions import belongs_to_bureau, can_review
-from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions.bodies.rendering import character_count, render_body
 from app.domain.submissions.versions import take_snapshot
 from app.extensions import db
 from app.models import Comment, Decision, DecisionOutcome, ReviewAssignment, Role, Submission, User, utcnow
@@ -149,6 +150,14 @@ def check_ready_to_submit(submission: Submission) -> None:
         missing.append(_("the speaker's name"))
     if missing:
         raise DomainError(_("Before submitting, please give %(missing)s.", missing=", ".join(missing)))
+    limit = submission.invitation.max_chars
+    if limit and (count := character_count(submission.body_html)) > limit:
+        raise DomainError(ngettext(
+            "The body has %(count)s characters; this invitation allows at most %(limit)s. "
+            "Shorten it by %(num)s character, then submit again. Your draft is saved.",
+            "The body has %(count)s characters; this invitation allows at most %(limit)s. "
+            "Shorten it by %(num)s characters, then submit again. Your draft is saved.",
+            count - limit, count=f"{count:,}", limit=f"{limit:,}"))
 
 
 def apply_transition(

@@ -15,12 +15,14 @@ from app.models.conference import (
 from app.models.mail_templates import MAIL_TEMPLATE_KINDS, MailTemplate
 from app.models.proceedings import EditionItem, EditionStatus, ProceedingsEdition
 from app.models.review import Comment, Decision, DecisionOutcome, ReviewAssignment
+from app.models.revisions import DraftRevision, ImportRun
 from app.models.submissions import (
     Attachment, Submission, SubmissionState, SubmissionVersion,
     WordOriginal, submission_key_task,
 )
 
 __all__ = [
+    "DraftRevision", "ImportRun",
     "ArchiveStatus", "PiecesArchive",
     "Attachment", "AuditEvent", "Base", "Comment", "Conference", "ConferenceState",
     "Decision", "DecisionOutcome", "EditionItem", "EditionStatus", "ExchangeKind",

@@ -34,6 +34,9 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator or editor chose the password: its owner must
+    # choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Part of the login cookie: rotating it ends every live session at once
     # (logout, password change, disabling the account), on every web host.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)

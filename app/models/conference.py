@@ -104,6 +104,8 @@ class Invitation(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Speaking order of oral speeches; also the default order in the book.
     speaking_order: Mapped[int | None]
+    # 字数不超过…: the longest body the ministry accepts for this piece, checked at submit.
+    max_chars: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conference: Mapped[Conference] = relationship(back_populates="invitations")

@@ -61,6 +61,9 @@ class Submission(Base):
     # Bodies run to tens of kilobytes: loaded when one is read, never for a list.
     body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
     body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    # What body_source is written in: "html" (the editor, Word imports) or
+    # "markdown" (what the form took before the editor; still accepted).
+    body_format: Mapped[str] = mapped_column(sa.String(16), default="html", server_default="html")
 
     # Proceedings: the editors' order within the section, and exclusions.
     proceedings_position: Mapped[int | None]
@@ -128,6 +131,9 @@ class SubmissionVersion(Base):
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
     body_source: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
     body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True, deferred_group="body")
+    # What body_source is written in: "html" (the editor, Word imports) or
+    # "markdown" (what the form took before the editor; still accepted).
+    body_format: Mapped[str] = mapped_column(sa.String(16), default="html", server_default="html")
     # [{"id": .., "number": .., "title_zh": .., "title_en": ..}] as they stood.
     key_tasks: Mapped[list] = mapped_column(sa.JSON, default=list)
     # [{"sha256": .., "name": .., "size": .., "file_type": ..}]

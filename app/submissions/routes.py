@@ -14,7 +14,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,8 +28,8 @@ from app.domain.audit import record_event
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_edit_submission
 from app.domain.review.decisions import standing_request
-from app.domain.submissions import attachments, drafting, originals, storage
-from app.domain.submissions.bodies.rendering import render_body
+from app.domain.submissions import attachments, drafting, import_runs, originals, revisions, storage
+from app.domain.submissions.bodies.rendering import BODY_FORMATS, editor_html, render_body
 from app.domain.submissions.comparison import compare_versions
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.workflow import allowed_actions
@@ -67,7 +65,8 @@ def _filled_draft_form(submission: Submission) -> DraftForm:
     return _draft_form(
         submission, formdata=None, title=submission.title, subtitle=submission.subtitle,
         key_task_ids=[task.id for task in submission.key_tasks], abstract=submission.abstract,
-        body=submission.body_source, speaker_name=submission.speaker_name, speaker_post=submission.speaker_post,
+        body=editor_html(submission.body_source, submission.body_format), body_format="markdown",
+        speaker_name=submission.speaker_name, speaker_post=submission.speaker_post,
         planned_minutes=submission.planned_minutes, lock_version=submission.lock_version,
     )
 
@@ -83,6 +82,11 @@ def render_detail(submission: Submission, *, form: DraftForm | None = None, stat
         button=ButtonForm(), actions=[a.value for a in allowed_actions(current_user, submission)],
         own=belongs_to_bureau(current_user, submission), word_original=_word_original_shown(submission),
         ministry_request=standing_request(submission) if belongs_to_bureau(current_user, submission) else None,
+        body_pictures=attachments.body_pictures(submission) if editable else [],
+        revisions=revisions.revisions_of(submission) if editable else [], max_revisions=revisions.MAX_REVISIONS,
+        import_running=import_runs.running(
+            submission, stale_after=import_runs.stale_after(current_app.config["IMPORT_TIME_LIMIT_SECONDS"]),
+        ) if editable else None,
     ), status
 
 
@@ -141,16 +145,31 @@ def save(submission_id: int):
     if not form.validate_on_submit():
         flash(_("The draft was not saved: please correct the fields marked below."), "error")
         return render_detail(submission, form=form, status=422)
+    then_submit = request.form.get("then") == "submit"
     try:
         change = drafting.save_draft(submission, form.draft_fields(), actor=current_user,
                                      loaded_version=form.lock_version.data)
+        if then_submit:
+            # What is on the screen is what is sent: saved and submitted in one transaction.
+            db.session.commit()
+            drafting.submit_submission(submission, actor=current_user)
         db.session.commit()
     except (drafting.StaleDraft, StaleDataError):
         return conflict(submission, form)
     except DomainError as error:
+        if then_submit and submission.lock_version != form.lock_version.data:
+            # Saved, but not submittable yet (a missing title, over the length limit…): say both.
+            db.session.rollback()
+            flash(_("Draft saved."), "success")
+            flash(error.message, "error")
+            return redirect(url_for(".detail", submission_id=submission.id))
         return refused(submission, error, form=form)
     _tell_removed(change)
-    flash(_("Draft saved."), "success")
+    if then_submit:
+        flash(_("Submitted as version %(n)d. The ministry will review it.", n=submission.latest_version.number),
+              "success")
+    else:
+        flash(_("Draft saved."), "success")
     return redirect(url_for(".detail", submission_id=submission.id))
 
 
@@ -168,45 +187,13 @@ def conflict(submission: Submission, form: DraftForm):
 def preview(submission_id: int):
     own_submission(submission_id)
     body = request.form.get("body", "")
+    body_format = request.form.get("body_format", "markdown")
     if len(body) > drafting.MAX_BODY_CHARS:
         return jsonify(error=_("The body is too long to preview.")), 413
-    rendered = render_body(body)
+    if body_format not in BODY_FORMATS:
+        return jsonify(error=_("The preview could not be made.")), 400
+    rendered = render_body(body, source_format=body_format)
     return jsonify(html=rendered.html, removed=rendered.removed)
-
-
-@bp.post("/<int:submission_id>/import")
-def import_document(submission_id: int):
-    submission = own_submission(submission_id)
-    form = ImportForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a document (.docx, .doc, .wps, .odt or .rtf) to import."), "error")
-        return render_detail(submission, status=422)
-    upload = form.document.data
-    try:
-        change = drafting.import_word(
-            submission, upload.read(), upload.filename or "", actor=current_user,
-            loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
-            policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
-            time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
-        )
-        db.session.commit()
-    except (drafting.StaleDraft, StaleDataError):
-        return refused(submission, drafting.StaleDraft())
-    except drafting.ImportsBusy as error:
-        response = make_response(refused(submission, error))
-        response.retry_after = error.retry_after
-        return response
-    except DomainError as error:
-        return refused(submission, error)
-    for sha256 in change.discarded:
-        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
-    flash(ngettext("The Word document was imported into the body (%(num)d image). Check it, then save or submit.",
-                   "The Word document was imported into the body (%(num)d images). Check it, then save or submit.",
-                   change.image_count), "success")
-    for message in change.messages:
-        flash(message, "warning")
-    _tell_removed(change)
-    return redirect(url_for(".detail", submission_id=submission.id))
 
 
 @bp.post("/<int:submission_id>/attachments")

@@ -1,4 +1,4 @@
-// The draft editor: Markdown preview, a warning before leaving with unsaved
+// The draft form: the preview, a warning before leaving with unsaved
 // text, and a copy of the typed text in this browser so that an expired
 // session or a crash loses nothing.
 (function () {
@@ -63,6 +63,7 @@
     banner.hidden = false;
     document.getElementById("restore-yes").addEventListener("click", function () {
       applyValues(kept.values);
+      form.dispatchEvent(new CustomEvent("huibian:restored"));  // the body editor reloads the body
       banner.hidden = true;
       markDirty();
     });
@@ -89,6 +90,39 @@
   var previewButton = document.getElementById("preview-button");
   var preview = document.getElementById("preview");
   var removedList = document.getElementById("preview-removed");
+
+  // The server renders with the same allow-list as a save, and names what it would remove.
+  function requestPreview(body, format) {
+    var data = new FormData();
+    data.append("body", body);
+    data.append("body_format", format || "markdown");
+    return fetch(form.dataset.previewUrl, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": form.elements.csrf_token.value, "Accept": "application/json" }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || type.indexOf("application/json") === -1) { throw new Error("no preview"); }
+      return response.json();
+    });
+  }
+
+  function showRemovals(removed) {
+    removedList.innerHTML = "";
+    if (removed.length) {
+      var title = document.createElement("li");
+      title.textContent = form.dataset.textRemoved;
+      removedList.appendChild(title);
+      removed.forEach(function (item) {
+        var li = document.createElement("li");
+        li.textContent = item;
+        removedList.appendChild(li);
+      });
+    }
+    removedList.hidden = removed.length === 0;
+  }
+
   previewButton.addEventListener("click", function () {
     var body = form.elements.body.value;
     if (!body.trim()) {
@@ -100,33 +134,11 @@
       removedList.hidden = true;
       return;
     }
-    var data = new FormData();
-    data.append("body", body);
     previewButton.disabled = true;
-    fetch(form.dataset.previewUrl, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": form.elements.csrf_token.value, "Accept": "application/json" }
-    }).then(function (response) {
-      var type = response.headers.get("Content-Type") || "";
-      if (!response.ok || type.indexOf("application/json") === -1) { throw new Error("no preview"); }
-      return response.json();
-    }).then(function (result) {
+    requestPreview(body, form.elements.body_format.value).then(function (result) {
       // The server sanitised this HTML with the same allow-list as a save.
       preview.innerHTML = result.html;
-      removedList.innerHTML = "";
-      if (result.removed.length) {
-        var title = document.createElement("li");
-        title.textContent = form.dataset.textRemoved;
-        removedList.appendChild(title);
-        result.removed.forEach(function (item) {
-          var li = document.createElement("li");
-          li.textContent = item;
-          removedList.appendChild(li);
-        });
-      }
-      removedList.hidden = result.removed.length === 0;
+      showRemovals(result.removed);
     }).catch(function () {
       preview.innerHTML = "";
       var failed = document.createElement("p");
@@ -134,5 +146,12 @@
       failed.textContent = form.dataset.textPreviewFailed;
       preview.appendChild(failed);
     }).then(function () { previewButton.disabled = false; });
+  });
+
+  // Pasted HTML (from Word, WPS, a web page), as it came, before the editor kept what it could.
+  form.addEventListener("huibian:pasted", function (event) {
+    requestPreview(event.detail.html, "html").then(function (result) {
+      if (result.removed.length) { showRemovals(result.removed); }
+    }).catch(function () { /* the save sanitises too, and says what it removed */ });
   });
 }());

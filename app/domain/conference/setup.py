@@ -195,7 +195,7 @@ class DueInPast(DomainError):
 
 def add_invitation(conference: Conference, *, organisation: Organisation, kind: ExchangeKind,
                    due_at: datetime, speaking_order: int | None = None, allow_past: bool,
-                   actor: User, now: datetime | None = None) -> Invitation:
+                   max_chars: int | None = None, actor: User, now: datetime | None = None) -> Invitation:
     """Invite a bureau for one piece of one kind; a second invitation of the same kind is refused.
 
     A due date already past is refused unless ``allow_past`` (the editor confirmed it).
@@ -215,28 +215,30 @@ def add_invitation(conference: Conference, *, organisation: Organisation, kind: 
         raise DomainError(_("%(org)s is already invited for this kind of piece.", org=organisation.name_zh))
     order = _check_speaking_order(conference, kind, speaking_order)
     invitation = Invitation(conference=conference, organisation=organisation, kind=kind, due_at=due_at,
-                            speaking_order=order)
+                            speaking_order=order, max_chars=max_chars)
     db.session.add(invitation)
     db.session.flush()
     invitation_notice(invitation, "invite", actor=actor)
     record_event("add_invitation", actor=actor, obj=invitation, detail={
         "conference_id": conference.id, "organisation": organisation.code, "kind": kind.value,
-        "due_at": due_at.isoformat(), "speaking_order": order,
+        "due_at": due_at.isoformat(), "speaking_order": order, "max_chars": max_chars,
     })
     return invitation
 
 
 def update_invitation(invitation: Invitation, *, due_at: datetime, speaking_order: int | None,
-                      actor: User) -> None:
-    """Correct the original due date or the speaking order (extensions move deadlines for one bureau)."""
+                      actor: User, max_chars: int | None = None) -> None:
+    """Correct the original due date, the speaking order or the length limit
+    (extensions move deadlines for one bureau)."""
     order = _check_speaking_order(invitation.conference, invitation.kind, speaking_order, but=invitation)
-    before = {"due_at": invitation.due_at.isoformat(), "speaking_order": invitation.speaking_order}
+    before = {"due_at": invitation.due_at.isoformat(), "speaking_order": invitation.speaking_order,
+              "max_chars": invitation.max_chars}
     effective_before = invitation.effective_due_at
-    invitation.due_at, invitation.speaking_order = due_at, order
+    invitation.due_at, invitation.speaking_order, invitation.max_chars = due_at, order, max_chars
     if invitation.effective_due_at != effective_before:
         invitation_notice(invitation, "due_changed", actor=actor)
     record_event("update_invitation", actor=actor, obj=invitation, detail={
-        "before": before, "after": {"due_at": due_at.isoformat(), "speaking_order": order},
+        "before": before, "after": {"due_at": due_at.isoformat(), "speaking_order": order, "max_chars": max_chars},
     })
 
 

@@ -73,6 +73,12 @@ def body_url(sha256: str) -> str:
     return f"/attachments/{sha256}"
 
 
+def body_pictures(submission: Submission) -> list[dict]:
+    """The piece's pictures that its body may show: where the body points and the name to offer."""
+    return [{"src": body_url(a.sha256), "name": a.display_name}
+            for a in submission.attachments if a.file_type in IMAGE_TYPES]
+
+
 def mime_type(attachment_type: str) -> str:
     return ALLOWED_TYPES[attachment_type].mime_type
 

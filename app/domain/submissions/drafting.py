@@ -23,6 +23,7 @@ from app.domain.submissions.docx.conversion import ConverterBusy
 from app.domain.submissions.docx.importer import ConversionsBusy, DocxImportError, OwnConversionRunning, import_document
 from app.domain.submissions.limits import UploadPolicy, scan
 from app.domain.submissions.storage import sha256_of
+from app.domain.submissions.revisions import keep_revision, remember_earlier_text
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
@@ -78,6 +79,7 @@ class DraftFields:
     key_task_ids: list[int] = field(default_factory=list)
     abstract: str = ""
     body_source: str = ""
+    body_format: str = "markdown"
     speaker_name: str = ""
     speaker_post: str = ""
     planned_minutes: int | None = None
@@ -132,11 +134,13 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
     _check_not_stale(submission, loaded_version)
     _check_lengths(fields)
     key_tasks = _key_tasks_of_conference(submission, fields.key_task_ids)
-    rendered = render_body(fields.body_source)
+    rendered = render_body(fields.body_source, source_format=fields.body_format)
+    remember_earlier_text(submission, actor=actor)
     submission.title = fields.title.strip()
     submission.subtitle = fields.subtitle.strip()
     submission.abstract = fields.abstract.strip()
     submission.body_source = fields.body_source
+    submission.body_format = fields.body_format
     submission.body_html = rendered.html
     submission.key_tasks = key_tasks
     if submission.kind.value == "oral":
@@ -147,6 +151,7 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
     # when only they changed, so a concurrent save still sees the conflict.
     submission.updated_at = utcnow()
     db.session.flush()
+    keep_revision(submission, "save", actor=actor)
     record_event("save", actor=actor, obj=submission, submission=submission, **unchanged_state(submission),
                  detail={"body_chars": len(fields.body_source), "removed": rendered.removed})
     return BodyChange(removed=rendered.removed)
@@ -194,8 +199,10 @@ def import_word(
         raise ImportRefused(error.message, error.http_status) from None
     if len(result.html) > MAX_BODY_CHARS:
         raise ImportRefused(_("The document's text is longer than %(max)d characters.", max=MAX_BODY_CHARS))
-    rendered = render_body(result.html)
+    rendered = render_body(result.html, source_format="html")
+    remember_earlier_text(submission, actor=actor)
     submission.body_source = result.html
+    submission.body_format = "html"
     submission.body_html = rendered.html
     submission.updated_at = utcnow()
     discarded = attachments.drop_replaced_body_images(submission, keep=kept)
@@ -207,6 +214,7 @@ def import_word(
         raise attachments.StorageUnavailable() from None
     discarded += replaced
     db.session.flush()
+    keep_revision(submission, "import", actor=actor, detail=attachments.display_name(file_name))
     record_event("import", actor=actor, obj=submission, submission=submission, **unchanged_state(submission), detail={
         "file_name": attachments.display_name(file_name), "size": len(data), "format": result.source_format,
         "images": result.image_count, "messages": result.messages, "removed": rendered.removed,

@@ -22,6 +22,7 @@ def snapshot_fields(submission: Submission) -> dict:
         "abstract": submission.abstract,
         "body_source": submission.body_source,
         "body_html": submission.body_html,
+        "body_format": submission.body_format,
         "key_tasks": [
             {"id": t.id, "number": t.number, "title_zh": t.title_zh, "title_en": t.title_en}
             for t in submission.key_tasks

@@ -1,4 +1,4 @@
-"""Submission bodies: Markdown with HTML allowed, rendered to sanitised HTML.
+"""Submission bodies: the editor's HTML, or Markdown with HTML allowed, rendered to sanitised HTML.
 
 Every body is rendered here before it is shown or printed, so the policy in
 `app.domain.submissions.bodies.policy` is the only thing that decides what reaches a reader.
@@ -12,6 +12,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+from app.domain.submissions.bodies import editing
 from app.domain.submissions.bodies import policy as html_policy
 
 DEFAULT_ID_PREFIX = "body-"
@@ -35,8 +36,11 @@ class RenderedBody:
     removed: list[str] = field(default_factory=list)
 
 
-def render_body(markdown_text: str, *, id_prefix: str = DEFAULT_ID_PREFIX) -> RenderedBody:
-    """Render a body's Markdown (HTML allowed) to sanitised HTML.
+BODY_FORMATS = ("html", "markdown")
+
+
+def render_body(source: str, *, id_prefix: str = DEFAULT_ID_PREFIX, source_format: str = "markdown") -> RenderedBody:
+    """Render a body to sanitised HTML: the editor's HTML, or Markdown (HTML allowed).
 
     `removed` lists what the sanitiser took out, in short English, each kind once
     with a count when repeated. Every `id` gets `id_prefix` and every `#fragment`
@@ -45,8 +49,11 @@ def render_body(markdown_text: str, *, id_prefix: str = DEFAULT_ID_PREFIX) -> Re
     """
     if not _ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be lowercase letters, digits and '-': {id_prefix!r}")
-    converted = _markdown_to_html(markdown_text)
-    removed = html_policy.find_removals(converted)
+    converted = _converted(source, source_format)
+    return RenderedBody(html=_clean(converted, id_prefix), removed=html_policy.find_removals(converted))
+
+
+def _clean(converted: str, id_prefix: str) -> str:
     cleaned = nh3.clean(
         converted,
         tags=html_policy.ALLOWED_TAGS,
@@ -57,7 +64,22 @@ def render_body(markdown_text: str, *, id_prefix: str = DEFAULT_ID_PREFIX) -> Re
         link_rel=None,
         strip_comments=True,
     )
-    return RenderedBody(html=_drop_images_without_source(cleaned), removed=removed)
+    return _drop_images_without_source(cleaned)
+
+
+def editor_html(source: str, source_format: str) -> str:
+    """A stored body as the editor opens it: sanitised (without id prefixes),
+    with each note at its call. Markdown bodies (written before the editor)
+    come out as HTML that renders the same."""
+    return editing.for_editor(_clean(_converted(source, source_format), id_prefix=""))
+
+
+def _converted(source: str, source_format: str) -> str:
+    if source_format not in BODY_FORMATS:
+        raise ValueError(f"unknown body format: {source_format!r}")
+    # Markdown may hold the editor's HTML too (typed without JavaScript, in the
+    # textarea the editor fills): its notes are set out either way.
+    return editing.from_editor(source if source_format == "html" else _markdown_to_html(source))
 
 
 def _markdown_to_html(markdown_text: str) -> str:
@@ -103,6 +125,18 @@ _BLOCK_TAGS = html_policy.HEADINGS | {
     "tbody", "tfoot", "tr", "caption", "figure", "figcaption", "hr",
 }
 _CELL_TAGS = {"td", "th"}
+
+
+def character_count(html: str) -> int:
+    """字数 of sanitised body HTML: its characters without spaces, the notes' text
+    included but not their numbers or back links — what the editor shows as the
+    author types (static/js/body-editor.js)."""
+    text = plain_text(_NOTE_MARKERS.sub("", html))
+    return sum(1 for character in text if not character.isspace())
+
+
+# In nh3's output (see _SERIALISED_IMG) a note's call and its back link are exactly these.
+_NOTE_MARKERS = re.compile(r'<sup class="footnote-ref">.*?</sup>|<a [^>]*class="footnote-backref"[^>]*>.*?</a>')
 
 
 def plain_text(html: str) -> str:
