@@ -1,7 +1,7 @@
 """In-app notifications (list, mark read) and the start of the mail sender."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.background import mail
@@ -33,8 +33,11 @@ def index():
 @login_required
 def read(notification_id: int):
     notification = notify.own_notification(current_user, notification_id)
-    if notification is None or not ButtonForm().validate_on_submit():
-        return redirect(url_for("notifications.index"))
+    if notification is None:
+        # Someone else's notification answers as one that does not exist.
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
     notify.mark_read(notification)
     db.session.commit()
     return redirect(notification.link if is_safe_next(notification.link) else url_for("notifications.index"))
