@@ -23,11 +23,17 @@ def saved_files(app):
     return [p for p in app.config["UPLOAD_DIR"].rglob("*") if p.is_file()]
 
 
-def test_script_and_event_handlers_are_removed_and_the_user_is_told(client, auth, db, setting, draft):
+# Bodies come from the editor as HTML, or as Markdown from a form without JavaScript: both get the same treatment.
+FORMATS = pytest.mark.parametrize("body_format", ["markdown", "html"])
+
+
+@FORMATS
+def test_script_and_event_handlers_are_removed_and_the_user_is_told(client, auth, db, setting, draft, body_format):
     auth.login(setting.ours.user.username)
     body = ("# 标题\n\n<script>alert('x')</script>\n\n<p onclick=\"steal()\">段落</p>\n\n"
             '<img src="x" onerror="alert(1)">')
-    response = client.post(f"/submissions/{draft.id}/save", data=draft_data(draft, body=body), follow_redirects=True)
+    response = client.post(f"/submissions/{draft.id}/save", data=draft_data(draft, body=body, body_format=body_format),
+                           follow_redirects=True)
     html = reloaded(db, draft).body_html
     assert "<script" not in html and "alert" not in html and "onclick" not in html and "onerror" not in html
     assert "段落" in html
@@ -36,15 +42,22 @@ def test_script_and_event_handlers_are_removed_and_the_user_is_told(client, auth
     assert "script element" in text and "event handler attribute onclick" in text
 
 
-@pytest.mark.parametrize("image, described", [
-    ('<img src="file:///etc/passwd">', "local file image file:///etc/passwd"),
-    ('<img src="http://tracker.example/pixel.gif">', "external image http://tracker.example/pixel.gif"),
-    ("![logo](https://cdn.example/logo.png)", "external image https://cdn.example/logo.png"),
-    ('<a href="https://phish.example/">点这里</a>', "link to https://phish.example/ (text kept)"),
+@pytest.mark.parametrize("image, described, body_format", [
+    ('<img src="file:///etc/passwd">', "local file image file:///etc/passwd", "markdown"),
+    ('<img src="http://tracker.example/pixel.gif">', "external image http://tracker.example/pixel.gif", "markdown"),
+    ("![logo](https://cdn.example/logo.png)", "external image https://cdn.example/logo.png", "markdown"),
+    ('<a href="https://phish.example/">点这里</a>', "link to https://phish.example/ (text kept)", "markdown"),
+    ('<p><img src="file:///etc/passwd"></p>', "local file image file:///etc/passwd", "html"),
+    ('<p><img src="https://cdn.example/logo.png"></p>', "external image https://cdn.example/logo.png", "html"),
+    ('<p><a href="https://phish.example/">点这里</a></p>', "link to https://phish.example/ (text kept)", "html"),
+    ('<p>甲<span data-footnote="" data-note="注"></span><img src="http://tracker.example/p.gif"></p>',
+     "external image http://tracker.example/p.gif", "html"),
 ])
-def test_references_outside_huibian_are_removed_and_named(client, auth, db, setting, draft, image, described):
+def test_references_outside_huibian_are_removed_and_named(client, auth, db, setting, draft, image, described,
+                                                          body_format):
     auth.login(setting.ours.user.username)
-    response = client.post(f"/submissions/{draft.id}/save", data=draft_data(draft, body=f"正文\n\n{image}\n"),
+    response = client.post(f"/submissions/{draft.id}/save",
+                           data=draft_data(draft, body=f"正文\n\n{image}\n", body_format=body_format),
                            follow_redirects=True)
     html = reloaded(db, draft).body_html
     assert "passwd" not in html and "example" not in html
