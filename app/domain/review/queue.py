@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
+from app.domain.submissions import search
 from app.extensions import db
 from app.models import (
     ExchangeKind,
@@ -82,15 +83,10 @@ def _filtered(filters: QueueFilters, version, *, with_state: bool) -> sa.Select:
         ))
     text = filters.text.strip()
     if text:
-        # LIKE works for Chinese as for English (no word boundaries needed);
-        # autoescape keeps a typed "%" or "_" literal. Reviewers look for
-        # people as often as for words: the bureau, the speaker, their post.
-        query = query.where(sa.or_(*(
-            column.icontains(text, autoescape=True) for column in (
-                version.title, version.subtitle, version.abstract, version.body_source,
-                version.speaker_name, version.speaker_post, Organisation.name_zh, Organisation.name_en,
-            )
-        )))
+        # One indexed column holds the title, abstract, body text, the bureau's
+        # names, the speaker and the post: reviewers look for people as often
+        # as for words.
+        query = query.where(search.matches(version, text))
     return query
 
 

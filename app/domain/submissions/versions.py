@@ -5,6 +5,7 @@ import hashlib
 import json
 from datetime import datetime
 
+from app.domain.submissions import search
 from app.extensions import db
 from app.models import Submission, SubmissionVersion, User
 
@@ -47,6 +48,7 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
         content_hash=content_hash(fields),
         created_by_id=actor.id,
         created_at=now,
+        search_text=search.search_text(fields, submission.organisation),
         **fields,
     )
     db.session.add(version)
