@@ -185,11 +185,12 @@ def status_labels() -> dict[str, str]:
 def coverage_context(args) -> dict:
     conference = _conference(args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    report = coverage(conference, page=args.get("page", 1, type=int)) if conference else None
     return {
-        "report": coverage(conference) if conference else None, "conferences": conferences,
+        "report": report, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
         "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
-        "reminded": reminders.last_reminders(conference) if conference else {},
+        "reminded": reminders.last_reminders(conference, [r.invitation.id for r in report.rows]) if report else {},
         "remind_filters": remind_filter_labels(),
     }
 
