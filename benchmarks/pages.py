@@ -74,7 +74,8 @@ def make_app(url: str, work: Path):
 
     return create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdefghij", "SQLALCHEMY_DATABASE_URI": url,
                        "UPLOAD_DIR": work / "uploads", "EDITIONS_DIR": work / "editions",
-                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "MAIL_SENDER_THREAD": False})
+                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "MAIL_SENDER_THREAD": False,
+                       "LOG_LEVEL": "WARNING"})
 
 
 def migrate_and_seed(url: str, pieces: int, work: Path):

@@ -59,7 +59,7 @@ def bureau_invitations(user: User, now: datetime | None = None, *, page: int = 1
 #: Invitations listed per conference on the ministry's home; the rest are on the coverage page.
 HOME_INVITATIONS = 20
 #: Conferences per page of the ministry's home.
-CONFERENCES_PER_PAGE = 5
+CONFERENCES_PER_PAGE = 3
 
 
 @dataclass
