@@ -112,11 +112,13 @@ def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
                                             speaking_order=o_index + 1 if kind == "oral" else None, created_at=now))
         inv_ids = insert(conn, Invitation, invitations)
 
-        states = ["draft"] * 10 + ["submitted"] * 40 + ["changes_requested"] * 10 + ["approved"] * 30 \
-            + ["rejected"] * 5 + ["withdrawn"] * 5
+        # Interleaved, so that even ten pieces hold every state a page shows.
+        states = ["submitted", "approved", "draft", "submitted", "approved", "changes_requested", "submitted",
+                  "approved", "rejected", "submitted", "approved", "withdrawn", "submitted", "approved",
+                  "submitted", "draft", "submitted", "approved", "submitted", "changes_requested"]
         subs, plans = [], []
         for i, (inv_id, inv) in enumerate(zip(inv_ids, invitations)):
-            state = states[i % len(states)] if i > 0 else "submitted"
+            state = states[i % len(states)]
             word = i % 20 == 0
             source, html = _body(rng, word)
             title = f"{'深入打好' + SEARCH_WORD + '的' if word else ''}第{i}篇经验材料：{rng.choice(['大气', '水', '土壤', '核安全'])}治理"
