@@ -50,5 +50,9 @@ def matches(version, text: str) -> sa.ColumnElement[bool]:
             sa.select(sa.column("rowid")).select_from(sa.table(SQLITE_SEARCH_TABLE))
             .where(sa.column("search_text").like(pattern))
         )
-    # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm serves ILIKE.
+    # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm serves LIKE and ILIKE.
+    # Chinese has no case: LIKE then gives the same rows, and without an index
+    # (a query shorter than a trigram) reads the column about three times faster.
+    if text.lower() == text.upper():
+        return version.search_text.like(pattern)
     return version.search_text.ilike(pattern)
