@@ -50,8 +50,6 @@ def queue_context(args, *, viewer: User) -> dict:
     form.set_choices(
         states=[s for s in SubmissionState if s is not SubmissionState.DRAFT],
         key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
-        organisations=db.session.scalars(
-            sa.select(Organisation).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all(),
         conferences=conferences, lang=current_lang(),
     )
     form.validate()
@@ -65,7 +63,11 @@ def queue_context(args, *, viewer: User) -> dict:
         page=value["page"] or 1,
     )
     page = review_queue(filters, viewer=viewer, lang=current_lang())
-    return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm()}
+    name = Organisation.name_zh if current_lang() == "zh" else Organisation.name_en
+    bureaus = db.session.execute(
+        sa.select(Organisation.id, name).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all()
+    return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
+            "bureaus": bureaus}
 
 
 def page_url(args, page: int, **overrides) -> str:
