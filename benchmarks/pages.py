@@ -16,6 +16,17 @@ usage: python benchmarks/pages.py [--sizes 100 3000] [--seconds 4] [--clients 16
 Goals (issue 13 item 5): at 3,000 pieces every page serves ≥ 80 % of its own
 throughput at 100; p95 ≤ 300 ms with 16 clients; no page over ~100 KB of
 HTML; queries per page constant; the heaviest page ≥ 10 % of the login page.
+
+Measured 2026-12-04 on the shared two-core machine with seven other sessions
+running (load average 11–18; the login page served 36–145 req/s against
+630–860 when the issue was written, so p95 is the machine's, not the app's):
+PostgreSQL, 100 → 3,000 pieces, % of the login page in the same half-run:
+queue 13.5 → 8.5 %, Chinese search 15.2 → 8.0 %, coverage 15.4 → 14.8 %,
+ministry home 8.7 → 9.0 %, bureau home 30.7 → 28.3 %, piece page 20.7 →
+21.7 %, notifications 36.3 → 47.6 %, proceedings editor 9.6 → 3.1 % (188 KB:
+an ordering page, not paged), pieces xlsx 13.4 → 0.7 % (reads every body to
+count characters). Queries per page equal at both sizes, but for the two
+exports (selectinload splits its IN list past 500 rows: +1).
 """
 from __future__ import annotations
 

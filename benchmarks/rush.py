@@ -13,6 +13,12 @@ usage: python benchmarks/rush.py [--database sqlite|postgresql] [--seconds 60] [
 
 Prints: requests, 5xx, refused (conflicts, a refusal page), lost, p50/p95 ms,
 and the p50 of a bureau's home page during the rush.
+
+Measured 2026-12-04 on the shared two-core machine under heavy load (other
+sessions' tests and benchmarks): SQLite 1,179 requests in 62 s, 0 5xx,
+0 refused, nothing lost (160 saved pieces, 31 approvals), p95 4.8 s;
+PostgreSQL 590 requests in 65 s, 0 5xx, 0 refused, nothing lost (76 saved
+pieces, 19 approvals), p95 6.5 s.
 """
 from __future__ import annotations
 

@@ -216,3 +216,11 @@ def test_search_reads_the_body_text_not_its_tags_and_long_queries_use_the_index(
     assert titles(review_queue(QueueFilters(text="蓝天保卫战，精准"), viewer=reviewer)) == ["大气"]
     assert titles(review_queue(QueueFilters(text="strong"), viewer=reviewer)) == []
     assert titles(review_queue(QueueFilters(text="战"), viewer=reviewer)) == ["大气"]
+
+
+@pytest.mark.parametrize("text", ['"蓝天保卫战', "蓝天 OR 碧水", "NEAR(蓝天保卫", "蓝天保*", "蓝'天保", "-蓝天保卫战"])
+def test_search_syntax_in_a_query_is_plain_text(factory, db, reviewer, text):
+    conference = factory.conference()
+    piece(factory, conference, title="深入打好蓝天保卫战")
+    assert titles(review_queue(QueueFilters(text=text), viewer=reviewer)) == []
+    assert titles(review_queue(QueueFilters(text="蓝天保卫"), viewer=reviewer)) == ["深入打好蓝天保卫战"]

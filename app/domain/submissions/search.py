@@ -42,13 +42,15 @@ def matches(version, text: str) -> sa.ColumnElement[bool]:
     needs_escape = any(c in text for c in "%_\\")
     pattern = "%" + (text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if needs_escape else text) + "%"
     if db.session.get_bind().dialect.name == "sqlite":
-        if len(text) < 3 or needs_escape:
-            # FTS5 finds nothing shorter than a trigram, and an ESCAPE clause
-            # keeps LIKE from its index: read the one column instead.
+        if len(text) < 3:
+            # FTS5 finds nothing shorter than a trigram: read the one column instead.
             return version.search_text.like(pattern, escape="\\") if needs_escape else version.search_text.like(pattern)
+        # A quoted phrase of trigrams is the text as a substring, any case, every
+        # character literal; MATCH reads the index alone (LIKE rechecks each row: 30× slower).
+        phrase = '"' + text.replace('"', '""') + '"'
         return version.id.in_(
             sa.select(sa.column("rowid")).select_from(sa.table(SQLITE_SEARCH_TABLE))
-            .where(sa.column("search_text").like(pattern))
+            .where(sa.column("search_text").op("MATCH")(phrase))
         )
     # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm serves LIKE and ILIKE.
     # Chinese has no case: LIKE then gives the same rows, and without an index
