@@ -1,7 +1,7 @@
 """What every template may use: permission predicates, dates, language."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from app.domain import permissions
@@ -31,6 +31,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label,
                                   outcome_label=outcome_label, field_label=field_label,
                                   conference_state_label=conference_state_label,
@@ -44,6 +45,12 @@ def register_template_helpers(app: Flask) -> None:
             "lang": current_lang(),
             "unread_notifications": _unread_count(),
         }
+
+
+def page_url(number: int) -> str:
+    """This page with the same query string (filters, search, sort) on page ``number``."""
+    args = {key: values for key, values in request.args.lists() if key != "page"}
+    return url_for(request.endpoint, **(request.view_args or {}), **args, page=number)
 
 
 def _unread_count() -> int:

@@ -77,7 +77,7 @@ def main() -> None:
 
         def charts_only():
             db.session.expire_all()
-            ministry_overview(with_charts=True)
+            ministry_overview(with_charts=True).items
 
         def without():
             db.session.expire_all()

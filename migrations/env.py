@@ -97,6 +97,9 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    # The SQLite search table (FTS5) is written by hand in its migration.
+    from app.models.submissions import in_models
+    conf_args.setdefault("include_object", in_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -18,8 +18,11 @@ bp = Blueprint("main", __name__)
 @login_required
 def home_page():
     if is_submitter(current_user):
-        return render_template("main/home_submitter.html", invitations=home.bureau_invitations(current_user))
-    return render_template("main/home_ministry.html", overview=home.ministry_overview(with_charts=can_follow_coverage(current_user)))
+        invitations = home.bureau_invitations(current_user, page=request.args.get("page", 1, type=int))
+        return render_template("main/home_submitter.html", invitations=invitations.items, page=invitations)
+    overview = home.ministry_overview(with_charts=can_follow_coverage(current_user),
+                                      page=request.args.get("page", 1, type=int))
+    return render_template("main/home_ministry.html", overview=overview)
 
 
 # The endpoint every redirect after login points at.

@@ -107,7 +107,7 @@ def editor(slug: str):
     _abandon_stale_builds(conference)
     return render_template(
         "proceedings/editor.html", conference=conference,
-        entries=current_entries(conference, include_excluded=True),
+        entries=current_entries(conference, include_excluded=True, with_bodies=False),
         warnings=preflight(conference, upload_dir=Path(current_app.config["UPLOAD_DIR"])),
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,

@@ -35,20 +35,21 @@ class QueueFilterForm(BaseForm):
     state = SelectField(_l("Status"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     key_task = SelectField(_l("Key task"), coerce=_optional_int, validators=[Optional()])
-    organisation = SelectField(_l("Bureau"), coerce=_optional_int, validators=[Optional()])
+    # Hundreds of bureaus: the template writes their options itself (``queue_context``),
+    # WTForms would build and escape an object per option on every page.
+    organisation = IntegerField(_l("Bureau"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     conference = SelectField(_l("Conference"), coerce=_optional_int, validators=[Optional()])
     mine = BooleanField(_l("Assigned to me only"))
     sort = SelectField(_l("Sort by"), choices=[(key, SORT_LABELS[key]) for key in SORTS], default="submitted_desc")
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
-    def set_choices(self, *, states, key_tasks, organisations, conferences, lang: str) -> None:
+    def set_choices(self, *, states, key_tasks, conferences, lang: str) -> None:
         from app.domain.labels import kind_label, state_label
 
         everything = ("", _l("All"))
         self.state.choices = [everything] + [(s.value, state_label(s)) for s in states]
         self.kind.choices = [everything] + [(k.value, kind_label(k)) for k in ExchangeKind]
         self.key_task.choices = [(None, _l("All"))] + [(t.id, f"{t.number}. {t.title(lang)}") for t in key_tasks]
-        self.organisation.choices = [(None, _l("All"))] + [(o.id, o.name(lang)) for o in organisations]
         self.conference.choices = [(None, _l("All"))] + [(c.id, c.title(lang)) for c in conferences]
 
 

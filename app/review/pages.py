@@ -50,8 +50,6 @@ def queue_context(args, *, viewer: User) -> dict:
     form.set_choices(
         states=[s for s in SubmissionState if s is not SubmissionState.DRAFT],
         key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
-        organisations=db.session.scalars(
-            sa.select(Organisation).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all(),
         conferences=conferences, lang=current_lang(),
     )
     form.validate()
@@ -65,7 +63,11 @@ def queue_context(args, *, viewer: User) -> dict:
         page=value["page"] or 1,
     )
     page = review_queue(filters, viewer=viewer, lang=current_lang())
-    return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm()}
+    name = Organisation.name_zh if current_lang() == "zh" else Organisation.name_en
+    bureaus = db.session.execute(
+        sa.select(Organisation.id, name).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all()
+    return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
+            "bureaus": bureaus}
 
 
 def page_url(args, page: int, **overrides) -> str:
@@ -185,11 +187,12 @@ def status_labels() -> dict[str, str]:
 def coverage_context(args) -> dict:
     conference = _conference(args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    report = coverage(conference, page=args.get("page", 1, type=int)) if conference else None
     return {
-        "report": coverage(conference) if conference else None, "conferences": conferences,
+        "report": report, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
         "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
-        "reminded": reminders.last_reminders(conference) if conference else {},
+        "reminded": reminders.last_reminders(conference, [r.invitation.id for r in report.rows]) if report else {},
         "remind_filters": remind_filter_labels(),
     }
 

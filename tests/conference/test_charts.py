@@ -46,8 +46,7 @@ def known(factory, db):
 
 
 def charts_of(db, conference):
-    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.conference_id == conference.id)).all()
-    return conference_charts(conference, list(invitations))
+    return conference_charts(conference)
 
 
 def test_pieces_by_state_per_key_task_count_live_pieces_only(db, known):
@@ -79,7 +78,7 @@ def test_first_submissions_accumulate_per_local_day_against_the_due_dates(db, kn
 
 def test_a_conference_without_invitations_has_empty_charts(factory, db):
     conference = factory.conference()
-    charts = conference_charts(conference, [])
+    charts = conference_charts(conference)
     assert charts.days == [] and charts.due_dates == [] and charts.invitations == 0
     assert all(bar.total == 0 for bar in charts.key_tasks)
 

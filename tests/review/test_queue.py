@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.domain.review.decisions import assign_reviewer
 from app.domain.review.queue import PAGE_SIZE, QueueFilters, review_queue
-from app.models import ExchangeKind, Role, SubmissionState
+from app.models import ExchangeKind, Role, SubmissionState, SubmissionVersion
 
 
 @pytest.fixture
@@ -205,3 +205,22 @@ def test_the_queue_opens_on_what_awaits_review_and_all_shows_every_state(client,
     assert "等待审核的材料" in every and "已通过的材料" in every and "2 submissions" in every
     narrowed = client.get("/review/?kind=written&state=approved").get_data(as_text=True)
     assert "已通过的材料" in narrowed and "等待审核的材料" not in narrowed
+
+
+def test_search_reads_the_body_text_not_its_tags_and_long_queries_use_the_index(factory, db, reviewer):
+    conference = factory.conference()
+    piece(factory, conference, title="大气", body_source="## 主要做法\n\n深入打好蓝天保卫战，**精准治污**。")
+    version = db.session.scalars(sa.select(SubmissionVersion)).one()
+    assert "深入打好蓝天保卫战，精准治污。" in version.search_text and "<" not in version.search_text
+    assert "测试省生态环境厅" in version.search_text and "Test Department" in version.search_text
+    assert titles(review_queue(QueueFilters(text="蓝天保卫战，精准"), viewer=reviewer)) == ["大气"]
+    assert titles(review_queue(QueueFilters(text="strong"), viewer=reviewer)) == []
+    assert titles(review_queue(QueueFilters(text="战"), viewer=reviewer)) == ["大气"]
+
+
+@pytest.mark.parametrize("text", ['"蓝天保卫战', "蓝天 OR 碧水", "NEAR(蓝天保卫", "蓝天保*", "蓝'天保", "-蓝天保卫战"])
+def test_search_syntax_in_a_query_is_plain_text(factory, db, reviewer, text):
+    conference = factory.conference()
+    piece(factory, conference, title="深入打好蓝天保卫战")
+    assert titles(review_queue(QueueFilters(text=text), viewer=reviewer)) == []
+    assert titles(review_queue(QueueFilters(text="蓝天保卫"), viewer=reviewer)) == ["深入打好蓝天保卫战"]

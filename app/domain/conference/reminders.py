@@ -71,15 +71,21 @@ def send(rows: list[CoverageRow], *, actor: User | None, now: datetime | None = 
     return done
 
 
-def last_reminders(conference: Conference) -> dict[int, LastReminder]:
-    """When each invitation of ``conference`` was last reminded and by whom, in one query."""
-    found = db.session.execute(
+def last_reminders(conference: Conference, invitation_ids: list[int] | None = None) -> dict[int, LastReminder]:
+    """When each invitation of ``conference`` (or only those of ``invitation_ids``) was last reminded and by whom.
+
+    One query.
+    """
+    query = (
         sa.select(AuditEvent.object_id, AuditEvent.created_at, User)
         .join(Invitation, sa.and_(Invitation.id == AuditEvent.object_id, Invitation.conference_id == conference.id))
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.action == "remind", AuditEvent.object_type == "Invitation")
         .order_by(AuditEvent.created_at, AuditEvent.id)
-    ).all()
+    )
+    if invitation_ids is not None:
+        query = query.where(Invitation.id.in_(invitation_ids or [0]))
+    found = db.session.execute(query).all()
     # Ordered oldest first, so the last one written for an invitation is its latest.
     return {invitation_id: LastReminder(at, by) for invitation_id, at, by in found}
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from app.domain.proceedings.spec import approved_versions, piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
@@ -26,6 +26,7 @@ from app.models import (
     ProceedingsEdition,
     Submission,
     SubmissionState,
+    SubmissionVersion,
 )
 
 
@@ -92,10 +93,14 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
 
 def _coarse_pictures(included: list[Submission], upload_dir: Path) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    versions = approved_versions([s.id for s in included])
+    versions = approved_versions([s.id for s in included], with_bodies=False)
+    # Only a version with files can hold a picture: read the bodies of those alone.
+    with_files = [v.id for v in versions.values() if v.attachments]
+    db.session.scalars(sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files or [0]))
+                       .options(undefer(SubmissionVersion.body_html))).all()
     warnings = []
     for submission in included:
-        if submission.id not in versions:
+        if submission.id not in versions or not versions[submission.id].attachments:
             continue
         piece = piece_from_version(versions[submission.id], upload_dir)
         warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))

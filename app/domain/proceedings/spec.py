@@ -52,13 +52,17 @@ class Entry:
         return self.submission.kind
 
 
-def approved_versions(submission_ids: list[int]) -> dict[int, SubmissionVersion]:
-    """Submission id -> the version its latest approval points at."""
+def approved_versions(submission_ids: list[int], *, with_bodies: bool = True) -> dict[int, SubmissionVersion]:
+    """Submission id -> the version its latest approval points at.
+
+    ``with_bodies``: load their bodies at once (a build reads them); the
+    editors' ordering page shows only titles and version numbers.
+    """
     if not submission_ids:
         return {}
+    load = selectinload(Decision.version)
     decisions = db.session.scalars(
-        # The pages that call this read the versions' bodies: load them with the versions, not one by one.
-        sa.select(Decision).options(selectinload(Decision.version).undefer(SubmissionVersion.body_html))
+        sa.select(Decision).options(load.undefer(SubmissionVersion.body_html) if with_bodies else load)
         .where(Decision.submission_id.in_(submission_ids), Decision.outcome == DecisionOutcome.APPROVE)
         .order_by(Decision.decided_at, Decision.id)
     )
@@ -88,12 +92,13 @@ def book_order_key(submission: Submission) -> tuple:
     )
 
 
-def current_entries(conference: Conference, *, include_excluded: bool = False) -> list[Entry]:
-    """The pieces a build started now would hold, in order (with their approved versions)."""
+def current_entries(conference: Conference, *, include_excluded: bool = False,
+                    with_bodies: bool = True) -> list[Entry]:
+    """The pieces a build started now would hold, in order (with their approved versions, bodies if asked)."""
     submissions = approved_submissions(conference)
     if not include_excluded:
         submissions = [s for s in submissions if not s.excluded_from_proceedings]
-    versions = approved_versions([s.id for s in submissions])
+    versions = approved_versions([s.id for s in submissions], with_bodies=with_bodies)
     return [Entry(s, versions[s.id]) for s in submissions if s.id in versions]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.conference.cells import safe_text
 from app.domain.dates import local_time
+from app.domain.paging import Page, paged
 from app.extensions import db
 from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow
 
@@ -44,34 +45,46 @@ class Coverage:
     rows: list[CoverageRow]
     totals: dict[str, int]
     key_tasks: list[KeyTaskCount]
+    # Where ``rows`` stand among all the invitations: every row when not paged.
+    page: Page | None = None
 
 
-def coverage(conference: Conference, *, now: datetime | None = None) -> Coverage:
-    """Every invitation of ``conference`` with its status and due date, and approvals per key task."""
+def coverage(conference: Conference, *, now: datetime | None = None, page: int | None = None) -> Coverage:
+    """The invitations of ``conference`` with their status and due date, and approvals per key task.
+
+    With ``page``, one page of rows (the page the editors read); without,
+    every row (the CSV). Totals are counted in SQL either way.
+    """
     now = now or utcnow()
-    invitations = db.session.scalars(
-        sa.select(Invitation).where(Invitation.conference_id == conference.id)
+    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live())
+    query = (
+        sa.select(Invitation, Submission).outerjoin(Submission, live)
+        .where(Invitation.conference_id == conference.id)
         .options(selectinload(Invitation.organisation), selectinload(Invitation.extensions))
         .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
-    ).all()
-    submissions = {
-        s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
-        )
-    }
+    )
+    if page is None:
+        found, where = db.session.execute(query).all(), None
+    else:
+        where = paged(query, page, scalars=False)
+        found = where.items
     with_members = set(db.session.scalars(
         sa.select(User.organisation_id).where(
-            User.organisation_id.in_({i.organisation_id for i in invitations}), User.is_enabled)
+            User.organisation_id.in_({i.organisation_id for i, _s in found}), User.is_enabled)
         .group_by(User.organisation_id)
-    )) if invitations else set()
+    )) if found else set()
     rows = []
-    for invitation in invitations:
-        submission = submissions.get(invitation.id)
+    for invitation, submission in found:
         status = submission.state.value if submission else NOT_STARTED
         due = invitation.effective_due_at
         rows.append(CoverageRow(invitation, submission, due, status, status in CAN_BE_OVERDUE and now > due,
                                 invitation.organisation_id in with_members))
-    totals = {status: sum(1 for r in rows if r.status == status) for status in STATUSES}
+    by_state = {state: n for state, n in db.session.execute(
+        sa.select(Submission.state, sa.func.count()).select_from(Invitation).outerjoin(Submission, live)
+        .where(Invitation.conference_id == conference.id).group_by(Submission.state)
+    )}
+    totals = {status: by_state.get(None if status == NOT_STARTED else SubmissionState(status), 0)
+              for status in STATUSES}
 
     approved = dict(db.session.execute(
         sa.select(submission_key_task.c.key_task_id, sa.func.count())
@@ -80,7 +93,7 @@ def coverage(conference: Conference, *, now: datetime | None = None) -> Coverage
         .group_by(submission_key_task.c.key_task_id)
     ).all())
     key_tasks = [KeyTaskCount(task, approved.get(task.id, 0)) for task in conference.key_tasks]
-    return Coverage(conference, rows, totals, key_tasks)
+    return Coverage(conference, rows, totals, key_tasks, where)
 
 
 def coverage_csv(report: Coverage, *, status_labels: dict[str, str], headers: list[str]) -> bytes:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.domain.submissions import search
 from app.extensions import db
 from app.models import Submission, SubmissionVersion, User, WordOriginal
 
@@ -51,6 +52,7 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
         content_hash=content_hash(fields),
         created_by_id=actor.id,
         created_at=now,
+        search_text=search.search_text(fields, submission.organisation),
         **fields,
     )
     db.session.add(version)

@@ -1,0 +1,333 @@
+"""Do the pages hold at scale? Each page at 100 and at 3,000 pieces, served by gunicorn.
+
+For each size: a database of its own (PostgreSQL by default, created and
+dropped; or a SQLite file), filled by ``benchmarks/seed_scale.py`` (five
+conferences, N / 10 bureaus invited to each for both kinds, versions,
+comments, decisions, about eight notifications a piece); the app served by
+gunicorn (gunicorn.conf.py, 2 workers × 4 threads) on loopback; 16 clients
+with keep-alive connections hit one page at a time for a few seconds. The
+login page of the same app in the same run is the bare route every figure
+is a ratio of. SQL queries per page are counted in-process (a test client
+with an event listener on the engine), at each size.
+
+usage: python benchmarks/pages.py [--sizes 100 3000] [--seconds 4] [--clients 16]
+                                  [--database postgresql|sqlite] [--postgres URL]
+
+Goals (issue 13 item 5): at 3,000 pieces every page serves ≥ 80 % of its own
+throughput at 100; p95 ≤ 300 ms with 16 clients; no page over ~100 KB of
+HTML; queries per page constant; the heaviest page ≥ 10 % of the login page.
+
+Measured 2026-12-04 on the shared two-core machine with seven other sessions
+running (load average 11–18; the login page served 36–145 req/s against
+630–860 when the issue was written, so p95 is the machine's, not the app's):
+PostgreSQL, 100 → 3,000 pieces, % of the login page in the same half-run:
+queue 13.5 → 8.5 %, Chinese search 15.2 → 8.0 %, coverage 15.4 → 14.8 %,
+ministry home 8.7 → 9.0 %, bureau home 30.7 → 28.3 %, piece page 20.7 →
+21.7 %, notifications 36.3 → 47.6 %, proceedings editor 9.6 → 3.1 % (188 KB:
+an ordering page, not paged), pieces xlsx 13.4 → 0.7 % (reads every body to
+count characters). Queries per page equal at both sizes, but for the two
+exports (selectinload splits its IN list past 500 rows: +1).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.seed_scale import PASSWORD, SEARCH_WORD, seed  # noqa: E402
+
+POSTGRES = os.environ.get("HUIBIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+# --- databases -------------------------------------------------------------------
+
+class Database:
+    """A database of the benchmark's own: made and migrated, dropped at the end."""
+
+    def __init__(self, kind: str, label: str, postgres: str = POSTGRES):
+        import sqlalchemy as sa
+
+        self.kind, self._sa = kind, sa
+        if kind == "sqlite":
+            self.folder = Path(tempfile.mkdtemp(prefix="huibian-bench-"))
+            self.url = f"sqlite:///{self.folder / 'bench.sqlite3'}"
+            return
+        base = sa.engine.make_url(postgres.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.name = f"huibian_bench_{label}_{os.getpid()}"
+        self._admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with self._admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        self.url = base.set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            with self._admin.connect() as conn:
+                conn.execute(self._sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self._admin.dispose()
+
+
+def make_app(url: str, work: Path):
+    from app import create_app
+
+    return create_app({"SECRET_KEY": "bench-secret-key-0123456789abcdefghij", "SQLALCHEMY_DATABASE_URI": url,
+                       "UPLOAD_DIR": work / "uploads", "EDITIONS_DIR": work / "editions",
+                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "MAIL_SENDER_THREAD": False,
+                       "LOG_LEVEL": "WARNING"})
+
+
+def migrate_and_seed(url: str, pieces: int, work: Path):
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    app = make_app(url, work)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        started = time.perf_counter()
+        seeded = seed(db.engine, pieces)
+        if url.startswith("postgresql"):
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        print(f"  seeded {pieces} pieces in {time.perf_counter() - started:.1f} s", flush=True)
+        db.engine.dispose()
+    return app, seeded
+
+
+# --- the pages ---------------------------------------------------------------------
+
+def pages(seeded) -> list[tuple[str, str, str]]:
+    """(label, who, path) of every page measured; who is a username or "" for nobody."""
+    conference = seeded.conference_ids[0]
+    bureau_piece, bureau_user = seeded.bureau_piece
+    return [
+        ("login (bare route)", "", "/login"),
+        ("queue, default", seeded.reviewer, "/review/"),
+        (f"queue, search {SEARCH_WORD}", seeded.reviewer, "/review/?" + urlencode({"q": SEARCH_WORD})),
+        ("queue, search 2 chars", seeded.reviewer, "/review/?" + urlencode({"q": "湿地"})),
+        ("queue, filter", seeded.reviewer, f"/review/?state=approved&kind=oral&conference={conference}"),
+        ("review page", seeded.reviewer, f"/review/{seeded.reviewed_piece}"),
+        ("coverage", seeded.editor, f"/review/coverage?conference={conference}"),
+        ("coverage CSV", seeded.editor, f"/review/coverage.csv?conference={conference}"),
+        ("pieces xlsx", seeded.editor, f"/review/coverage/pieces.xlsx?conference={conference}"),
+        ("ministry home", seeded.editor, "/"),
+        ("proceedings editor", seeded.editor, f"/proceedings/{seeded.conference_slugs[0]}/"),
+        ("bureau home", bureau_user, "/"),
+        ("piece page", bureau_user, f"/submissions/{bureau_piece}"),
+        ("notifications", seeded.reviewer, "/notifications/"),
+    ]
+
+
+def count_queries(app, seeded) -> dict[str, tuple[int, int]]:
+    """Queries and bytes of one request to each page, in-process."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    # Requests run outside any app context of ours: each has its own ``g`` and user.
+    clients = {}
+    for label, who, path in pages(seeded):
+        if who not in clients:
+            clients[who] = app.test_client()
+            if who:
+                clients[who].post("/login", data={"username": who, "password": PASSWORD})
+        clients[who].get(path)  # warm: caches, the locale, the first connection
+        n = [0]
+
+        def count(*_args):
+            n[0] += 1
+        sa.event.listen(engine, "before_cursor_execute", count)
+        response = clients[who].get(path)
+        sa.event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, (label, response.status_code)
+        counts[label] = (n[0], len(response.get_data()))
+    engine.dispose()
+    return counts
+
+
+# --- serving and driving -------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, work: Path, port: int) -> subprocess.Popen:
+    env = os.environ | {
+        "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdefghij", "HUIBIAN_INSTANCE": str(work),
+        "HUIBIAN_BIND": f"127.0.0.1:{port}", "HUIBIAN_WORKERS": "2", "HUIBIAN_THREADS": "4",
+        "HUIBIAN_MAIL_THREAD": "0", "LOG_LEVEL": "WARNING", "LOGIN_ADDRESS_LIMIT": "100000 per minute",
+    }
+    log = open(work / "gunicorn.log", "wb")
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py",
+                                "--access-logfile", "/dev/null"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if get(port, "/login")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start: see {work / 'gunicorn.log'}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def get(port: int, path: str, cookie: str = "", conn: http.client.HTTPConnection | None = None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", quote(path, safe="/?=&%"), headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    body = response.read()
+    if own:
+        conn.close()
+    return response.status, body, response
+
+
+def login(port: int, username: str) -> str:
+    """The session cookie of ``username``, signed in through the login form as a browser would."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    status, body, response = get(port, "/login", conn=conn)
+    cookie = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body).group(1).decode()
+    conn.request("POST", "/login", body=urlencode({"username": username, "password": PASSWORD, "csrf_token": token}),
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    assert response.status == 302, f"login of {username} answered {response.status}"
+    return "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie"))
+
+
+def hammer(port: int, path: str, cookie: str, clients: int, seconds: float) -> dict:
+    latencies, errors, sizes = [], [0], [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            status, body, _ = get(port, path, cookie, conn)
+            mine.append(time.perf_counter() - started)
+            if status != 200:
+                with lock:
+                    errors[0] += 1
+            sizes[0] = len(body)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+    return {"rps": len(latencies) / elapsed, "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99),
+            "errors": errors[0], "size": sizes[0], "n": len(latencies)}
+
+
+def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres: str) -> dict:
+    print(f"\n== {pieces} pieces on {kind}", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="huibian-pages-"))
+    database = Database(kind, f"pages{pieces}", postgres)
+    process = None
+    try:
+        app, seeded = migrate_and_seed(database.url, pieces, work)
+        queries = count_queries(app, seeded)
+        port = free_port()
+        process = start_gunicorn(database.url, work, port)
+        cookies = {who: login(port, who) for who in {who for _l, who, _p in pages(seeded) if who}} | {"": ""}
+        results = {}
+        for label, who, path in pages(seeded):
+            hammer(port, path, cookies[who], clients, min(1.0, seconds))  # warm every thread of both workers
+            results[label] = hammer(port, path, cookies[who], clients, seconds) | {"queries": queries[label][0]}
+            r = results[label]
+            print(f"  {label:<28} {r['rps']:>7.1f} req/s  p50 {r['p50']:>6.0f}  p95 {r['p95']:>6.0f}  "
+                  f"p99 {r['p99']:>6.0f} ms  {r['size'] / 1024:>6.1f} KB  {r['queries']:>3} queries"
+                  f"{'  ' + str(r['errors']) + ' ERRORS' if r['errors'] else ''}", flush=True)
+        return results
+    finally:
+        if process:
+            stop(process)
+        database.drop()
+
+
+def report(by_size: dict[int, dict], clients: int) -> None:
+    small, large = min(by_size), max(by_size)
+    a, b = by_size[small], by_size[large]
+    bare = b["login (bare route)"]["rps"]
+    print(f"\n== pages at {small} and {large} pieces, {clients} clients; requests/s as % of the login page "
+          f"in the same run (login: {a['login (bare route)']['rps']:.0f} and {bare:.0f} req/s)")
+    print(f"| page | % login @{small} | % login @{large} | {large}/{small} | p50 / p95 / p99 ms @{large} "
+          f"| KB @{large} | queries {small}/{large} |")
+    print("|---|---|---|---|---|---|---|")
+    failures = []
+    for label in a:
+        if label.startswith("login"):
+            continue
+        x, y = a[label], b[label]
+        held = (y["rps"] / bare) / (x["rps"] / a["login (bare route)"]["rps"])
+        print(f"| {label} | {100 * x['rps'] / a['login (bare route)']['rps']:.1f} % | {100 * y['rps'] / bare:.1f} % "
+              f"| {100 * held:.0f} % | {y['p50']:.0f} / {y['p95']:.0f} / {y['p99']:.0f} | {y['size'] / 1024:.1f} "
+              f"| {x['queries']}/{y['queries']} |")
+        html = not any(label.endswith(s) for s in ("CSV", "xlsx"))
+        if held < 0.8:
+            failures.append(f"{label}: {100 * held:.0f} % of its throughput at {small}")
+        if y["p95"] > 300:
+            failures.append(f"{label}: p95 {y['p95']:.0f} ms")
+        if html and y["size"] > 100 * 1024:
+            failures.append(f"{label}: {y['size'] / 1024:.0f} KB")
+        if x["queries"] != y["queries"]:
+            failures.append(f"{label}: {x['queries']} → {y['queries']} queries")
+        if y["rps"] < 0.10 * bare:
+            failures.append(f"{label}: {100 * y['rps'] / bare:.1f} % of the login page")
+    print("\nGoals " + ("all met." if not failures else "NOT met:\n  " + "\n  ".join(failures)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 3000])
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--postgres", default=POSTGRES, help="a server URL; the benchmark makes its own database")
+    args = parser.parse_args()
+    by_size = {n: measure_size(args.database, n, args.seconds, args.clients, args.postgres) for n in args.sizes}
+    if len(by_size) > 1:
+        report(by_size, args.clients)
+
+
+if __name__ == "__main__":
+    main()
