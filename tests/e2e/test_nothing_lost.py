@@ -95,3 +95,23 @@ def test_a_page_reloaded_during_an_import_waits_for_it_and_then_shows_the_result
     import_runs.end(draft.id)  # the import ends in the other request
     db.session.commit()
     page.locator("#import-running").wait_for(state="detached")  # the page reloaded by itself
+
+
+def test_text_typed_when_the_connection_was_lost_comes_back_and_is_saved(db, page, login, draft):
+    login("zhejiang")
+    page.goto(f"/submissions/{draft.id}")
+    page.click(EDITOR)
+    page.keyboard.press("Control+End")
+    page.keyboard.type("断网前输入的一段话。")
+    page.context.set_offline(True)  # the train enters a tunnel
+    page.click("#draft-form .actions button[type=submit]")
+    page.wait_for_timeout(500)
+    assert "断网前输入的一段话" not in saved(db).body_html
+    page.context.set_offline(False)
+    page.goto(f"/submissions/{draft.id}")
+    page.locator("#restore-banner").wait_for()
+    page.click("#restore-yes")
+    assert "断网前输入的一段话。" in page.inner_text(EDITOR)
+    page.click("#draft-form .actions button[type=submit]")
+    page.locator(".flash-success:has-text('Draft saved.')").wait_for()
+    assert "断网前输入的一段话。" in saved(db).body_html
