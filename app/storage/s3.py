@@ -17,6 +17,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,7 +65,7 @@ class S3Store:
         name = self._name(key)
         try:
             return self._put(key, name, source)
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             raise StoreUnavailable(f"cannot store {key}: {error}") from error
 
     def _put(self, key: str, name: str, source: Source) -> int:
@@ -80,7 +81,7 @@ class S3Store:
     def open(self, key: str) -> BinaryIO:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             raise _translated(error, key) from error
 
     def read(self, key: str) -> bytes:
@@ -97,7 +98,7 @@ class S3Store:
     def _head(self, key: str) -> dict | None:
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self._name(key))
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             if isinstance(error, ClientError) and _code(error) in _MISSING:
                 return None
             raise _translated(error, key) from error
@@ -115,7 +116,7 @@ class S3Store:
         existed = self.exists(key)
         try:
             self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             raise _translated(error, key) from error
         return existed
 
@@ -126,7 +127,7 @@ class S3Store:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
                                                                               Prefix=self.prefix + prefix):
                 keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             raise _translated(error, prefix) from error
         return iter(sorted(keys))
 
@@ -140,7 +141,7 @@ class S3Store:
             with os.fdopen(descriptor, "wb") as temp_file:
                 self.client.download_fileobj(self.bucket, self._name(key), temp_file, Config=_TRANSFER)
             os.replace(temp_name, cached)
-        except (BotoCoreError, ClientError) as error:
+        except (Boto3Error, BotoCoreError, ClientError) as error:
             translated = _translated(error, key)
             if not isinstance(translated, FileNotFoundError):
                 raise translated from error

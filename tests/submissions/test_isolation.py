@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from app.storage import file_store
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.limits import UploadPolicy
 from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion
@@ -44,7 +45,7 @@ def ours(app, factory, setting) -> Submission:
     """Our bureau's piece back with us after a review: editable, with a version and a file."""
     piece = factory.submission(setting.ours.written, author=setting.ours.user)
     add_attachment(piece, io.BytesIO(PDF), "ours.pdf", actor=setting.ours.user,
-                   upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                   store=file_store(app), policy=UploadPolicy())
     factory.move_to(piece, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
     factory.commit()
     return piece
