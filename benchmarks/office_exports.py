@@ -98,6 +98,7 @@ def main() -> None:
     from app.domain.proceedings.previews import preview_pdf
     from app.extensions import db
     from app.review.pages import _export_labels
+    from app.storage import file_store
     from tests.factories import Factory
 
     work = Path(tempfile.mkdtemp(prefix="huibian-bench-"))
@@ -121,11 +122,11 @@ def main() -> None:
         if args.zip:
             made = archive.request_archive(conference, actor=editor)
             db.session.commit()
-            upload, cache = work / "uploads", work / "editions" / ".previews"
-            path = timed("zip of approved pieces", db.engine, lambda: archive.build_archive(
-                made, conference, out_dir=work / "archives", upload_dir=upload,
-                render_pdf=lambda piece: preview_pdf(piece, piece.versions[-1], upload_dir=upload, cache_dir=cache)))
-            print(f"{'':<34} {path.stat().st_size:>33,} bytes, {made.progress_total} pieces")
+            store, cache = file_store(app), work / "editions" / ".previews"
+            key = timed("zip of approved pieces", db.engine, lambda: archive.build_archive(
+                made, conference, store=store,
+                render_pdf=lambda piece: preview_pdf(piece, piece.versions[-1], store=store, cache_dir=cache)))
+            print(f"{'':<34} {store.size(key):>33,} bytes, {made.progress_total} pieces")
 
 
 if __name__ == "__main__":
