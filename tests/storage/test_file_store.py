@@ -120,3 +120,27 @@ def test_local_keys_land_exactly_where_files_always_were(tmp_path):
     assert (tmp_path / "e" / "archives" / "a.zip").read_bytes() == b"z"
     with pytest.raises(InvalidKey):
         store.put("elsewhere/x", b"x")
+
+
+def test_the_environment_chooses_the_backend(tmp_path):
+    from app.config import load_config
+    from app.storage.s3 import S3Store
+
+    base = {"SECRET_KEY": "x" * 40, "HUIBIAN_INSTANCE": str(tmp_path)}
+    assert isinstance(store_from_config(load_config(base)), LocalStore)
+    config = load_config({**base, "HUIBIAN_S3_BUCKET": "huibian", "HUIBIAN_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+                          "HUIBIAN_S3_PREFIX": "prod/", "HUIBIAN_S3_ACCESS_KEY_ID": "key",
+                          "HUIBIAN_S3_SECRET_ACCESS_KEY": "secret", "HUIBIAN_S3_URL_EXPIRY_SECONDS": "30"})
+    store = store_from_config(config)
+    assert isinstance(store, S3Store) and (store.bucket, store.prefix, store.url_expiry) == ("huibian", "prod/", 30)
+    assert store.client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert config["FILE_CACHE_DIR"] == tmp_path / "file-cache"
+
+
+def test_a_prefix_keeps_an_instance_to_its_folder_of_the_bucket(s3_settings):
+    shared = store_from_config({**s3_settings, "S3_PREFIX": ""})
+    ours = store_from_config({**s3_settings, "S3_PREFIX": "ours/"})
+    ours.put("uploads/a", b"ours")
+    shared.put("uploads/a", b"someone else's")
+    assert ours.read("uploads/a") == b"ours" and list(ours.list()) == ["uploads/a"]
+    assert list(shared.list()) == ["ours/uploads/a", "uploads/a"]
