@@ -109,7 +109,8 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
     store = file_store()
     file_name = editions.file_name_for(edition, conference)
     key = editions.key_for_file(file_name)
-    scratch = tempfile.TemporaryDirectory(prefix="huibian-build-")
+    # The book is typeset on this host's disk, next to the editions (not in a /tmp that may be RAM).
+    scratch = tempfile.TemporaryDirectory(prefix=".building-", dir=editions_dir)
     out_path = Path(scratch.name) / file_name
 
     def report(stage: str, done: int, total: int) -> None:

@@ -31,6 +31,16 @@ The app holds its store in ``app.extensions["huibian.storage"]``; views and
 jobs take it with ``file_store()`` and pass it to the domain, which never
 looks it up itself. Caches that are only hints (preview PDFs, page counts)
 stay in local folders on each host.
+
+Moving code onto the store: where a function took ``upload_dir: Path`` it
+takes ``store: FileStore``; ``storage.path_for(upload_dir, sha)`` becomes
+``store.local_path(storage.key_for(sha))`` (or ``store.open``), and
+``store_stream(stream, upload_dir, ...)`` becomes ``store_stream(stream,
+store, ...)``, so stored Word originals, content-addressed, live under
+``uploads/`` too. A cache shared by hosts (typeset pieces by fingerprint)
+takes an area of its own, e.g. ``pieces/<fingerprint>.pdf``, with one more
+entry in ``local_roots`` for its local folder; write it with ``put`` (all at
+once) and read it with ``local_path``, which object storage caches per host.
 """
 from __future__ import annotations
 

@@ -95,8 +95,10 @@ class LocalStore:
             if not (f"{area}/".startswith(prefix) or prefix.startswith(f"{area}/")) or not root.is_dir():
                 continue
             for path in root.rglob("*"):
-                if path.is_file() and not path.is_symlink() and not path.name.startswith(_TEMPORARY):
-                    key = f"{area}/{path.relative_to(root).as_posix()}"
+                relative = path.relative_to(root)
+                if (path.is_file() and not path.is_symlink()
+                        and not any(part.startswith(_TEMPORARY) for part in relative.parts)):
+                    key = f"{area}/{relative.as_posix()}"
                     if key.startswith(prefix):
                         keys.append(key)
         return iter(sorted(keys))

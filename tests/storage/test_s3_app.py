@@ -178,3 +178,31 @@ def test_an_unreachable_bucket_refuses_the_upload_cleanly(app, client, auth, db,
     assert response.status_code == 503
     assert "Nothing was stored" in response.get_data(as_text=True)
     assert db.session.scalars(sa.select(Attachment)).all() == []
+
+
+def test_published_editions_from_the_bucket_and_unpublished_ones_stay_404(app, factory, client, auth):
+    conference = factory.conference()
+    piece = approved_piece(factory, conference)
+    editor = factory.user(Role.EDITOR)
+    member = factory.user(Role.SUBMITTER, organisation=piece.organisation)
+    outsider = factory.user(Role.SUBMITTER)
+    made = []
+    for _ in range(2):
+        edition = editions.create_edition(conference, actor=editor, edition_date=editions.today_for(conference))
+        name = editions.file_name_for(edition, conference)
+        file_store(app).put(editions.key_for_file(name), b"%PDF-1.7 stand-in")
+        editions.record_success(edition, file_name=name, page_count=1, size=17, sha256="0" * 64, start_pages={})
+        factory.commit()
+        made.append(edition)
+    editions.publish_edition(made[0], actor=editor)
+    factory.commit()
+
+    auth.login(member.username)
+    data, _ = fetch(client.get(f"/proceedings/published/{conference.slug}/1.pdf").headers["Location"])
+    assert data == b"%PDF-1.7 stand-in"
+    unpublished = client.get(f"/proceedings/published/{conference.slug}/2.pdf")
+    assert unpublished.status_code == 404 and "Location" not in unpublished.headers
+    auth.logout()
+    auth.login(outsider.username)
+    uninvited = client.get(f"/proceedings/published/{conference.slug}/1.pdf")
+    assert uninvited.status_code == 404 and "Location" not in uninvited.headers

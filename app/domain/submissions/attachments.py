@@ -244,8 +244,8 @@ def file_in_use(sha256: str) -> bool:
 def discard_if_unreferenced(sha256: str, store: FileStore) -> bool:
     """Delete the stored file when nothing refers to it any more; whether it was deleted.
 
-    Called after the removal is committed (or for a file just refused), so a
-    rolled-back request never loses a file that a row still names.
+    Called after the removal is committed, so a rolled-back request never
+    loses a file that a row still names.
     """
     if file_in_use(sha256):
         return False
