@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -39,6 +38,8 @@ from app.extensions import db
 from app.models import Attachment, Invitation, Submission, SubmissionVersion, WordOriginal
 from app.observability import note_probe
 from app.security import bounded_int
+from app.storage import file_store
+from app.storage.downloads import download_response
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
 from app.web import ButtonForm, own_submission, visible_submission
 
@@ -185,7 +186,7 @@ def import_document(submission_id: int):
     try:
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
-            loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
+            loaded_version=form.lock_version.data, store=file_store(),
             policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
             time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
         )
@@ -199,7 +200,7 @@ def import_document(submission_id: int):
     except DomainError as error:
         return refused(submission, error)
     for sha256 in change.discarded:
-        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
+        attachments.discard_if_unreferenced(sha256, file_store())
     flash(ngettext("The Word document was imported into the body (%(num)d image). Check it, then save or submit.",
                    "The Word document was imported into the body (%(num)d images). Check it, then save or submit.",
                    change.image_count), "success")
@@ -219,7 +220,7 @@ def upload_attachment(submission_id: int):
     try:
         attachment, created = attachments.add_attachment(
             submission, form.file.data.stream, form.file.data.filename or "", actor=current_user,
-            upload_dir=current_app.config["UPLOAD_DIR"], policy=_upload_policy(),
+            store=file_store(), policy=_upload_policy(),
         )
         db.session.commit()
     except DomainError as error:
@@ -242,7 +243,7 @@ def remove_attachment(submission_id: int, attachment_id: int):
         db.session.commit()
     except DomainError as error:
         return refused(submission, error)
-    attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
+    attachments.discard_if_unreferenced(sha256, file_store())
     flash(_("%(name)s was removed.", name=attachment.display_name), "success")
     return redirect(url_for(".detail", submission_id=submission.id, _anchor="attachments"))
 
@@ -311,15 +312,8 @@ def _attachment_of(submission: Submission, attachment_id: int) -> Attachment:
 
 
 def _send_stored_file(sha256: str, name: str, file_type: str = "", *, mimetype: str | None = None):
-    path = storage.path_for(current_app.config["UPLOAD_DIR"], sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mimetype or attachments.mime_type(file_type), as_attachment=True,
-                         download_name=name, conditional=True, etag=sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    return response
+    return download_response(file_store(), storage.key_for(sha256), download_name=name,
+                             mimetype=mimetype or attachments.mime_type(file_type), etag=sha256)
 
 
 @bp.post("/<int:submission_id>/submit")

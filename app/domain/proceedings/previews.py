@@ -27,6 +27,7 @@ from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.proceedings.spec import book_conference, book_key_tasks, piece_from_draft, piece_from_version
 from app.models import Submission, SubmissionVersion, User
+from app.storage.base import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def can_preview_version(user: User, submission: Submission) -> bool:
 MAX_KEPT = 300
 
 
-def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, upload_dir: Path,
+def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, store: FileStore,
                 cache_dir: Path | None = None) -> bytes:
     """The PDF of ``version`` of ``submission``, or of its current draft when ``version`` is None.
 
@@ -58,7 +59,7 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     from app.domain.proceedings.typesetting.fonts import MissingFontError
     from app.domain.proceedings.typesetting.render import BookBuildError, render_piece_preview
 
-    piece = piece_from_draft(submission, upload_dir) if version is None else piece_from_version(version, upload_dir)
+    piece = piece_from_draft(submission, store) if version is None else piece_from_version(version, store)
     conference, key_tasks = book_conference(submission.conference), book_key_tasks(submission.conference)
     kept = Path(cache_dir) / f"{_preview_key(piece, conference, key_tasks)}.pdf" if cache_dir else None
     if kept is not None and kept.is_file():
