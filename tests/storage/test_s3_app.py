@@ -13,14 +13,20 @@ import sqlalchemy as sa
 from app.domain.conference import archive
 from app.domain.proceedings import editions
 from app.domain.submissions.attachments import add_attachment
+from app.domain.submissions.drafting import import_word
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.submissions.storage import key_for, sha256_of
-from app.models import Attachment, EditionStatus, ProceedingsEdition, Role, SubmissionState
+from app.models import Attachment, AuditEvent, EditionStatus, ProceedingsEdition, Role, SubmissionState, WordOriginal
 from app.storage import file_store, init_storage
 from app.storage.s3 import S3Store
 from tests.factories import approved_piece
 from tests.submissions.conftest import draft, setting  # noqa: F401 (fixtures shared with the local tests)
+from tests.helpers import FIXTURES, page_text
 from tests.submissions.test_attachments import PDF, upload
+from tests.submissions.test_word_originals import import_file
+
+DOCX = (FIXTURES / "tables.docx").read_bytes()
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 pytestmark = pytest.mark.usefixtures("s3_app")
 
@@ -148,10 +154,12 @@ def test_backup_and_restore_round_trip_through_buckets(request, app, db, factory
     piece = approved_piece(factory, conference, title="备份", state=SubmissionState.DRAFT)
     author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
     add_attachment(piece, io.BytesIO(PDF), "a.pdf", actor=author, store=file_store(app), policy=UploadPolicy())
+    import_word(piece, DOCX, "发言稿.docx", actor=author, loaded_version=piece.lock_version, store=file_store(app),
+                policy=UploadPolicy())
     factory.commit()
     file_store(app).put("editions/proceedings-1.pdf", b"%PDF-1.7 \xe6\xb1\x87\xe7\xbc\x96")
     before = {key: file_store(app).read(key) for key in file_store(app).list()}
-    assert len(before) == 2
+    assert len(before) == 3 and before[key_for(sha256_of(DOCX))] == DOCX  # the PDF, the Word original, the edition
 
     backup = tmp_path / "huibian.tar.gz"
     assert run(app, "backup", str(backup)).exit_code == 0
@@ -165,8 +173,10 @@ def test_backup_and_restore_round_trip_through_buckets(request, app, db, factory
     assert result.exit_code == 0, result.output
     store = file_store(restored)
     assert {key: store.read(key) for key in store.list()} == before
-    assert table_rows(restored.config["SQLALCHEMY_DATABASE_URI"], db.metadata)["attachment"] == \
-        table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)["attachment"]
+    restored_rows = table_rows(restored.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    original_rows = table_rows(app.config["SQLALCHEMY_DATABASE_URI"], db.metadata)
+    for table in ("attachment", "word_original"):
+        assert restored_rows[table] == original_rows[table]
     assert run(restored, "restore", str(backup)).exit_code == 1  # no longer empty: refused
 
 
@@ -206,3 +216,79 @@ def test_published_editions_from_the_bucket_and_unpublished_ones_stay_404(app, f
     auth.login(outsider.username)
     uninvited = client.get(f"/proceedings/published/{conference.slug}/1.pdf")
     assert uninvited.status_code == 404 and "Location" not in uninvited.headers
+
+
+def test_an_imported_word_original_is_kept_in_the_bucket_and_downloads_through_a_signed_url(
+        app, client, auth, db, setting, draft):
+    auth.login(setting.ours.user.username)
+    assert import_file(client, draft, DOCX, "发言稿（终稿）.docx").status_code == 302
+    [original] = db.session.scalars(sa.select(WordOriginal)).all()
+    assert original.sha256 == sha256_of(DOCX)
+    assert file_store(app).read(key_for(original.sha256)) == DOCX
+    assert local_files(app) == []  # the Word file and its pictures are in the bucket only
+
+    response = client.get(f"/submissions/{draft.id}/originals/{original.id}")
+    assert response.status_code == 302 and "no-store" in response.headers["Cache-Control"]
+    location = response.headers["Location"]
+    assert location.startswith(app.config["S3_ENDPOINT_URL"]) and "X-Amz-Expires=60" in location
+    data, headers = fetch(location)
+    assert data == DOCX
+    assert headers["Content-Type"] == DOCX_TYPE
+    assert unquote(headers["Content-Disposition"]).endswith("UTF-8''发言稿（终稿）.docx")
+    assert db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "original_download")).one()
+
+
+def test_another_bureau_gets_a_404_and_no_url_for_a_word_original(app, client, auth, db, setting, draft):
+    auth.login(setting.ours.user.username)
+    import_file(client, draft, DOCX, "发言稿.docx")
+    original = db.session.scalars(sa.select(WordOriginal)).one()
+    auth.logout()
+    auth.login(setting.theirs.user.username)
+    response = client.get(f"/submissions/{draft.id}/originals/{original.id}")
+    assert response.status_code == 404 and "Location" not in response.headers
+    assert "X-Amz" not in response.get_data(as_text=True)
+    assert file_store(app).exists(key_for(original.sha256))  # refused, not lost
+
+
+def test_a_replaced_word_original_leaves_the_bucket(app, client, auth, db, setting, draft):
+    second = (FIXTURES / "simple-list.docx").read_bytes()
+    auth.login(setting.ours.user.username)
+    import_file(client, draft, DOCX, "一稿.docx")
+    db.session.expire_all()
+    import_file(client, db.session.get(type(draft), draft.id), second, "二稿.docx")
+    assert [o.display_name for o in db.session.scalars(sa.select(WordOriginal))] == ["二稿.docx"]
+    assert not file_store(app).exists(key_for(sha256_of(DOCX)))  # nothing refers to it any more
+    assert file_store(app).read(key_for(sha256_of(second))) == second
+
+
+def test_an_import_past_the_quota_puts_nothing_in_the_bucket(app, client, auth, db, setting, draft):
+    app.config["MAX_BUREAU_STORAGE_MB"] = 0
+    auth.login(setting.ours.user.username)
+    response = import_file(client, draft, DOCX, "发言稿.docx")
+    assert response.status_code == 413 and "Nothing was stored" in page_text(response)
+    assert db.session.scalars(sa.select(WordOriginal)).all() == []
+    assert list(file_store(app).list()) == []
+
+
+def test_the_office_zip_from_the_bucket_carries_the_word_original(app, factory, client, auth):
+    conference = factory.conference()
+    piece = approved_piece(factory, conference, title="汾河治理的实践", state=SubmissionState.DRAFT)
+    author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
+    import_word(piece, DOCX, "汾河治理（终稿）.docx", actor=author, loaded_version=piece.lock_version,
+                store=file_store(app), policy=UploadPolicy())
+    piece.title = "汾河治理的实践"  # the import replaced the body, not the title
+    factory.move_to(piece, SubmissionState.APPROVED, author=author)
+    editor = factory.user(Role.EDITOR)
+    factory.commit()
+    made = archive.request_archive(conference, actor=editor)
+    archive.build_archive(made, conference, store=file_store(app), render_pdf=lambda p: b"%PDF-1.7 stand-in")
+    factory.commit()
+
+    auth.login(editor.username)
+    response = client.get(f"/review/coverage/archive/{made.id}.zip")
+    assert response.status_code == 302
+    data, _ = fetch(response.headers["Location"])
+    folder = f"{piece.organisation.name_zh}/汾河治理的实践"
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        assert bundle.read(f"{folder}/汾河治理（终稿）.docx") == DOCX
+        assert bundle.read(f"{folder}.pdf") == b"%PDF-1.7 stand-in"
