@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import urllib.request
+import uuid
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -165,8 +166,10 @@ def test_backup_and_restore_round_trip_through_buckets(request, app, db, factory
     assert run(app, "backup", str(backup)).exit_code == 0
     (tmp_path / "restored").mkdir()
     restored = make_empty_instance(request, "sqlite", tmp_path / "restored")
-    create_bucket(s3_endpoint, "huibian-restored")
-    restored.config.update(s3_config(s3_endpoint, "huibian-restored", tmp_path / "cache-2"))
+    # A bucket of this run's own: the moto server lives for the session and the test runs once per database.
+    bucket = f"huibian-restored-{uuid.uuid4().hex[:12]}"
+    create_bucket(s3_endpoint, bucket)
+    restored.config.update(s3_config(s3_endpoint, bucket, tmp_path / "cache-2"))
     init_storage(restored)
 
     result = run(restored, "restore", str(backup))
