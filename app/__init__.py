@@ -43,6 +43,9 @@ def create_app(config: dict | None = None) -> Huibian:
     from app.security import init_security
 
     init_observability(app)
+    from app.storage import init_storage
+
+    init_storage(app)
     # Trusted hosts, links from HUIBIAN_BASE_URL, the proxy count (ProxyFix), hostile requests, headers.
     init_security(app)
     db.init_app(app)

@@ -111,6 +111,16 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": Path(env.get("UPLOAD_DIR", instance_dir / "uploads")),
         "EDITIONS_DIR": Path(env.get("EDITIONS_DIR", instance_dir / "editions")),
+        # Files in S3-compatible object storage when a bucket is named (app/storage); local folders otherwise.
+        "S3_BUCKET": env.get("HUIBIAN_S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("HUIBIAN_S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("HUIBIAN_S3_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        "S3_PREFIX": env.get("HUIBIAN_S3_PREFIX", ""),
+        # Unset, boto3's own chain answers (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, a role).
+        "S3_ACCESS_KEY_ID": env.get("HUIBIAN_S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("HUIBIAN_S3_SECRET_ACCESS_KEY") or None,
+        "S3_URL_EXPIRY_SECONDS": int(env.get("HUIBIAN_S3_URL_EXPIRY_SECONDS", "60")),
+        "FILE_CACHE_DIR": Path(env.get("HUIBIAN_FILE_CACHE_DIR", instance_dir / "file-cache")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
         # How long one Word conversion may take before it is stopped and the author told.
         "IMPORT_TIME_LIMIT_SECONDS": float(env.get("IMPORT_TIME_LIMIT_SECONDS", "20")),

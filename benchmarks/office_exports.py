@@ -115,6 +115,7 @@ def run(url: str, label: str, args, work: Path) -> None:
     from app.domain.proceedings.previews import preview_pdf
     from app.extensions import db
     from app.review.pages import _export_labels
+    from app.storage import file_store
     from tests.factories import Factory
 
     folder = work / label
@@ -128,7 +129,7 @@ def run(url: str, label: str, args, work: Path) -> None:
         started = time.perf_counter()
         factory = Factory(db)
         conference, editor = seed(factory, args.pieces)
-        originals = attach_originals(conference, editor, upload)
+        originals = attach_originals(conference, editor, file_store(app))
         remind_conference = seed_reminders(factory, args.bureaus)
         print(f"seeded {args.pieces} pieces ({originals} with a Word original), 1,000 events and "
               f"{args.bureaus} bureaus to remind in {time.perf_counter() - started:.1f} s")
@@ -153,16 +154,17 @@ def run(url: str, label: str, args, work: Path) -> None:
         for attempt in ([] if args.no_zip else ["cold previews", "previews cached"]):
             made = archive.request_archive(conference, actor=editor)
             db.session.commit()
-            path = timed(f"zip of approved pieces ({attempt})", db.engine, lambda: archive.build_archive(
-                made, conference, out_dir=folder / "archives", upload_dir=upload,
-                render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, upload_dir=upload, cache_dir=cache)))
+            store = file_store(app)
+            key = timed(f"zip of approved pieces ({attempt})", db.engine, lambda: archive.build_archive(
+                made, conference, store=store,
+                render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, store=store, cache_dir=cache)))
             db.session.commit()
-            print(f"{'':<44} {path.stat().st_size:>33,} bytes, {made.progress_total} pieces")
+            print(f"{'':<44} {store.size(key):>33,} bytes, {made.progress_total} pieces")
         db.session.remove()
         db.engine.dispose()
 
 
-def attach_originals(conference, editor, upload: Path) -> int:
+def attach_originals(conference, editor, store) -> int:
     """Every approved piece keeps a Word original, as an imported one does, so the zip carries it too."""
     from app.domain.conference.archive import approved_pieces
     from app.domain.submissions.originals import keep_original
@@ -172,7 +174,7 @@ def attach_originals(conference, editor, upload: Path) -> int:
     pieces = approved_pieces(conference)
     for piece in pieces:
         original, _replaced = keep_original(piece, data, f"{piece.title}.docx", "docx", actor=editor,
-                                            upload_dir=upload, max_bytes=20 << 20)
+                                            store=store, max_bytes=20 << 20)
         piece.latest_version.word_original_id = original.id
     db.session.commit()
     return len(pieces)

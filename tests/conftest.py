@@ -204,3 +204,34 @@ def clamd_addresses(tmp_path_factory):
 
     with running_clamd(tmp_path_factory.mktemp("clamd")) as addresses:
         yield addresses
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """One moto server on loopback for the session; each test gets its own bucket (``s3_settings``)."""
+    from tests.s3server import running_moto_server
+
+    with running_moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint, tmp_path):
+    """Settings naming a fresh, empty bucket on the loopback server."""
+    import uuid
+
+    from tests.s3server import create_bucket, s3_config
+
+    bucket = f"huibian-{uuid.uuid4().hex[:16]}"
+    create_bucket(s3_endpoint, bucket)
+    return s3_config(s3_endpoint, bucket, tmp_path / "file-cache")
+
+
+@pytest.fixture
+def s3_app(app, s3_settings):
+    """``app`` with its files in the bucket of ``s3_settings`` instead of local folders."""
+    from app.storage import init_storage
+
+    app.config.update(s3_settings)
+    init_storage(app)
+    return app

@@ -18,14 +18,11 @@ from app.domain.conference import archive as archives
 from app.domain.proceedings.previews import preview_pdf, preview_policy
 from app.extensions import db
 from app.models import ArchiveStatus, Conference, PiecesArchive
+from app.storage import file_store
 
 log = logging.getLogger(__name__)
 # Nobody waits on a page for an archive: its pieces queue behind people's previews, for up to this long each.
 ARCHIVE_PREVIEW_WAIT = 10 * 60
-
-
-def archives_dir(config) -> Path:
-    return Path(config["EDITIONS_DIR"]) / "archives"
 
 
 def enqueue_archive(archive_id: int) -> None:
@@ -76,14 +73,14 @@ def run_archive(archive_id: int) -> PiecesArchive | None:
     if archive is None or archive.status is not ArchiveStatus.QUEUED:
         return archive
     conference = db.session.get(Conference, archive.conference_id)
-    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    store = file_store()
     cache_dir = Path(current_app.config["EDITIONS_DIR"]) / ".previews"
     policy = preview_policy(current_app.config)
     try:
         archives.build_archive(
-            archive, conference, out_dir=archives_dir(current_app.config), upload_dir=upload_dir,
-            render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, upload_dir=upload_dir,
-                                                 cache_dir=cache_dir, policy=policy, wait=ARCHIVE_PREVIEW_WAIT),
+            archive, conference, store=store,
+            render_pdf=lambda piece: preview_pdf(piece, piece.latest_version, store=store, cache_dir=cache_dir,
+                                                 policy=policy, wait=ARCHIVE_PREVIEW_WAIT),
             on_progress=lambda done: db.session.commit(),
         )
         db.session.commit()

@@ -4,17 +4,19 @@ The archive is a ``.tar.gz``::
 
     manifest.json              format, alembic revision, row counts, SHA-256 of every entry below
     database/<table>.jsonl     first line the column names, then one JSON array per row
-    files/uploads/...          UPLOAD_DIR as it was
-    files/editions/...         EDITIONS_DIR as it was
+    files/uploads/...          the file store's uploads/ keys (UPLOAD_DIR on the local backend)
+    files/editions/...         the file store's editions/ keys (EDITIONS_DIR on the local backend)
 
 Rows are dumped through SQLAlchemy Core, table by table from the models'
 metadata, so one format serves SQLite and PostgreSQL (and moves an instance
 from one to the other). All tables are read in one transaction — REPEATABLE
 READ on PostgreSQL, one read transaction on SQLite (WAL keeps its snapshot) —
 so a save made during the backup is either wholly in it or wholly absent.
-The files are copied while that snapshot is still open, so every file a
-committed row names is there (one stored after the snapshot may come along
-unnamed, which is harmless).
+The files are copied through the file store (``app.storage``: local folders
+or a bucket) while that snapshot is still open, so every file a committed
+row names is there (one stored after the snapshot may come along unnamed,
+which is harmless). A restore puts them back through the store of the
+instance it fills, so an archive moves an instance between backends too.
 
 Restoring refuses unless the database is empty and at the same migration as
 the archive, and checks every entry's SHA-256 before anything is written.
@@ -28,7 +30,6 @@ import enum
 import hashlib
 import json
 import os
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -40,11 +41,13 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask_babel import gettext as _
 
+from app.storage.base import FileStore
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 INSERT_BATCH = 500
-#: The archive's folder for each stored-files setting.
-FILE_ROOTS = {"uploads": "UPLOAD_DIR", "editions": "EDITIONS_DIR"}
+#: The areas of the file store the archive holds, each in files/<area>/.
+FILE_AREAS = ("uploads", "editions")
 
 
 class BackupRefused(Exception):
@@ -53,15 +56,11 @@ class BackupRefused(Exception):
 
 @dataclass(frozen=True)
 class Instance:
-    """What a backup reads or a restore fills: one database and its two file folders."""
+    """What a backup reads or a restore fills: one database and its file store."""
 
     engine: sa.Engine
     metadata: sa.MetaData
-    folders: dict[str, Path]  # archive folder name ("uploads", "editions") -> directory
-
-    @classmethod
-    def from_config(cls, engine: sa.Engine, metadata: sa.MetaData, config) -> Instance:
-        return cls(engine, metadata, {name: Path(config[key]) for name, key in FILE_ROOTS.items()})
+    store: FileStore
 
 
 def code_head(migrations_dir: Path) -> str:
@@ -83,8 +82,7 @@ def backup(instance: Instance, target: Path) -> dict:
             revision = _database_revision(conn)
             counts = {table.name: _dump_table(conn, table, staging / "database" / f"{table.name}.jsonl")
                       for table in instance.metadata.sorted_tables}
-            for name, folder in instance.folders.items():
-                _copy_tree(folder, staging / "files" / name)
+            _copy_files(instance.store, staging / "files")
         manifest = {
             "format": FORMAT,
             "alembic_revision": revision,
@@ -156,15 +154,18 @@ def _encode(value):
     raise TypeError(f"cannot archive a {type(value).__name__}")
 
 
-def _copy_tree(source: Path, target: Path) -> None:
-    target.mkdir(parents=True, exist_ok=True)
-    if not source.is_dir():
-        return
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            destination = target / path.relative_to(source)
+def _copy_files(store: FileStore, target: Path) -> None:
+    for area in FILE_AREAS:
+        (target / area).mkdir(parents=True, exist_ok=True)
+        for key in store.list(f"{area}/"):
+            destination = target.joinpath(*key.split("/"))
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
+            try:
+                with store.open(key) as source, destination.open("wb") as copy:
+                    while chunk := source.read(1024 * 1024):
+                        copy.write(chunk)
+            except FileNotFoundError:  # deleted since it was listed: no row names it any more
+                destination.unlink(missing_ok=True)
 
 
 def _entries(root: Path) -> list[str]:
@@ -203,7 +204,7 @@ def restore(instance: Instance, source: Path, *, head: str) -> dict:
             _fill_deferred_references(conn, instance.metadata, staging)
             _reset_sequences(conn, instance.metadata)
             # Files last inside the transaction: if copying fails, no row is committed.
-            _place_files(staging, instance.folders)
+            _place_files(staging, instance.store)
     return manifest
 
 
@@ -239,10 +240,10 @@ def _check_empty_target(conn: sa.Connection, instance: Instance, head: str) -> N
     if filled:
         raise BackupRefused(_("The database already holds rows (%(tables)s): restore only into an empty "
                               "instance; nothing was changed.", tables=", ".join(filled)))
-    for folder in instance.folders.values():
-        if folder.is_dir() and any(path.is_file() for path in folder.rglob("*")):
+    for area in FILE_AREAS:
+        if next(instance.store.list(f"{area}/"), None) is not None:
             raise BackupRefused(_("%(folder)s already holds files: restore only into an empty instance; "
-                                  "nothing was changed.", folder=folder))
+                                  "nothing was changed.", folder=f"{instance.store!r} {area}/"))
 
 
 def _deferred_columns(table: sa.Table) -> set[str]:
@@ -326,14 +327,12 @@ def _reset_sequences(conn: sa.Connection, metadata: sa.MetaData) -> None:
         ), {"table": f'"{table.name}"', "column": column.name})
 
 
-def _place_files(staging: Path, folders: dict[str, Path]) -> None:
-    for name, folder in folders.items():
-        source = staging / "files" / name
-        folder.mkdir(parents=True, exist_ok=True)
+def _place_files(staging: Path, store: FileStore) -> None:
+    files = staging / "files"
+    for area in FILE_AREAS:
+        source = files / area
         if not source.is_dir():
             continue
         for path in sorted(source.rglob("*")):
             if path.is_file():
-                destination = folder / path.relative_to(source)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, destination)
+                store.put(path.relative_to(files).as_posix(), path)

@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import queue
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -34,6 +35,7 @@ from app.domain.proceedings import editions
 from app.domain.proceedings.spec import piece_key, spec_for_edition
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, utcnow
+from app.storage import file_store
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +156,14 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
 
     edition_id = edition.id
     conference = db.session.get(Conference, edition.conference_id)
+    # Page counts are a local hint (a missing file only costs a less even split); the PDF goes to the store.
     editions_dir = Path(current_app.config["EDITIONS_DIR"])
+    store = file_store()
     file_name = editions.file_name_for(edition, conference)
-    out_path = editions_dir / file_name
+    key = editions.key_for_file(file_name)
+    # The book is typeset on this host's disk, next to the editions (not in a /tmp that may be RAM).
+    scratch = tempfile.TemporaryDirectory(prefix=".building-", dir=editions_dir)
+    out_path = Path(scratch.name) / file_name
 
     def report(stage: str, done: int, total: int) -> None:
         editions.record_progress(edition, stage, done, total)
@@ -165,18 +172,21 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
             on_progress(stage, done, total)
 
     try:
-        spec = spec_for_edition(edition, Path(current_app.config["UPLOAD_DIR"]))
+        spec = spec_for_edition(edition, store)
         result = render_book(spec, out_path, progress=report,
                              processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
                              page_counts=_load_counts(editions_dir, conference.id),
                              memory_limit_mb=current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
+        store.put(key, out_path)
     except BaseException as error:
+        scratch.cleanup()
         log.exception("building edition %s failed", edition_id)
         _fail(edition_id, _describe(error))
         if not isinstance(error, Exception):
             raise
         return db.session.get(ProceedingsEdition, edition_id)
 
+    scratch.cleanup()
     item_by_key = {piece_key(item.version): item.id for item in edition.items}
     start_pages = {item_by_key[key]: page for key, page in result.piece_start_pages.items() if key in item_by_key}
     try:
@@ -185,7 +195,7 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
         db.session.commit()
     except Exception as error:
         log.exception("recording edition %s as built failed", edition_id)
-        out_path.unlink(missing_ok=True)
+        store.delete(key)
         _fail(edition_id, _describe(error))
         return db.session.get(ProceedingsEdition, edition_id)
     _save_counts(editions_dir, conference.id, result.page_counts)

@@ -4,17 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from app.background import backup as archive
 from app.config import ROOT
 from app.extensions import db
+from app.storage import file_store
 
 
 def _instance() -> archive.Instance:
-    return archive.Instance.from_config(db.engine, db.metadata, current_app.config)
+    return archive.Instance(db.engine, db.metadata, file_store())
 
 
 @click.command("backup")

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import Conference, EditionStatus, Role, User
+from app.storage import file_store
 
 
 def _conference(slug: str | None) -> Conference:
@@ -43,7 +44,7 @@ def _editor(username: str | None) -> User:
 def build_command(slug: str | None, out: Path | None, username: str | None) -> None:
     """Build a new edition of the proceedings, as the editors' page does."""
     from app.background.builds import run_build
-    from app.domain.proceedings.editions import create_edition, edition_path, today_for
+    from app.domain.proceedings.editions import create_edition, edition_key, today_for
 
     conference = _conference(slug)
     try:
@@ -62,11 +63,12 @@ def build_command(slug: str | None, out: Path | None, username: str | None) -> N
             raise click.ClickException("The edition vanished during the build.")
     if edition.status is not EditionStatus.DONE:
         raise click.ClickException(f"The build failed: {edition.error}")
-    path = edition_path(edition, current_app.config["EDITIONS_DIR"])
+    key = edition_key(edition)
     click.echo(f"Done: {edition.page_count} pages, {edition.size:,} bytes, sha256 {edition.sha256}")
-    click.echo(f"  {path}")
+    click.echo(f"  {key} in {file_store()!r}")
     if out is not None:
-        shutil.copyfile(path, out)
+        with file_store().open(key) as source, open(out, "wb") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
         click.echo(f"  copied to {out}")
 
 

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -39,6 +38,8 @@ from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
 from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
+from app.storage import file_store
+from app.storage.downloads import download_response
 from app.web import ButtonForm, submission_or_404
 
 bp = Blueprint("proceedings", __name__, url_prefix="/proceedings")
@@ -108,7 +109,7 @@ def editor(slug: str):
     return render_template(
         "proceedings/editor.html", conference=conference,
         entries=current_entries(conference, include_excluded=True, with_bodies=False),
-        warnings=preflight(conference, upload_dir=Path(current_app.config["UPLOAD_DIR"])),
+        warnings=preflight(conference, store=file_store()),
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
                                    foreword=conference.proceedings_foreword),
@@ -246,14 +247,15 @@ def published_download(slug: str, number: int):
 
 
 def _send_edition(edition: ProceedingsEdition, conference: Conference):
-    path = editions.edition_path(edition, current_app.config["EDITIONS_DIR"])
-    if edition.status is not EditionStatus.DONE or path is None or not path.is_file():
+    key = editions.edition_key(edition)
+    store = file_store()
+    if edition.status is not EditionStatus.DONE or key is None or not store.exists(key):
         abort(404)
     record_event("edition_download", actor=current_user, obj=edition,
                  detail={"number": edition.number, "conference": conference.slug})
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=editions.download_name(edition, conference), max_age=0)
+    return download_response(store, key, download_name=editions.download_name(edition, conference),
+                             mimetype="application/pdf", etag=edition.sha256 or True)
 
 
 @bp.post("/<slug>/editions/<int:number>/publish")
@@ -274,10 +276,10 @@ def delete(slug: str, number: int):
     conference = _conference(slug)
     found = _edition(conference, number)
     if ButtonForm().validate_on_submit():
-        path = editions.delete_edition(found, actor=current_user, editions_dir=current_app.config["EDITIONS_DIR"])
+        key = editions.delete_edition(found, actor=current_user)
         db.session.commit()
-        if path is not None:
-            path.unlink(missing_ok=True)
+        if key is not None:
+            file_store().delete(key)
         flash(_("Edition %(n)d was deleted.", n=number), "success")
     return _back(conference)
 
@@ -299,7 +301,7 @@ def preview_version(submission_id: int, number: int):
 
 
 def _preview_settings() -> dict:
-    return {"upload_dir": Path(current_app.config["UPLOAD_DIR"]),
+    return {"store": file_store(),
             "cache_dir": Path(current_app.config["EDITIONS_DIR"]) / ".previews",
             "viewer": current_user, "policy": preview_policy(current_app.config)}
 

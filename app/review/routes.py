@@ -1,7 +1,7 @@
 """The ministry's side: the queue, the review page, decisions, comments, assignment."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,8 @@ from app.domain.workflow import Action
 from app.extensions import db
 from app.models import ArchiveStatus, Conference, PiecesArchive, User
 from app.review import pages
+from app.storage import file_store
+from app.storage.downloads import download_response
 from app.review.forms import AssignForm, CommentForm, DecisionForm, RemindForm, ReopenForm, ReplacementForm
 from app.templating import localized
 from app.web import ButtonForm, is_safe_next, visible_submission
@@ -221,9 +223,11 @@ def download_archive(archive_id: int):
     if not permissions.can_follow_coverage(current_user):
         abort(403)
     found = db.get_or_404(PiecesArchive, archive_id)
-    path = archive.archive_path(found, archive_jobs.archives_dir(current_app.config))
-    if found.status is not ArchiveStatus.DONE or path is None or not path.is_file():
+    key = archive.archive_key(found)
+    store = file_store()
+    if found.status is not ArchiveStatus.DONE or key is None or not store.exists(key):
         abort(404)
     record_event("archive_download", actor=current_user, obj=found, detail={"sha256": found.sha256})
     db.session.commit()
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name, max_age=0)
+    return download_response(store, key, download_name=found.file_name, mimetype="application/zip",
+                             etag=found.sha256 or True)

@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.domain.accounts import create_user
 from app.domain.submissions.bodies.rendering import render_body
@@ -38,6 +37,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.storage import file_store
 from app.seed.demo import DEMO_PASSWORD, DEMO_SLUG, DemoLogin, invited_bureaus, load_conference_data, seed_demo
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "sample_pieces"
@@ -167,7 +167,7 @@ def _add_piece(conference, invitation, piece: SamplePiece, *, bureau: User, revi
 
 def _attach_image(submission: Submission, bureau: User) -> str:
     data = IMAGE.read_bytes()
-    stored = store_bytes(data, Path(current_app.config["UPLOAD_DIR"]), max_bytes=len(data))
+    stored = store_bytes(data, file_store(), max_bytes=len(data))
     db.session.add(Attachment(submission_id=submission.id, sha256=stored.sha256, display_name=IMAGE_NAME,
                               size=stored.size, file_type=stored.file_type, in_body=True,
                               uploaded_by_id=bureau.id))

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.domain.errors import DomainError
 from app.domain.submissions import attachments, drafting, import_runs
 from app.extensions import db
+from app.storage import file_store
 from app.submissions.forms import ImportForm
 from app.submissions.routes import _tell_removed, _upload_policy, bp, refused, render_detail
 from app.web import own_submission
@@ -29,7 +30,7 @@ def import_document(submission_id: int):
     try:
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
-            loaded_version=form.lock_version.data, upload_dir=current_app.config["UPLOAD_DIR"],
+            loaded_version=form.lock_version.data, store=file_store(),
             policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
             time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
         )
@@ -50,7 +51,7 @@ def import_document(submission_id: int):
         _import_ended(submission.id)
         raise
     for sha256 in change.discarded:
-        attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
+        attachments.discard_if_unreferenced(sha256, file_store())
     flash(ngettext("The Word document was imported into the body (%(num)d image). Check it, then save or submit.",
                    "The Word document was imported into the body (%(num)d images). Check it, then save or submit.",
                    change.image_count), "success")

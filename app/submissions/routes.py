@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -37,6 +36,8 @@ from app.extensions import db
 from app.models import Attachment, Invitation, Submission, SubmissionVersion, WordOriginal
 from app.observability import note_probe
 from app.security import bounded_int
+from app.storage import file_store
+from app.storage.downloads import download_response
 from app.submissions.forms import DraftForm, ImportForm, UploadForm
 from app.web import ButtonForm, own_submission, visible_submission
 
@@ -206,7 +207,7 @@ def upload_attachment(submission_id: int):
     try:
         attachment, created = attachments.add_attachment(
             submission, form.file.data.stream, form.file.data.filename or "", actor=current_user,
-            upload_dir=current_app.config["UPLOAD_DIR"], policy=_upload_policy(),
+            store=file_store(), policy=_upload_policy(),
         )
         db.session.commit()
     except DomainError as error:
@@ -229,7 +230,7 @@ def remove_attachment(submission_id: int, attachment_id: int):
         db.session.commit()
     except DomainError as error:
         return refused(submission, error)
-    attachments.discard_if_unreferenced(sha256, current_app.config["UPLOAD_DIR"])
+    attachments.discard_if_unreferenced(sha256, file_store())
     flash(_("%(name)s was removed.", name=attachment.display_name), "success")
     return redirect(url_for(".detail", submission_id=submission.id, _anchor="attachments"))
 
@@ -298,15 +299,8 @@ def _attachment_of(submission: Submission, attachment_id: int) -> Attachment:
 
 
 def _send_stored_file(sha256: str, name: str, file_type: str = "", *, mimetype: str | None = None):
-    path = storage.path_for(current_app.config["UPLOAD_DIR"], sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mimetype or attachments.mime_type(file_type), as_attachment=True,
-                         download_name=name, conditional=True, etag=sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.private = True
-    return response
+    return download_response(file_store(), storage.key_for(sha256), download_name=name,
+                             mimetype=mimetype or attachments.mime_type(file_type), etag=sha256)
 
 
 @bp.post("/<int:submission_id>/submit")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.storage import file_store
 from app.background.builds import _thread_worker, enqueue_build
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition, Role
@@ -35,7 +36,7 @@ def test_the_build_process_builds_the_edition_and_records_it(app, factory):
     edition = _build_in_background(app, factory, edition_id)
 
     assert edition.status is EditionStatus.DONE, edition.error
-    data = editions.edition_path(edition, app.config["EDITIONS_DIR"]).read_bytes()
+    data = file_store(app).local_path(editions.edition_key(edition)).read_bytes()
     assert hashlib.sha256(data).hexdigest() == edition.sha256 and edition.page_count >= 1
 
 

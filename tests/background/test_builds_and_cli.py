@@ -9,6 +9,7 @@ import pytest
 import redis
 from pypdf import PdfReader
 
+from app.storage import file_store
 from app.background.builds import build_mode, enqueue_build, rq_queue
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ProceedingsEdition, Role
@@ -51,7 +52,7 @@ def test_with_redis_the_build_is_an_rq_job_that_flask_worker_runs(app, factory):
     factory.db.session.expire_all()
     edition = factory.db.session.get(ProceedingsEdition, edition.id)
     assert edition.status is EditionStatus.DONE, edition.error
-    data = editions.edition_path(edition, app.config["EDITIONS_DIR"]).read_bytes()
+    data = file_store(app).local_path(editions.edition_key(edition)).read_bytes()
     assert hashlib.sha256(data).hexdigest() == edition.sha256
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.conference.charts import conference_charts
-from app.models import Invitation, Role, SubmissionState, SubmissionVersion
+from app.models import Role, SubmissionState, SubmissionVersion
 from tests.review.test_queue import QueryCounter
 
 DUE = datetime(2025, 1, 10, 10, tzinfo=timezone.utc)

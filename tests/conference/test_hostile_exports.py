@@ -20,6 +20,7 @@ from app.domain.submissions.drafting import import_word
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.workflow import Action, apply_transition
 from app.models import ExchangeKind, Role, SubmissionState
+from app.storage import file_store
 from tests.helpers import FIXTURES
 
 CALC = "=cmd|' /C calc'!A0"
@@ -40,9 +41,9 @@ def hostile(app, factory):
         invitation=factory.invitation(conference=conference, organisation=organisation, kind=ExchangeKind.ORAL),
         author=author, title=f"{CALC}{BIDI}", speaker_name=f"@{LINK}", speaker_post=f"-<script>alert(1)</script>{BIDI}")
     import_word(piece, (FIXTURES / "tables.docx").read_bytes(), f"..\\..\\evil{BIDI}xcod.docx", actor=author,
-                loaded_version=piece.lock_version, upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                loaded_version=piece.lock_version, store=file_store(app), policy=UploadPolicy())
     add_attachment(piece, io.BytesIO(PDF), f"../../{BIDI}附件.pdf", actor=author,
-                   upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                   store=file_store(app), policy=UploadPolicy())
     factory.move_to(piece, SubmissionState.SUBMITTED, author=author)
     apply_transition(piece, Action.APPROVE, actor=editor, comment=COMMENT)
     factory.commit()
@@ -86,10 +87,9 @@ def test_hostile_cells_are_text_without_bidi_in_both_csv_files(client, auth, hos
 def test_zip_names_cannot_leave_their_folder_or_read_backwards(app, factory, hostile, tmp_path):
     conference, editor = hostile
     made = archive.request_archive(conference, actor=editor)
-    path = archive.build_archive(made, conference, out_dir=tmp_path, upload_dir=app.config["UPLOAD_DIR"],
-                                 render_pdf=lambda piece: PDF)
+    key = archive.build_archive(made, conference, store=file_store(app), render_pdf=lambda piece: PDF)
     factory.commit()
-    with zipfile.ZipFile(path) as bundle:
+    with zipfile.ZipFile(file_store(app).local_path(key)) as bundle:
         names = bundle.namelist()
     assert sorted(names) == sorted([
         "Windows 厅/=cmd ' C calc'!A0.pdf",  # separators and the override become spaces, dots go

@@ -20,6 +20,7 @@ from app.domain.proceedings import editions
 from app.domain.submissions.drafting import import_word
 from app.domain.submissions.limits import UploadPolicy
 from app.models import ExchangeKind, Invitation, OutboxMail, Role, SubmissionState
+from app.storage import file_store
 from tests.factories import ZH_BODY
 from tests.helpers import FIXTURES
 from tests.proceedings.test_edition_lifecycle import _built
@@ -41,7 +42,7 @@ def office(app, factory):
                                author=author, title="汾河治理的实践", body_source=ZH_BODY)
     piece.key_tasks = conference.key_tasks[1:2]
     import_word(piece, DOCX, "汾河治理（终稿）.docx", actor=author, loaded_version=piece.lock_version,
-                upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                store=file_store(app), policy=UploadPolicy())
     piece.title = "汾河治理的实践"  # the import replaced the body, not the title
     factory.move_to(piece, SubmissionState.APPROVED, author=author)
 

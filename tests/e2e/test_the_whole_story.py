@@ -63,7 +63,6 @@ def save(page):
 
 
 def import_document(page, path):
-    page.once("dialog", lambda dialog: dialog.accept())
     page.set_input_files("#document", str(path))
     page.click("#import-form button[type=submit]")
     page.locator(".flash-success").first.wait_for()
@@ -72,6 +71,7 @@ def import_document(page, path):
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_piece_from_the_first_keystroke_to_the_printed_book(app, db, page, people, language, doc_file, tmp_path):
     conference = people
+    page.on("dialog", lambda dialog: dialog.accept())  # every "are you sure?" is answered yes
     log_in(page, "clerk")
     page.click(f"form[action$='/submissions/start/{conference.invitations[0].id}'] button")
     page.locator(EDITOR).wait_for()
@@ -98,7 +98,6 @@ def test_a_piece_from_the_first_keystroke_to_the_printed_book(app, db, page, peo
 
     # The typed draft comes back from the earlier drafts.
     page.click("#revisions tbody tr:last-child a")  # draft 1: what was typed, before the imports
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("form[action$='/restore'] button")
     page.locator(".flash-success").first.wait_for()
     assert "绿色发展是高质量发展的底色。" in page.inner_text(EDITOR)
@@ -107,7 +106,6 @@ def test_a_piece_from_the_first_keystroke_to_the_printed_book(app, db, page, peo
     page.click(EDITOR)
     page.keyboard.press("Control+End")
     page.keyboard.type("补充的一句。")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("button[name=then][value=submit]")
     page.locator(".flash-success").first.wait_for()
     submitted = piece(db)
@@ -129,7 +127,6 @@ def test_a_piece_from_the_first_keystroke_to_the_printed_book(app, db, page, peo
     page.click(EDITOR)
     page.keyboard.press("Control+End")
     page.keyboard.type("2023年PM2.5平均浓度为30微克/立方米。")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("button[name=then][value=submit]")  # "Resubmit for review" now
     page.locator(".flash-success").first.wait_for()
     assert piece(db).latest_version.number == 2
@@ -144,9 +141,9 @@ def test_a_piece_from_the_first_keystroke_to_the_printed_book(app, db, page, peo
     # The editor builds the book; the piece is in it.
     log_in(page, "story-editor")
     page.goto(f"/proceedings/{conference.slug}/")
-    page.click("form[action$='/build'] button[type=submit]")
+    page.click("form[action$='/editions'] button[type=submit]")
     page.wait_for_url(f"**/proceedings/{conference.slug}/editions/1")
-    download = page.locator(f"a[href$='/editions/1/download']")
+    download = page.locator("a[href$='/editions/1/download']")
     download.wait_for(timeout=180_000)
     with page.expect_download() as info:
         download.click()

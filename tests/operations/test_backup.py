@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.storage import file_store
 from app.domain.review.thread import add_comment
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.drafting import import_word
@@ -35,10 +36,10 @@ def populated(app, db, factory):
         piece = factory.submission(invitation, author=author, title=f"{state.value}：蓝天保卫战")
         for name, data in ((f"{state.value}.pdf", PDF + state.value.encode()), ("figure.png", PNG)):
             add_attachment(piece, io.BytesIO(data), name, actor=author,
-                           upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                           store=file_store(app), policy=UploadPolicy())
         if state is SubmissionState.APPROVED:  # its Word original is kept in the store and goes along
             import_word(piece, (FIXTURES / "tables.docx").read_bytes(), "发言稿.docx", actor=author,
-                        loaded_version=piece.lock_version, upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                        loaded_version=piece.lock_version, store=file_store(app), policy=UploadPolicy())
         if state is not SubmissionState.DRAFT:
             factory.move_to(piece, state, author=author)
             add_comment(piece, "请补充数据 — please add figures", actor=editor)

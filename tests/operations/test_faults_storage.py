@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.domain.submissions.storage import path_for
+from app.domain.submissions.storage import key_for
+from app.storage import file_store, init_storage
 from app.models import AuditEvent
 from tests.helpers import FIXTURES, page_text
 from tests.submissions.conftest import draft_data
@@ -71,9 +72,15 @@ def broken_store(request, app, tmp_path, monkeypatch):
 
         monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp)
     working = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = folder / "uploads" if kind == "full" else folder
+    use_upload_dir(app, folder / "uploads" if kind == "full" else folder)
     yield kind, folder, working
-    app.config["UPLOAD_DIR"] = working
+    use_upload_dir(app, working)
+
+
+def use_upload_dir(app, folder: Path) -> None:
+    """Point the app's file store at ``folder`` (the store is made from the settings at start)."""
+    app.config["UPLOAD_DIR"] = folder
+    init_storage(app)
 
 
 def files_in(folder: Path) -> list[str]:
@@ -106,13 +113,14 @@ def test_once_the_disk_is_mended_the_next_upload_and_import_work(app, client, au
     auth.login(setting.ours.user.username)
     assert upload(client, draft, (FIXTURES / "iguana.jpg").read_bytes(), "iguana.jpg").status_code == FAULTS[kind][1]
 
-    app.config["UPLOAD_DIR"] = working  # the disk mended (or replaced)
+    use_upload_dir(app, working)  # the disk mended (or replaced)
     assert upload(client, draft, (FIXTURES / "iguana.jpg").read_bytes(), "iguana.jpg").status_code == 302
     assert import_file(client, draft, (FIXTURES / "tiny-picture.docx").read_bytes(),
                        lock_version=reloaded(db, draft).lock_version).status_code == 302
     rows = attachment_rows(db)
     assert len(rows) == 2
-    assert all(path_for(app.config["UPLOAD_DIR"], row.sha256).is_file() for row in rows)
+    with app.app_context():
+        assert all(file_store().exists(key_for(row.sha256)) for row in rows)
 
 
 def test_a_full_store_is_explained_in_chinese(app, client, auth, db, setting, draft, broken_store):

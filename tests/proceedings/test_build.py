@@ -7,6 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from app.storage import file_store
 from app.background.builds import run_build
 from app.domain.proceedings import editions
 from app.models import EditionStatus, ExchangeKind, ProceedingsEdition, Role, SubmissionState
@@ -49,7 +50,7 @@ def test_edition_built_from_the_database_holds_the_approved_versions_in_order(ap
     edition = factory.db.session.query(ProceedingsEdition).one()
     assert edition.status is EditionStatus.DONE, edition.error
     assert (edition.number, edition.progress_stage) == (1, "done")
-    path = editions.edition_path(edition, app.config["EDITIONS_DIR"])
+    path = file_store(app).local_path(editions.edition_key(edition))
     data = path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == edition.sha256 and len(data) == edition.size
     assert [(i.submission_id, i.version_id, i.section) for i in edition.items] == [
@@ -75,7 +76,7 @@ def test_later_approvals_never_alter_an_edition_and_the_next_lists_what_changed(
     edition1 = editions.create_edition(conference, actor=editor, edition_date=editions.today_for(conference))
     factory.commit()
     run_build(edition1.id, processes=1)
-    path1 = editions.edition_path(edition1, app.config["EDITIONS_DIR"])
+    path1 = file_store(app).local_path(editions.edition_key(edition1))
     bytes1, items1 = path1.read_bytes(), [(i.submission_id, i.version_id) for i in edition1.items]
 
     revise_and_approve(factory, written, editor_user=editor, title="Written: Clean soil, revised")

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from app.storage import file_store
 from app.background.builds import run_build
 from app.domain.errors import DomainError, NotAllowed
 from app.domain.proceedings import editions
@@ -67,8 +68,8 @@ def test_published_editions_stay_and_unpublished_ones_can_be_deleted(app, factor
     editor = factory.user(Role.EDITOR)
     first = _built(factory, conference, editor, app.config["EDITIONS_DIR"])
     second = _built(factory, conference, editor, app.config["EDITIONS_DIR"])
-    first_file = editions.edition_path(first, app.config["EDITIONS_DIR"])
-    second_file = editions.edition_path(second, app.config["EDITIONS_DIR"])
+    first_file = file_store(app).local_path(editions.edition_key(first))
+    second_file = file_store(app).local_path(editions.edition_key(second))
     auth.login(editor.username)
 
     client.post(f"/proceedings/{conference.slug}/editions/1/publish")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.storage import file_store
 from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.spec import current_entries
 from app.models import AuditEvent, ExchangeKind, Role, SubmissionState
@@ -165,7 +166,6 @@ def test_the_editors_pages_cost_the_same_queries_however_many_pieces(app, factor
 
 def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, auth):
     from io import BytesIO
-    from pathlib import Path
 
     from PIL import Image
 
@@ -176,13 +176,13 @@ def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, 
     conference = factory.conference()
     piece = approved_piece(factory, conference, title="有图的材料", state=SubmissionState.DRAFT)
     author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
-    upload_dir = Path(app.config["UPLOAD_DIR"])
+    store = file_store(app)
     pictures = {}
     for name, width in (("coarse", 300), ("fine", 1000)):   # printed 3.5 in wide: 86 and 286 dpi
         png = BytesIO()
         Image.new("RGB", (width, 200), "white").save(png, "PNG")
         png.seek(0)
-        pictures[name] = add_attachment(piece, png, f"{name}.png", actor=author, upload_dir=upload_dir,
+        pictures[name] = add_attachment(piece, png, f"{name}.png", actor=author, store=store,
                                         policy=UploadPolicy())[0].sha256
     piece.body_source = "".join(f"![{name}](/attachments/{sha})\n\n" for name, sha in pictures.items())
     piece.body_html = render_body(piece.body_source).html
@@ -190,7 +190,7 @@ def test_preflight_warns_of_a_picture_too_coarse_to_print(app, factory, client, 
     editor = factory.user(Role.EDITOR)
     factory.commit()
 
-    warnings = preflight(conference, check_fonts=False, upload_dir=upload_dir)
+    warnings = preflight(conference, check_fonts=False, store=store)
     assert [(w.submission.id, w.detail) for w in warnings if w.code == "coarse_picture"] == [(piece.id, "86")]
     auth.login(editor.username)
     page = client.get(f"/proceedings/{conference.slug}/", headers={"Accept-Language": "zh-CN"})

@@ -21,6 +21,7 @@ from app.domain.proceedings.typesetting.preview_workers import PreviewWorkers
 from app.domain.proceedings.typesetting.typeset import TypesetJob
 from app.domain.proceedings.typesetting.workers import TypesetOutOfMemory, WorkerPool
 from app.models import EditionStatus, ProceedingsEdition, Role, SubmissionState
+from app.storage import file_store
 from tests.factories import approved_piece
 from tests.helpers import page_text
 
@@ -86,7 +87,7 @@ def _piece_with_picture(app, factory, conference, png: Path, *, state):
     author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
     with png.open("rb") as stream:   # the pixel cap lifted: this test is about the typesetter's own limit
         attachment, _new = add_attachment(piece, stream, "huge.png", actor=author,
-                                          upload_dir=Path(app.config["UPLOAD_DIR"]),
+                                          store=file_store(app),
                                           policy=UploadPolicy(max_image_pixels=10**9))
     piece.body_source = f"巨图如下。\n\n![巨图](/attachments/{attachment.sha256})\n"
     piece.body_html = render_body(piece.body_source).html

@@ -7,6 +7,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
+from app.storage import file_store
 from app.domain.conference import archive
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.drafting import import_word
@@ -31,10 +32,10 @@ def approved(app, factory):
                                         author=author, title=title)
         if original:
             import_word(submission, DOCX, original, actor=author, loaded_version=submission.lock_version,
-                        upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                        store=file_store(app), policy=UploadPolicy())
         if attachment:
             add_attachment(submission, io.BytesIO(PDF), attachment, actor=author,
-                           upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                           store=file_store(app), policy=UploadPolicy())
         factory.move_to(submission, SubmissionState.APPROVED, author=author)
         return submission
 
@@ -48,8 +49,9 @@ def approved(app, factory):
 def test_the_zip_has_a_folder_per_bureau_with_utf8_names(app, factory, approved, tmp_path):
     conference, editor = approved
     made = archive.request_archive(conference, actor=editor)
-    path = archive.build_archive(made, conference, out_dir=tmp_path, upload_dir=app.config["UPLOAD_DIR"],
-                                 render_pdf=lambda piece: b"%PDF-1.7 " + piece.title.encode())
+    key = archive.build_archive(made, conference, store=file_store(app),
+                                render_pdf=lambda piece: b"%PDF-1.7 " + piece.title.encode())
+    path = file_store(app).local_path(key)
     factory.commit()
     with zipfile.ZipFile(path) as bundle:
         names = bundle.namelist()

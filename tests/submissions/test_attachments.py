@@ -5,7 +5,8 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from app.domain.submissions.storage import path_for
+from app.storage import file_store
+from app.domain.submissions.storage import key_for
 from app.models import Attachment, AuditEvent, SubmissionState
 from tests.helpers import FIXTURES, page_text
 
@@ -37,7 +38,7 @@ def test_an_upload_is_stored_by_hash_with_its_type_from_the_content(
     [row] = attachment_rows(db)
     sha = hashlib.sha256(content).hexdigest()
     assert (row.display_name, row.file_type, row.size, row.sha256) == (name, file_type, len(content), sha)
-    assert path_for(app.config["UPLOAD_DIR"], sha).read_bytes() == content
+    assert file_store(app).local_path(key_for(sha)).read_bytes() == content
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "upload")).one()
     assert event.submission_id == draft.id and event.detail["sha256"] == sha
 

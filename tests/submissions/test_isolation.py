@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from app.storage import file_store
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.submissions.originals import keep_original
@@ -48,9 +49,9 @@ def ours(app, factory, setting) -> Submission:
     """Our bureau's piece back with us after a review: editable, with a version, a file and its Word original."""
     piece = factory.submission(setting.ours.written, author=setting.ours.user)
     keep_original(piece, (FIXTURES / "tables.docx").read_bytes(), "发言稿.docx", "docx", actor=setting.ours.user,
-                  upload_dir=app.config["UPLOAD_DIR"], max_bytes=UploadPolicy().max_bytes)
+                  store=file_store(app), max_bytes=UploadPolicy().max_bytes)
     add_attachment(piece, io.BytesIO(PDF), "ours.pdf", actor=setting.ours.user,
-                   upload_dir=app.config["UPLOAD_DIR"], policy=UploadPolicy())
+                   store=file_store(app), policy=UploadPolicy())
     factory.move_to(piece, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
     factory.commit()
     return piece

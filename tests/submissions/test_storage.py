@@ -8,11 +8,16 @@ from app.domain.submissions.storage import (
     FileTooLarge,
     UnsupportedFileType,
     display_name,
-    path_for,
+    key_for,
     store_bytes,
     store_stream,
 )
+from app.storage.local import LocalStore
 from tests.helpers import FIXTURES
+
+
+def uploads(folder: Path) -> LocalStore:
+    return LocalStore({"uploads": folder})
 
 
 class ChunkCountingStream(io.BytesIO):
@@ -34,56 +39,56 @@ def test_a_file_is_stored_under_its_sha256(tmp_path):
     data = (FIXTURES / "iguana.jpg").read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     stream = ChunkCountingStream(data)
-    stored = store_stream(stream, tmp_path, max_bytes=10 * 1024 * 1024)
+    stored = store_stream(stream, uploads(tmp_path), max_bytes=10 * 1024 * 1024)
     assert (stored.sha256, stored.size, stored.file_type) == (sha, len(data), "jpeg")
-    assert stored.path == tmp_path / sha[:2] / sha[2:4] / sha
-    assert stored.path.read_bytes() == data
-    assert files_in(tmp_path) == [stored.path]
+    assert stored.key == f"uploads/{sha[:2]}/{sha[2:4]}/{sha}"
+    assert (tmp_path / sha[:2] / sha[2:4] / sha).read_bytes() == data
+    assert files_in(tmp_path) == [tmp_path / sha[:2] / sha[2:4] / sha]
     assert stream.largest_read <= 64 * 1024
 
 
 def test_storing_the_same_content_twice_keeps_one_file(tmp_path):
     data = (FIXTURES / "monty-truth.png").read_bytes()
-    first = store_bytes(data, tmp_path, max_bytes=len(data))
-    second = store_bytes(data, tmp_path, max_bytes=len(data))
+    first = store_bytes(data, uploads(tmp_path), max_bytes=len(data))
+    second = store_bytes(data, uploads(tmp_path), max_bytes=len(data))
     assert first == second
-    assert files_in(tmp_path) == [first.path]
+    assert files_in(tmp_path) == [tmp_path / first.key.removeprefix("uploads/")]
 
 
 def test_a_word_document_is_stored_as_docx(tmp_path):
-    stored = store_bytes((FIXTURES / "tables.docx").read_bytes(), tmp_path, max_bytes=1024 * 1024)
+    stored = store_bytes((FIXTURES / "tables.docx").read_bytes(), uploads(tmp_path), max_bytes=1024 * 1024)
     assert stored.file_type == "docx"
 
 
 def test_an_oversized_stream_is_refused_and_leaves_nothing(tmp_path):
     data = b"%PDF-1.7\n" + bytes(300 * 1024)
     with pytest.raises(FileTooLarge):
-        store_stream(io.BytesIO(data), tmp_path, max_bytes=200 * 1024)
+        store_stream(io.BytesIO(data), uploads(tmp_path), max_bytes=200 * 1024)
     assert files_in(tmp_path) == []
 
 
 def test_a_stream_of_exactly_the_limit_is_accepted(tmp_path):
     data = b"%PDF-1.7\n" + bytes(1000)
-    assert store_bytes(data, tmp_path, max_bytes=len(data)).size == len(data)
+    assert store_bytes(data, uploads(tmp_path), max_bytes=len(data)).size == len(data)
 
 
 def test_an_unrecognised_file_is_refused_and_leaves_nothing(tmp_path):
     with pytest.raises(UnsupportedFileType):
-        store_bytes(b"MZ\x90\x00 this is an executable", tmp_path, max_bytes=1024)
+        store_bytes(b"MZ\x90\x00 this is an executable", uploads(tmp_path), max_bytes=1024)
     assert files_in(tmp_path) == []
 
 
-def test_path_for_accepts_only_a_sha256(tmp_path):
+def test_key_for_accepts_only_a_sha256():
     sha = "ab" * 32
-    assert path_for(tmp_path, sha) == tmp_path / "ab" / "ab" / sha
+    assert key_for(sha) == f"uploads/ab/ab/{sha}"
 
 
 @pytest.mark.parametrize(
     "bad", ["../" * 21 + "x", "AB" * 32, "ab" * 31, "ab" * 32 + "\n", "ab" * 31 + "/x", "", "g" * 64]
 )
-def test_path_for_refuses_anything_else(tmp_path, bad):
+def test_key_for_refuses_anything_else(bad):
     with pytest.raises(ValueError):
-        path_for(tmp_path, bad)
+        key_for(bad)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ import zlib
 import pytest
 import sqlalchemy as sa
 
-from app.domain.submissions.storage import path_for, sha256_of
+from app.storage import file_store
+from app.domain.submissions.storage import key_for, sha256_of
 from app.domain.workflow import Action, apply_transition
 from app.models import Attachment, SubmissionState
 from tests.helpers import FIXTURES, page_text
@@ -125,7 +126,7 @@ def test_removing_a_file_another_piece_still_holds_keeps_it_on_disk(app, client,
     upload(client, oral, PDF, "same.pdf")
     row = db.session.scalar(sa.select(Attachment).where(Attachment.submission_id == draft.id))
     client.post(f"/submissions/{draft.id}/attachments/{row.id}/remove")
-    assert path_for(app.config["UPLOAD_DIR"], sha256_of(PDF)).read_bytes() == PDF
+    assert file_store(app).local_path(key_for(sha256_of(PDF))).read_bytes() == PDF
 
     other = db.session.scalar(sa.select(Attachment).where(Attachment.submission_id == oral.id))
     client.post(f"/submissions/{oral.id}/attachments/{other.id}/remove")
@@ -143,7 +144,7 @@ def test_a_submitted_version_keeps_its_file_when_the_draft_lets_it_go(app, clien
     [row] = attachment_rows(db)
     assert client.post(f"/submissions/{draft.id}/attachments/{row.id}/remove").status_code == 302
     assert attachment_rows(db) == []
-    assert path_for(app.config["UPLOAD_DIR"], sha256_of(PDF)).read_bytes() == PDF
+    assert file_store(app).local_path(key_for(sha256_of(PDF))).read_bytes() == PDF
     # and the reviewer still downloads it from the version
     auth.logout()
     auth.login(setting.reviewer.username)
@@ -166,5 +167,5 @@ def test_a_new_import_replaces_the_pictures_of_the_body_it_replaces(app, client,
     [new_image] = [row for row in rows if row.in_body]
     assert new_image.sha256 == sha256_of(png_header_of(20, 20)) != old_image.sha256
     assert f"/attachments/{new_image.sha256}" in reloaded(db, draft).body_source
-    assert not path_for(app.config["UPLOAD_DIR"], old_image.sha256).exists()
+    assert not file_store(app).local_path(key_for(old_image.sha256)).exists()
     assert len(stored_files(app)) == 3  # the PDF, the new picture and the Word file it came from (the first one left)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.domain.submissions import limits, storage
 from app.domain.submissions.limits import UploadPolicy
 from app.models import AuditEvent, Role, SubmissionState, SubmissionVersion, WordOriginal
+from app.storage import file_store
 from tests.helpers import FIXTURES, page_text
 
 HOSTILE_NAME = "../../报告\u202eexe.docx"
@@ -32,7 +33,7 @@ def test_the_imported_file_is_kept_and_its_bureau_downloads_it_under_its_name(ap
     [original] = originals(db)
     assert (original.submission_id, original.sha256, original.size) == (draft.id, storage.sha256_of(content), len(content))
     assert original.display_name == "报告exe.docx"  # no directory, no bidi override
-    assert storage.path_for(app.config["UPLOAD_DIR"], original.sha256).read_bytes() == content
+    assert file_store(app).read(storage.key_for(original.sha256)) == content
     page = page_text(client.get(f"/submissions/{draft.id}"))
     assert "Imported from 报告exe.docx" in page
     download = client.get(f"/submissions/{draft.id}/originals/{original.id}")
@@ -66,19 +67,19 @@ def test_another_bureau_gets_404_and_the_ministry_sees_only_what_was_sent(client
 def test_a_new_import_replaces_an_unsent_original_and_keeps_a_sent_one(app, client, auth, db, factory, setting, draft):
     first, second, third = ((FIXTURES / name).read_bytes() for name in ("tables.docx", "simple-list.docx",
                                                                         "single-paragraph.docx"))
-    upload_dir = app.config["UPLOAD_DIR"]
+    store = file_store(app)
     auth.login(setting.ours.user.username)
     import_file(client, draft, first, "一稿.docx")
     import_file(client, originals(db)[0].submission, second, "二稿.docx")
     assert [o.display_name for o in originals(db)] == ["二稿.docx"]
-    assert not storage.path_for(upload_dir, storage.sha256_of(first)).exists()  # nothing refers to it any more
+    assert not store.exists(storage.key_for(storage.sha256_of(first)))  # nothing refers to it any more
 
     submission = originals(db)[0].submission
     factory.move_to(submission, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
     factory.commit()
     import_file(client, submission, third, "三稿.docx")
     assert [o.display_name for o in originals(db)] == ["二稿.docx", "三稿.docx"]
-    assert storage.path_for(upload_dir, storage.sha256_of(second)).is_file()  # version 1 was sent with it
+    assert store.exists(storage.key_for(storage.sha256_of(second)))  # version 1 was sent with it
 
 
 def test_originals_count_towards_the_bureaus_storage(client, auth, db, setting, draft):
@@ -99,4 +100,4 @@ def test_an_import_past_the_quota_with_its_original_is_refused_and_keeps_nothing
     response = import_file(client, draft, content, "发言稿.docx")
     assert response.status_code == 413 and "Nothing was stored" in page_text(response)
     assert originals(db) == []
-    assert not storage.path_for(app.config["UPLOAD_DIR"], storage.sha256_of(content)).exists()
+    assert not file_store(app).exists(storage.key_for(storage.sha256_of(content)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -26,17 +27,19 @@ from sqlalchemy.orm import joinedload
 from app.domain.audit import record_event
 from app.domain.errors import DomainError, Forbidden, NotAllowed
 from app.domain.permissions import can_follow_coverage
-from app.domain.submissions.storage import path_for
+from app.domain.submissions.storage import key_for
 from app.extensions import db
 from app.models import (
     ArchiveStatus, Conference, PiecesArchive, Submission, SubmissionState, SubmissionVersion, User, utcnow,
 )
+from app.storage.base import FileStore
 
 RUNNING = (ArchiveStatus.QUEUED, ArchiveStatus.BUILDING)
 STALE_AFTER = timedelta(minutes=45)
 # Characters no file system of the office's accepts in a name, controls and bidi overrides.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]')
 MAX_NAME = 80
+AREA = "editions/archives"  # on the local backend: EDITIONS_DIR/archives, as before the store
 
 
 def approved_pieces(conference: Conference) -> list[Submission]:
@@ -90,10 +93,10 @@ def archive_file_name(archive: PiecesArchive, conference: Conference) -> str:
     return f"approved-{conference.slug}-{archive.id}.zip"
 
 
-def build_archive(archive: PiecesArchive, conference: Conference, *, out_dir: Path,
-                  render_pdf: Callable[[Submission], bytes], upload_dir: Path,
-                  on_progress: Callable[[int], None] = lambda done: None) -> Path:
-    """Write the zip into ``out_dir`` and record it on ``archive``; returns its path.
+def build_archive(archive: PiecesArchive, conference: Conference, *, store: FileStore,
+                  render_pdf: Callable[[Submission], bytes],
+                  on_progress: Callable[[int], None] = lambda done: None) -> str:
+    """Make the zip, put it into ``store`` and record it on ``archive``; returns its key.
 
     ``render_pdf`` typesets one piece (the caller passes the book's preview);
     ``on_progress`` hears how many pieces are in so far, to commit it.
@@ -101,46 +104,52 @@ def build_archive(archive: PiecesArchive, conference: Conference, *, out_dir: Pa
     pieces = approved_pieces(conference)
     archive.status, archive.progress_total, archive.progress_done = ArchiveStatus.BUILDING, len(pieces), 0
     on_progress(0)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / archive_file_name(archive, conference)
-    descriptor, temp = tempfile.mkstemp(dir=out_dir, prefix=".archive-", suffix=".zip")
+    file_name = archive_file_name(archive, conference)
+    descriptor, temp = tempfile.mkstemp(prefix="huibian-archive-", suffix=".zip")
     os.close(descriptor)
     try:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             taken: set[str] = set()
             for done, submission in enumerate(pieces, start=1):
-                _add_piece(bundle, submission, render_pdf(submission), upload_dir, taken)
+                _add_piece(bundle, submission, render_pdf(submission), store, taken)
                 archive.progress_done = done
                 on_progress(done)
-        os.replace(temp, final)
+        size, sha256 = Path(temp).stat().st_size, _sha256(Path(temp))
+        store.put(f"{AREA}/{file_name}", Path(temp))
     finally:
         Path(temp).unlink(missing_ok=True)
-    archive.status, archive.file_name, archive.finished_at = ArchiveStatus.DONE, final.name, utcnow()
-    archive.size, archive.sha256 = final.stat().st_size, _sha256(final)
+    archive.status, archive.file_name, archive.finished_at = ArchiveStatus.DONE, file_name, utcnow()
+    archive.size, archive.sha256 = size, sha256
     db.session.flush()
     record_event("archive_built", actor=archive.requested_by, obj=archive,
                  detail={"pieces": len(pieces), "sha256": archive.sha256})
-    return final
+    return f"{AREA}/{file_name}"
 
 
-def _add_piece(bundle: zipfile.ZipFile, submission: Submission, pdf: bytes, upload_dir: Path, taken: set[str]) -> None:
+def _add_piece(bundle: zipfile.ZipFile, submission: Submission, pdf: bytes, store: FileStore, taken: set[str]) -> None:
     version = submission.latest_version  # an approved piece's latest version is the one approved
     folder = safe_name(submission.organisation.name_zh, f"bureau-{submission.organisation_id}")
     title = safe_name(version.title, f"piece-{submission.id}")
     bundle.writestr(_unique(f"{folder}/{title}.pdf", taken), pdf)
     original = version.word_original
     if original is not None:
-        path = path_for(Path(upload_dir), original.sha256)
-        if path.is_file():
-            name = safe_name(original.display_name, f"original-{submission.id}.{original.source_format}")
-            bundle.write(path, _unique(f"{folder}/{title}/{name}", taken))
+        name = safe_name(original.display_name, f"original-{submission.id}.{original.source_format}")
+        _copy_from_store(bundle, store, key_for(original.sha256), _unique(f"{folder}/{title}/{name}", taken))
     for item in version.attachments:
         if item.get("in_body"):
             continue  # images placed in the body are already in the PDF
-        path = path_for(Path(upload_dir), item["sha256"])
-        if path.is_file():
-            name = safe_name(item["name"], item["sha256"][:12])
-            bundle.write(path, _unique(f"{folder}/{title}/{name}", taken))
+        name = safe_name(item["name"], item["sha256"][:12])
+        _copy_from_store(bundle, store, key_for(item["sha256"]), _unique(f"{folder}/{title}/{name}", taken))
+
+
+def _copy_from_store(bundle: zipfile.ZipFile, store: FileStore, key: str, name: str) -> None:
+    """Stream a stored file into the zip under ``name``; a file missing from the store is left out."""
+    try:
+        source = store.open(key)
+    except FileNotFoundError:
+        return
+    with source, bundle.open(name, "w") as target:
+        shutil.copyfileobj(source, target, 1 << 20)
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -168,5 +177,6 @@ def record_archive_failure(archive: PiecesArchive, message: str) -> None:
     record_event("archive_failed", actor=archive.requested_by, obj=archive, detail={"error": message[:500]})
 
 
-def archive_path(archive: PiecesArchive, out_dir: Path) -> Path | None:
-    return Path(out_dir) / archive.file_name if archive.file_name else None
+def archive_key(archive: PiecesArchive) -> str | None:
+    """The zip's key in the file store, once it is made."""
+    return f"{AREA}/{archive.file_name}" if archive.file_name else None

@@ -8,7 +8,6 @@ Nothing that happens to a submission later reaches an existing edition.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -163,8 +162,16 @@ def download_name(edition: ProceedingsEdition, conference: Conference) -> str:
     return f"{conference.slug}-proceedings-edition-{edition.number}.pdf"
 
 
-def edition_path(edition: ProceedingsEdition, editions_dir: Path) -> Path | None:
-    return Path(editions_dir) / edition.file_name if edition.file_name else None
+AREA = "editions"  # on the local backend: EDITIONS_DIR/<file name>, as before the store
+
+
+def edition_key(edition: ProceedingsEdition) -> str | None:
+    """The edition's PDF in the file store, once it is built."""
+    return key_for_file(edition.file_name) if edition.file_name else None
+
+
+def key_for_file(file_name: str) -> str:
+    return f"{AREA}/{file_name}"
 
 
 def mark_building(edition: ProceedingsEdition) -> None:
@@ -225,8 +232,8 @@ def publish_edition(edition: ProceedingsEdition, *, actor: User) -> None:
     publication_notice(conference, edition.number, actor=actor, organisation_ids=invited, ministry=readers)
 
 
-def delete_edition(edition: ProceedingsEdition, *, actor: User, editions_dir: Path) -> Path | None:
-    """Delete an unpublished, finished edition. Returns its file, for the caller to
+def delete_edition(edition: ProceedingsEdition, *, actor: User) -> str | None:
+    """Delete an unpublished, finished edition. Returns its file's key, for the caller to
     remove once the deletion is committed (never before: a rollback would leave a
     row without its file)."""
     if not can_build_proceedings(actor):
@@ -235,9 +242,9 @@ def delete_edition(edition: ProceedingsEdition, *, actor: User, editions_dir: Pa
         raise NotAllowed(_("A published edition cannot be deleted."))
     if edition.status in RUNNING:
         raise NotAllowed(_("This edition is still being built; wait until it has finished."))
-    path = edition_path(edition, editions_dir)
+    key = edition_key(edition)
     record_event("edition_delete", actor=actor, obj=edition,
                  detail={"number": edition.number, "sha256": edition.sha256})
     db.session.delete(edition)
     db.session.flush()
-    return path
+    return key

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload, undefer
@@ -28,6 +27,7 @@ from app.models import (
     SubmissionState,
     SubmissionVersion,
 )
+from app.storage.base import FileStore
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
 
 
 def preflight(conference: Conference, *, check_fonts: bool = True,
-              upload_dir: Path | None = None) -> list[PreflightWarning]:
+              store: FileStore | None = None) -> list[PreflightWarning]:
     """Every warning for the next build of ``conference``'s proceedings, most serious first.
 
-    With ``upload_dir`` (where attachments are stored) the pictures of the
+    With ``store`` (where attachments are stored) the pictures of the
     pieces are measured too."""
     warnings: list[PreflightWarning] = []
     if check_fonts:
@@ -84,14 +84,14 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
     last = latest_done_edition(conference)
     if last is not None:
         warnings += _approved_since(approved, last)
-    if upload_dir is not None:
-        warnings += _coarse_pictures([s for s in approved if not s.excluded_from_proceedings], upload_dir)
+    if store is not None:
+        warnings += _coarse_pictures([s for s in approved if not s.excluded_from_proceedings], store)
     if not any(not s.excluded_from_proceedings for s in approved):
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
 
 
-def _coarse_pictures(included: list[Submission], upload_dir: Path) -> list[PreflightWarning]:
+def _coarse_pictures(included: list[Submission], store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
     versions = approved_versions([s.id for s in included], with_bodies=False)
     # Only a version with files can hold a picture: read the bodies of those alone.
@@ -102,7 +102,7 @@ def _coarse_pictures(included: list[Submission], upload_dir: Path) -> list[Prefl
     for submission in included:
         if submission.id not in versions or not versions[submission.id].attachments:
             continue
-        piece = piece_from_version(versions[submission.id], upload_dir)
+        piece = piece_from_version(versions[submission.id], store)
         warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
                      for _sha, dpi in low_resolution_images(piece.body_html, piece.attachment_paths)]
     return warnings

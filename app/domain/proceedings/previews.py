@@ -38,6 +38,7 @@ from app.domain.proceedings.spec import book_conference, book_key_tasks, piece_f
 from app.domain.proceedings.typesetting.preview_workers import PreviewPolicy
 from app.domain.proceedings.typesetting.workers import TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep
 from app.models import Submission, SubmissionVersion, User
+from app.storage.base import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ MAX_KEPT = 300
 _REASONS = {TypesetTimeout: "timeout", TypesetOutOfMemory: "memory", TypesetTooDeep: "depth"}
 
 
-def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, upload_dir: Path,
+def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, store: FileStore,
                 cache_dir: Path | None = None, viewer: User | None = None,
                 policy: PreviewPolicy | None = None, wait: float | None = None) -> bytes:
     """The PDF of ``version`` of ``submission``, or of its current draft when ``version`` is None.
@@ -105,7 +106,7 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, up
     from app.domain.proceedings.typesetting.render import BookBuildError, render_piece_preview
 
     policy = policy or PreviewPolicy()
-    piece = piece_from_draft(submission, upload_dir) if version is None else piece_from_version(version, upload_dir)
+    piece = piece_from_draft(submission, store) if version is None else piece_from_version(version, store)
     conference, key_tasks = book_conference(submission.conference), book_key_tasks(submission.conference)
     key = _preview_key(piece, conference, key_tasks)
     kept = Path(cache_dir) / f"{key}.pdf" if cache_dir else None

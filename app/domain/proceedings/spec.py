@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload, undefer_group
@@ -21,7 +20,7 @@ from app.domain.proceedings.typesetting.book import (
     BookSection,
     BookSpec,
 )
-from app.domain.submissions.storage import path_for
+from app.domain.submissions.storage import key_for
 from app.extensions import db
 from app.models import (
     Conference,
@@ -33,6 +32,7 @@ from app.models import (
     SubmissionState,
     SubmissionVersion,
 )
+from app.storage.base import FileStore
 
 SECTION_ORDER = (ExchangeKind.ORAL, ExchangeKind.WRITTEN)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -127,25 +127,25 @@ def piece_key(version: SubmissionVersion) -> str:
     return f"submission-{version.submission_id}-v{version.number}"
 
 
-def piece_from_version(version: SubmissionVersion, upload_dir: Path) -> BookPiece:
+def piece_from_version(version: SubmissionVersion, store: FileStore) -> BookPiece:
     """The piece exactly as this immutable version holds it."""
     return _piece(
         key=piece_key(version), submission=version.submission, fields=version,
         key_tasks=tuple(BookKeyTask(t["number"], t["title_zh"], t["title_en"]) for t in version.key_tasks),
-        shas=[a["sha256"] for a in version.attachments], upload_dir=upload_dir,
+        shas=[a["sha256"] for a in version.attachments], store=store,
     )
 
 
-def piece_from_draft(submission: Submission, upload_dir: Path) -> BookPiece:
+def piece_from_draft(submission: Submission, store: FileStore) -> BookPiece:
     """The piece as its bureau is editing it now (for previews only, never for a book)."""
     return _piece(
         key=f"submission-{submission.id}-draft", submission=submission, fields=submission,
         key_tasks=tuple(BookKeyTask(t.number, t.title_zh, t.title_en) for t in submission.key_tasks),
-        shas=[a.sha256 for a in submission.attachments], upload_dir=upload_dir,
+        shas=[a.sha256 for a in submission.attachments], store=store,
     )
 
 
-def _piece(*, key, submission, fields, key_tasks, shas, upload_dir) -> BookPiece:
+def _piece(*, key, submission, fields, key_tasks, shas, store) -> BookPiece:
     organisation = submission.organisation
     return BookPiece(
         key=key, kind=submission.kind.value,
@@ -154,11 +154,11 @@ def _piece(*, key, submission, fields, key_tasks, shas, upload_dir) -> BookPiece
         speaker_name=fields.speaker_name, speaker_post=fields.speaker_post,
         key_tasks=key_tasks, abstract=fields.abstract, body_html=fields.body_html,
         lang=piece_language(fields.title, fields.body_html),
-        attachment_paths={sha: path_for(Path(upload_dir), sha) for sha in shas},
+        attachment_paths={sha: store.local_path(key_for(sha)) for sha in shas},
     )
 
 
-def spec_for_edition(edition: ProceedingsEdition, upload_dir: Path) -> BookSpec:
+def spec_for_edition(edition: ProceedingsEdition, store: FileStore) -> BookSpec:
     """The book of one edition: its own items, versions and front matter, nothing live."""
     conference = db.session.get(Conference, edition.conference_id)
     by_kind: dict[str, list[BookPiece]] = {kind.value: [] for kind in SECTION_ORDER}
@@ -166,7 +166,7 @@ def spec_for_edition(edition: ProceedingsEdition, upload_dir: Path) -> BookSpec:
     db.session.scalars(sa.select(SubmissionVersion).options(undefer_group("body"))
                        .where(SubmissionVersion.id.in_([item.version_id for item in edition.items]))).all()
     for item in edition.items:
-        by_kind[item.section].append(piece_from_version(item.version, upload_dir))
+        by_kind[item.section].append(piece_from_version(item.version, store))
     sections = tuple(
         BookSection(kind=kind.value, title_zh=SECTION_TITLES[kind.value][0], title_en=SECTION_TITLES[kind.value][1],
                     pieces=tuple(by_kind[kind.value]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import io
 import logging
-from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from app.domain.submissions.limits import (
 )
 from app.extensions import db
 from app.models import Attachment, Submission, SubmissionVersion, User, WordOriginal
+from app.storage.base import FileStore
 
 # What a bureau may send alongside its piece; GIF only arrives inside Word files.
 UPLOAD_TYPES = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
@@ -84,7 +84,7 @@ def mime_type(attachment_type: str) -> str:
 
 
 def add_attachment(
-    submission: Submission, stream: BinaryIO, file_name: str, *, actor: User, upload_dir: Path,
+    submission: Submission, stream: BinaryIO, file_name: str, *, actor: User, store: FileStore,
     policy: UploadPolicy,
 ) -> tuple[Attachment, bool]:
     """Store an uploaded file and attach it; returns the attachment and whether it is new.
@@ -96,21 +96,22 @@ def add_attachment(
     """
     check_editable(submission, actor)
     check_file_count(submission, 1, policy)
-    stored = _store(stream, upload_dir, policy.max_bytes)
+
+    def vet(received: storage.ReceivedFile) -> None:  # on this host, before the store sees the file
+        if _attachment_with_hash(submission, received.sha256) is not None:
+            return
+        if received.file_type not in UPLOAD_TYPES:
+            raise UnsupportedFile(_unsupported_message())
+        if received.file_type in IMAGE_TYPES:
+            check_image_pixels(received.path, policy)
+        check_bureau_storage(submission, {received.sha256: received.size}, policy)
+        with received.path.open("rb") as content:
+            scan(content, policy)
+
+    stored = _store(stream, store, policy.max_bytes, check=vet)
     existing = _attachment_with_hash(submission, stored.sha256)
     if existing is not None:
         return existing, False
-    try:
-        if stored.file_type not in UPLOAD_TYPES:
-            raise UnsupportedFile(_unsupported_message())
-        if stored.file_type in IMAGE_TYPES:
-            check_image_pixels(stored.path, policy)
-        check_bureau_storage(submission, {stored.sha256: stored.size}, policy)
-        with stored.path.open("rb") as content:
-            scan(content, policy)
-    except DomainError:
-        discard_if_unreferenced(stored.sha256, upload_dir)
-        raise
     name = named_for_type(display_name(file_name or ""), stored.file_type, storage.MAX_DISPLAY_NAME_LENGTH)
     attachment = Attachment(
         submission=submission, sha256=stored.sha256, display_name=name,
@@ -149,10 +150,10 @@ def check_body_images(submission: Submission, images: list[bytes], policy: Uploa
 
 
 def add_body_image(
-    submission: Submission, content: bytes, *, actor: User, upload_dir: Path, max_bytes: int,
+    submission: Submission, content: bytes, *, actor: User, store: FileStore, max_bytes: int,
 ) -> Attachment:
     """Keep an image taken out of a Word document (checked by ``check_body_images``) as an attachment in the body."""
-    stored = _store(io.BytesIO(content), upload_dir, max_bytes)
+    stored = _store(io.BytesIO(content), store, max_bytes)
     existing = _attachment_with_hash(submission, stored.sha256)
     if existing is not None:
         return existing
@@ -236,16 +237,16 @@ def file_for_user(user: User, sha256: str) -> tuple[str, str] | None:
     return None
 
 
-def _store(stream: BinaryIO, upload_dir: Path, max_bytes: int) -> storage.StoredFile:
+def _store(stream: BinaryIO, store: FileStore, max_bytes: int, check=None) -> storage.StoredFile:
     try:
-        return storage.store_stream(stream, upload_dir, max_bytes=max_bytes)
+        return storage.store_stream(stream, store, max_bytes=max_bytes, check=check)
     except storage.FileTooLarge:
         limit = max_bytes // (1024 * 1024)
         raise FileTooLarge(_("Files may be at most %(limit)d MB. Nothing was stored.", limit=limit)) from None
     except storage.UnsupportedFileType:
         raise UnsupportedFile(_unsupported_message()) from None
     except OSError as error:
-        log.error("Cannot write to the file store %s: %s", upload_dir, error)
+        log.error("Cannot write to the file store %r: %s", store, error)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StorageFull() from None
         raise StorageUnavailable() from None
@@ -266,16 +267,16 @@ def file_in_use(sha256: str) -> bool:
         sa.or_(sa.exists(attached), sa.exists(in_version), sa.exists(original)))))
 
 
-def discard_if_unreferenced(sha256: str, upload_dir: Path) -> bool:
+def discard_if_unreferenced(sha256: str, store: FileStore) -> bool:
     """Delete the stored file when nothing refers to it any more; whether it was deleted.
 
-    Called after the removal is committed (or for a file just refused), so a
-    rolled-back request never loses a file that a row still names.
+    Called after the removal is committed, so a rolled-back request never
+    loses a file that a row still names.
     """
     if file_in_use(sha256):
         return False
     try:
-        storage.path_for(upload_dir, sha256).unlink(missing_ok=True)
+        store.delete(storage.key_for(sha256))
     except OSError as error:  # the removal stands; an orphan file costs disk, not correctness
         log.warning("Could not delete unreferenced file %s: %s", sha256, error)
         return False

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -27,6 +26,7 @@ from app.domain.submissions.revisions import keep_revision, remember_earlier_tex
 from app.domain.workflow import Action, apply_transition
 from app.extensions import db
 from app.models import Invitation, KeyTask, Submission, SubmissionState, User, utcnow
+from app.storage.base import FileStore
 
 # A long speech is some 20,000 characters and an imported report with tables
 # a few hundred thousand. Rendering dense Markdown costs about 0.5 s per
@@ -159,7 +159,7 @@ def save_draft(submission: Submission, fields: DraftFields, *, actor: User, load
 
 def import_word(
     submission: Submission, data: bytes, file_name: str, *, actor: User, loaded_version: int,
-    upload_dir: Path, policy: UploadPolicy, time_limit: float = 20.0, max_concurrent: int = 2,
+    store: FileStore, policy: UploadPolicy, time_limit: float = 20.0, max_concurrent: int = 2,
 ) -> BodyChange:
     """Replace the draft's body with a document's content; its images become attachments.
 
@@ -180,7 +180,7 @@ def import_word(
 
     def store_image(content: bytes, content_type: str) -> str:
         attachment = attachments.add_body_image(submission, content, actor=actor,
-                                                upload_dir=upload_dir, max_bytes=policy.max_bytes)
+                                                store=store, max_bytes=policy.max_bytes)
         kept.add(attachment.sha256)
         return attachments.body_url(attachment.sha256)
 
@@ -208,7 +208,7 @@ def import_word(
     discarded = attachments.drop_replaced_body_images(submission, keep=kept)
     try:
         original, replaced = originals.keep_original(
-            submission, data, file_name, result.source_format, actor=actor, upload_dir=upload_dir,
+            submission, data, file_name, result.source_format, actor=actor, store=store,
             max_bytes=policy.max_bytes)
     except OSError:
         raise attachments.StorageUnavailable() from None

@@ -1,7 +1,7 @@
 """What an upload may cost: its size, files per piece, storage per bureau, image pixels, a virus scan.
 
-Every check here runs before a row is written; a file already copied into
-the store is removed again by the caller when a check refuses it.
+Every check here runs before a row is written, on the upload's copy on this
+host (``storage.store_stream``'s ``check``): a refused file never reaches the store.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ so an import keeps the uploaded file in the content-addressed store beside
 the attachments (``storage``) and a ``WordOriginal`` row names it. The draft's
 original is its newest row; ``take_snapshot`` links each version to it. A
 new import replaces the draft's original: the old row goes unless a version
-still points at it, and its file leaves the disk after the commit through
+still points at it, and its file leaves the store after the commit through
 ``attachments.discard_if_unreferenced``, like a removed attachment.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ from app.domain.permissions import belongs_to_bureau, can_see_submission
 from app.domain.submissions import storage
 from app.extensions import db
 from app.models import Submission, SubmissionVersion, User, WordOriginal
+from app.storage.base import FileStore
 
 # What each imported format is sent as, and the extension its download name ends with.
 FORMATS = {
@@ -45,13 +46,13 @@ def current_original(submission: Submission) -> WordOriginal | None:
 
 
 def keep_original(submission: Submission, data: bytes, file_name: str, source_format: str, *, actor: User,
-                  upload_dir, max_bytes: int) -> tuple[WordOriginal, list[str]]:
+                  store: FileStore, max_bytes: int) -> tuple[WordOriginal, list[str]]:
     """Store an imported document and make it the draft's original; returns it and the hashes it replaced.
 
     The caller has converted the document already, so its format is known;
     the replaced hashes go to ``discard_if_unreferenced`` after the commit.
     """
-    stored = storage.store_bytes(data, upload_dir, max_bytes=max_bytes, file_type=source_format)
+    stored = storage.store_bytes(data, store, max_bytes=max_bytes, file_type=source_format)
     replaced = _unsent_originals(submission)
     for old in replaced:
         db.session.delete(old)

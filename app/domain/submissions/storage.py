@@ -1,7 +1,9 @@
-"""Attachment files on disk, named by the SHA-256 of their content.
+"""Attachment files in the file store, named by the SHA-256 of their content.
 
 Identical uploads share one file; a name derived from the content also means
-no user-supplied text ever reaches a path.
+no user-supplied text ever reaches a key. An upload is received into a
+temporary file on this host (hashed and sniffed on the way), checked there,
+and only then put into the store (``app.storage``: a local folder or a bucket).
 """
 
 import hashlib
@@ -10,6 +12,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -17,9 +20,11 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 
 from app.domain.submissions.filetypes import HEAD_SIZE, sniff_file_type
+from app.storage.base import FileStore
 
 CHUNK_SIZE = 64 * 1024
 MAX_DISPLAY_NAME_LENGTH = 200
+AREA = "uploads"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -35,42 +40,52 @@ class UnsupportedFileType(Exception):
 class StoredFile:
     sha256: str
     size: int
-    path: Path
+    key: str
     file_type: str
 
 
-def store_stream(stream: BinaryIO, upload_dir: Path, *, max_bytes: int, file_type: str | None = None) -> StoredFile:
+@dataclass(frozen=True)
+class ReceivedFile:
+    """An upload on this host before it is stored: what ``check`` sees."""
+
+    sha256: str
+    size: int
+    file_type: str
+    path: Path
+
+
+def store_stream(stream: BinaryIO, store: FileStore, *, max_bytes: int, file_type: str | None = None,
+                 check: Callable[[ReceivedFile], None] | None = None) -> StoredFile:
     """Copy a readable binary stream into the attachment store and describe the result.
 
-    The stream is copied in 64 KiB chunks to a temporary file in `upload_dir`
-    while being hashed, then renamed to `upload_dir/ab/cd/<sha256>`; storing the
-    same content twice is harmless. Raises FileTooLarge past `max_bytes` and
-    UnsupportedFileType when the content is not recognised; in both cases the
-    temporary file is gone afterwards. A caller that has already judged the
+    The stream is copied in 64 KiB chunks to a temporary file while being
+    hashed, sniffed, handed to ``check`` (which refuses by raising), and put
+    into the store under ``key_for(sha256)``; storing the same content twice
+    is harmless. Raises FileTooLarge past ``max_bytes`` and UnsupportedFileType
+    when the content is not recognised. Whatever is raised, nothing is stored
+    and the temporary file is gone. A caller that has already judged the
     content (a Word import knows .doc, .wps, .odt and .rtf, which attachments
-    refuse) passes its ``file_type`` instead.
+    refuse) passes its ``file_type`` instead of the sniff.
     """
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
+    descriptor, temp_name = tempfile.mkstemp(prefix="huibian-upload-")
     temp_path = Path(temp_name)
     try:
         digest, size = _copy_and_hash(stream, descriptor, max_bytes)
-        file_type = file_type or _sniff(temp_path)
-        final_path = path_for(upload_dir, digest)
-        final_path.parent.mkdir(parents=True, exist_ok=True)
-        if final_path.exists():
-            temp_path.unlink()
-        else:
-            os.replace(temp_path, final_path)
-    except BaseException:
+        received = ReceivedFile(sha256=digest, size=size, file_type=file_type or _sniff(temp_path),
+                                path=temp_path)
+        if check is not None:
+            check(received)
+        key = key_for(digest)
+        if not store.exists(key):
+            store.put(key, temp_path)
+    finally:
         temp_path.unlink(missing_ok=True)
-        raise
-    return StoredFile(sha256=digest, size=size, path=final_path, file_type=file_type)
+    return StoredFile(sha256=digest, size=size, key=key, file_type=received.file_type)
 
 
-def store_bytes(data: bytes, upload_dir: Path, *, max_bytes: int, file_type: str | None = None) -> StoredFile:
-    """`store_stream` for content already in memory (images taken out of a Word file, the Word file itself)."""
-    return store_stream(io.BytesIO(data), upload_dir, max_bytes=max_bytes, file_type=file_type)
+def store_bytes(data: bytes, store: FileStore, *, max_bytes: int, file_type: str | None = None) -> StoredFile:
+    """``store_stream`` for content already in memory (images taken out of a Word file, the Word file itself)."""
+    return store_stream(io.BytesIO(data), store, max_bytes=max_bytes, file_type=file_type)
 
 
 def sha256_of(data: bytes) -> str:
@@ -78,11 +93,14 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def path_for(upload_dir: Path, sha256: str) -> Path:
-    """Where the attachment with this SHA-256 lives; ValueError unless it is 64 lowercase hex."""
+def key_for(sha256: str) -> str:
+    """The store's key of the attachment with this SHA-256; ValueError unless it is 64 lowercase hex.
+
+    On the local backend this is ``UPLOAD_DIR/ab/cd/<sha256>``, as before the store.
+    """
     if not _SHA256.fullmatch(sha256):
         raise ValueError("not a SHA-256 hex digest")
-    return upload_dir / sha256[:2] / sha256[2:4] / sha256
+    return f"{AREA}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def display_name(original: str) -> str:
@@ -117,8 +135,6 @@ def _copy_and_hash(stream: BinaryIO, descriptor: int, max_bytes: int) -> tuple[s
                 raise FileTooLarge(_("The file is larger than %(n)d bytes.", n=max_bytes))
             digest.update(chunk)
             temp_file.write(chunk)
-        temp_file.flush()
-        os.fsync(temp_file.fileno())
     return digest.hexdigest(), size
 
 
