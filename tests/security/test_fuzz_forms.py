@@ -20,6 +20,8 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 import sqlalchemy as sa
+
+from app.domain.submissions.revisions import keep_revision
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -174,6 +176,7 @@ def world(app, client, factory, monkeypatch):
         "admin": factory.user(Role.ADMIN, username="fuzz-admin"),
     }
     draft = factory.submission(factory.invitation(conference, ours), author=users["submitter"])
+    keep_revision(draft, "save", actor=users["submitter"])  # an earlier draft to put back
     unstarted = factory.invitation(conference, ours, kind=ExchangeKind.ORAL)
     # One live piece per bureau and kind: the ministry's pieces come from other bureaus.
     submitted = factory.submission(factory.invitation(conference), state=SubmissionState.SUBMITTED)
@@ -193,7 +196,7 @@ def world(app, client, factory, monkeypatch):
     return {
         "url": {
             "/submissions/start": {"invitation_id": unstarted.id},
-            "/submissions/": {"submission_id": draft.id, "attachment_id": attachment_id},
+            "/submissions/": {"submission_id": draft.id, "attachment_id": attachment_id, "number": 1},
             "/review/": {"submission_id": submitted.id, "user_id": users["reviewer"].id,
                          "conference_id": conference.id},
             "/proceedings/": {"slug": conference.slug, "submission_id": approved.id, "number": edition.number},

@@ -5,12 +5,22 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from app.storage import file_store
 from app.domain.submissions.attachments import add_attachment
 from app.domain.submissions.limits import UploadPolicy
 from app.domain.submissions.originals import keep_original
+from app.domain.submissions.revisions import keep_revision
 from app.extensions import db
-from app.models import Attachment, AuditEvent, Notification, Submission, SubmissionState, SubmissionVersion, WordOriginal
+from app.models import (
+    Attachment,
+    AuditEvent,
+    DraftRevision,
+    Notification,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    WordOriginal,
+)
+from app.storage import file_store
 from tests.helpers import FIXTURES
 from tests.submissions.conftest import draft_data
 
@@ -41,6 +51,9 @@ ROUTES = [
     Route("submissions.restart", "POST", "/submissions/{s}/restart"),
     Route("submissions.version", "GET", "/submissions/{s}/versions/1"),
     Route("submissions.diff", "GET", "/submissions/{s}/diff"),
+    Route("submissions.revision", "GET", "/submissions/{s}/revisions/1"),
+    Route("submissions.restore_revision", "POST", "/submissions/{s}/revisions/1/restore"),
+    Route("submissions.import_status", "GET", "/submissions/{s}/import-status"),
 ]
 
 
@@ -52,6 +65,7 @@ def ours(app, factory, setting) -> Submission:
                   store=file_store(app), max_bytes=UploadPolicy().max_bytes)
     add_attachment(piece, io.BytesIO(PDF), "ours.pdf", actor=setting.ours.user,
                    store=file_store(app), policy=UploadPolicy())
+    keep_revision(piece, "save", actor=setting.ours.user)
     factory.move_to(piece, SubmissionState.CHANGES_REQUESTED, author=setting.ours.user)
     factory.commit()
     return piece
@@ -63,7 +77,8 @@ def snapshot(db) -> tuple:
     rows = db.session.execute(sa.select(
         Submission.id, Submission.state, Submission.title, Submission.body_source, Submission.lock_version)).all()
     counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                   for model in (Submission, SubmissionVersion, Attachment, Notification, WordOriginal))
+                   for model in (Submission, SubmissionVersion, Attachment, Notification, WordOriginal,
+                                 DraftRevision))
     # A probe leaves its own audit row (tests/security): nothing else may be written.
     changes = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action != "probe"))
     return tuple(rows), counts + (changes,)
@@ -117,13 +132,22 @@ def test_the_ministry_cannot_act_as_the_bureau(client, auth, db, setting, ours, 
     assert snapshot(db) == before
 
 
-READ_ROUTES = [r for r in ROUTES if r.method == "GET" and r.endpoint != "submissions.save_after_login"]
+# The bureau's working copies: the ministry reads what was sent, never these.
+BUREAU_ONLY = {"submissions.save_after_login", "submissions.revision", "submissions.import_status"}
+READ_ROUTES = [r for r in ROUTES if r.method == "GET" and r.endpoint not in BUREAU_ONLY]
 
 
 @pytest.mark.parametrize("route", READ_ROUTES, ids=lambda r: r.endpoint)
 def test_the_ministry_reads_what_was_submitted(client, auth, setting, ours, route):
     auth.login("reviewer")
     assert request(client, route, ours, invitation_id=setting.ours.written.id).status_code == 200
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.endpoint in BUREAU_ONLY - {"submissions.save_after_login"}],
+                         ids=lambda r: r.endpoint)
+def test_the_ministry_never_reads_the_bureaus_working_copies(client, auth, setting, ours, route):
+    auth.login("reviewer")
+    assert request(client, route, ours, invitation_id=setting.ours.written.id).status_code == 404
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "GET"], ids=lambda r: r.endpoint)
