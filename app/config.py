@@ -111,6 +111,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": Path(env.get("UPLOAD_DIR", instance_dir / "uploads")),
         "EDITIONS_DIR": Path(env.get("EDITIONS_DIR", instance_dir / "editions")),
+        # Typeset pieces kept between book builds (least recently used go past the bound).
+        "PIECE_CACHE_DIR": Path(env.get("PIECE_CACHE_DIR", instance_dir / "piece-cache")),
+        "PIECE_CACHE_MB": int(env.get("PIECE_CACHE_MB", "500")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
         # How long one Word conversion may take before it is stopped and the author told.
         "IMPORT_TIME_LIMIT_SECONDS": float(env.get("IMPORT_TIME_LIMIT_SECONDS", "20")),

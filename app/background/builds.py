@@ -18,7 +18,6 @@ so a reload of the page (on any host) shows it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import queue
@@ -30,6 +29,7 @@ from flask import Flask, current_app, has_app_context
 
 from app.domain.proceedings import editions
 from app.domain.proceedings.spec import piece_key, spec_for_edition
+from app.domain.proceedings.typesetting.piece_cache import PieceCache
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition
 
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "huibian"
 # RQ kills a job past this; render_book stops its own workers well before.
 JOB_TIMEOUT = 20 * 60
-MAX_CACHED_COUNTS = 5000
 
 
 def build_mode(config) -> str:
@@ -116,7 +115,7 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
         spec = spec_for_edition(edition, Path(current_app.config["UPLOAD_DIR"]))
         result = render_book(spec, out_path, progress=report,
                              processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
-                             page_counts=_load_counts(editions_dir, conference.id))
+                             cache=piece_cache(current_app.config))
     except BaseException as error:
         log.exception("building edition %s failed", edition_id)
         _fail(edition_id, _describe(error))
@@ -135,8 +134,12 @@ def run_build(edition_id: int, *, on_progress: Callable[[str, int, int], None] |
         out_path.unlink(missing_ok=True)
         _fail(edition_id, _describe(error))
         return db.session.get(ProceedingsEdition, edition_id)
-    _save_counts(editions_dir, conference.id, result.page_counts)
     return edition
+
+
+def piece_cache(config) -> PieceCache:
+    """The typeset pieces kept between builds (``PIECE_CACHE_DIR``, bounded by ``PIECE_CACHE_MB``)."""
+    return PieceCache(config["PIECE_CACHE_DIR"], max_bytes=int(config["PIECE_CACHE_MB"]) * 1024 * 1024)
 
 
 def _describe(error: BaseException) -> str:
@@ -153,33 +156,6 @@ def _fail(edition_id: int, message: str) -> None:
     if edition is not None:
         editions.record_failure(edition, message)
         db.session.commit()
-
-
-# A rebuild that knows every piece's page count can split the book into
-# equal chunks at once; the counts live next to the editions, per conference.
-
-def _counts_path(editions_dir: Path, conference_id: int) -> Path:
-    return editions_dir / ".page-counts" / f"conference-{conference_id}.json"
-
-
-def _load_counts(editions_dir: Path, conference_id: int) -> dict[str, int]:
-    try:
-        data = json.loads(_counts_path(editions_dir, conference_id).read_text())
-    except (OSError, ValueError):
-        return {}
-    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _save_counts(editions_dir: Path, conference_id: int, counts: dict[str, int]) -> None:
-    if not counts:
-        return
-    merged = {**_load_counts(editions_dir, conference_id), **counts}
-    keep = dict(list(merged.items())[-MAX_CACHED_COUNTS:])
-    path = _counts_path(editions_dir, conference_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(keep))
-    temp.replace(path)
 
 
 def _build_in_child(app: Flask, edition_id: int) -> None:
