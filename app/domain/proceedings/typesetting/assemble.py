@@ -59,7 +59,9 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     for index in range(front_pages):
         writer.add_page(frame_reader.pages[index])
     for path, chunk in zip(chunk_paths, chunks):
-        writer.append(PdfReader(path), import_outline=False)
+        # page by page: ``append`` also merges names and outlines, rebuilt below anyway
+        for page in PdfReader(path).pages:
+            writer.add_page(page)
         if padded(chunk.page_count) > chunk.page_count:
             # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
             writer.add_blank_page()

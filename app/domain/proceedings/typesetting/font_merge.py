@@ -67,24 +67,35 @@ def cff_descriptors(pages):
             yield descriptor, name
 
 
-def book_font_programs(parts, cache=None, engine: str = "") -> dict[str, bytes]:
+def font_signatures(pdf) -> dict[str, list]:
+    """Font name -> [program key, PostScript name of its face, glyph ids] of every embedded
+    composite font in a PDF (a path or a file object): what :func:`book_font_programs` needs
+    of a part, small enough to keep with it in the piece cache."""
+    from pypdf import PdfReader
+
+    found: dict[str, list] = {}
+    for descriptor, name, key, gids in embedded_fonts(PdfReader(pdf).pages):
+        if name not in found:
+            found[name] = [key, _postscript_name(descriptor[key].get_object().get_data()), set()]
+        found[name][2].update(gids)
+    return {name: [key, postscript, sorted(gids)] for name, (key, postscript, gids) in found.items()}
+
+
+def book_font_programs(signatures, cache=None, engine: str = "") -> dict[str, bytes]:
     """Font name -> one program for every part: the installed face subset to the union of
-    the glyphs the parts (paths or file objects, in book order) use.
+    the glyphs the parts use (``signatures``: each part's :func:`font_signatures`).
 
     A face whose installed file cannot be found is left out: its parts keep their own subsets.
     """
-    from pypdf import PdfReader
-
     glyphs: dict[str, set[int]] = {}
-    samples: dict[str, bytes] = {}
-    for part in parts:
-        for descriptor, name, key, gids in embedded_fonts(PdfReader(part).pages):
+    faces: dict[str, str | None] = {}
+    for signature in signatures:
+        for name, (_key, postscript, gids) in signature.items():
             glyphs.setdefault(name, set()).update(gids)
-            if name not in samples:
-                samples[name] = descriptor[key].get_object().get_data()
+            faces.setdefault(name, postscript)
     programs = {}
     for name in sorted(glyphs):
-        source = _installed_face(samples[name])
+        source = _installed_faces().get(faces[name]) if faces[name] else None
         if source is None:
             continue
         gids = sorted(glyphs[name] | {0})
@@ -116,15 +127,19 @@ def _glyph_ids(widths) -> set[int]:
     return ids
 
 
-def _installed_face(program: bytes) -> tuple[str, int] | None:
-    """(file, index) of the installed face a subset was cut from, by its PostScript name."""
+def _postscript_name(program: bytes) -> str | None:
+    """The PostScript name a subset keeps of the face it was cut from."""
     from fontTools.ttLib import TTFont
 
     try:
-        postscript = TTFont(io.BytesIO(program), lazy=True)["name"].getDebugName(6)
+        return TTFont(io.BytesIO(program), lazy=True)["name"].getDebugName(6)
     except Exception:   # not a font fontTools can read: leave it alone
         return None
-    return _installed_faces().get(postscript)
+
+
+def _installed_face(program: bytes) -> tuple[str, int] | None:
+    """(file, index) of the installed face a subset was cut from."""
+    return _installed_faces().get(_postscript_name(program))
 
 
 @lru_cache(maxsize=1)

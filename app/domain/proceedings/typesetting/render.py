@@ -31,6 +31,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -175,7 +176,7 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
     """
     from .assemble import assemble
     from .folios import KIT_HTML, FolioKit
-    from .font_merge import book_font_programs
+    from .font_merge import book_font_programs, font_signatures
 
     engine = engine_fingerprint()
     keys = [piece_key(engine, piece_html(spec, item)) for item in items]
@@ -189,13 +190,14 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
                 typeset_parts[key] = found
             else:
                 wanted[key] = TypesetJob(html=piece_html(spec, item), attachments=_attachments(
-                    [item.piece] if item.piece else []), folios=False, weight=_weight(item))
+                    [item.piece] if item.piece else []), folios=False, list_fonts=True,
+                    weight=_weight(item))
     for key, html in ((kit_key, KIT_HTML),):
         found = cache.get(key)
         if found is not None:
             typeset_parts[key] = found
         else:
-            wanted[key] = TypesetJob(html=html, attachments={}, weight=200)
+            wanted[key] = TypesetJob(html=html, attachments={}, list_fonts=True, weight=200)
     pieces_of = {}
     for key, item in zip(keys, items):
         pieces_of[key] = pieces_of.get(key, 0) + (1 if item.piece else 0)
@@ -215,11 +217,12 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
         done_pieces += pieces_of.get(key, 0)
         report("rendering", done_pieces, total)
 
+    # a warm worker or two: the frame (cover, contents, index) waits for
+    # the page counts, and should not also wait for a worker to start
+    pool = WorkerPool(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET, warm_up=True)
+    closing = threading.Thread(target=pool.close, name="huibian-workers-exit")
     try:
-        # a warm worker or two: the frame (cover, contents, index) waits for
-        # the page counts, and should not also wait for a worker to start
-        with _workers(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET,
-                      warm_up=True) as pool:
+        try:
             pool.map([job for _key, job in jobs], deadline, on_result=piece_done)
             parts = [typeset_parts[key] for key in keys]
             starts, body_pages, stamps = _positions(items, parts)
@@ -228,11 +231,15 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
                 attachments={}, first_page=body_pages + 1, first_page_group="back",
                 out_path=frame_path)
             [frame] = pool.map([frame_job], deadline)
+        finally:
+            # the workers take a while to exit (they give back a lot of memory): meanwhile, assemble
+            closing.start()
         report("assembling", total, total)
         # one program per face: the union of the glyphs of every part
         kit_pdf = typeset_parts[kit_key][0]
-        book_fonts = book_font_programs([io.BytesIO(pdf) for pdf, _meta in parts]
-                                        + [frame_path, io.BytesIO(kit_pdf)], cache, engine)
+        book_fonts = book_font_programs([meta["fonts"] for _pdf, meta in parts]
+                                        + [font_signatures(frame_path), typeset_parts[kit_key][1]["fonts"]],
+                                        cache, engine)
         kit = FolioKit.read(io.BytesIO(kit_pdf))
         assemble(tmp, frame_path, frame, [io.BytesIO(pdf) for pdf, _meta in parts],
                  [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
@@ -242,6 +249,8 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
     finally:
         frame_path.unlink(missing_ok=True)
         cache.trim()
+        if closing.is_alive():
+            closing.join()
 
 
 def _positions(items, parts):

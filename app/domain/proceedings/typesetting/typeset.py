@@ -41,6 +41,9 @@ class TypesetJob:
     info: dict | None = None
     weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
     folios: bool = True
+    #: report the fonts of the PDF (``font_merge.font_signatures``): a body piece does, so
+    #: that its fonts are known without reading it again when it comes from the cache
+    list_fonts: bool = False
 
 
 @dataclass
@@ -54,6 +57,7 @@ class TypesetResult:
     dangling_links: list = field(default_factory=list)  # (page index, target, (x0, y0, x1, y1) in pt)
     refused: list = field(default_factory=list)
     blank_pages: list = field(default_factory=list)  # indices of pages left blank (no folio)
+    fonts: dict = field(default_factory=dict)        # see TypesetJob.list_fonts
     pdf_bytes: bytes | None = None
 
 
@@ -85,6 +89,12 @@ def typeset(job: TypesetJob) -> TypesetResult:
         result.pdf_bytes = document.write_pdf(finisher=finisher)
     else:
         document.write_pdf(job.out_path, finisher=finisher)
+    if job.list_fonts:
+        import io
+
+        from .font_merge import font_signatures
+
+        result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
     result.refused = list(fetcher.refused)
     return result
 
