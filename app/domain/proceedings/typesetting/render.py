@@ -179,17 +179,18 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
     from .font_merge import book_font_programs, font_signatures
 
     engine = engine_fingerprint()
-    keys = [piece_key(engine, piece_html(spec, item)) for item in items]
+    htmls = [piece_html(spec, item) for item in items]
+    keys = [piece_key(engine, html) for html in htmls]
     kit_key = piece_key(engine, KIT_HTML)
     typeset_parts: dict[str, tuple[bytes, dict]] = {}
     wanted = {}   # key -> job, each distinct key once, in book order
-    for key, item in zip(keys, items):
+    for key, item, html in zip(keys, items, htmls):
         if key not in typeset_parts and key not in wanted:
             found = cache.get(key)
             if found is not None:
                 typeset_parts[key] = found
             else:
-                wanted[key] = TypesetJob(html=piece_html(spec, item), attachments=_attachments(
+                wanted[key] = TypesetJob(html=html, attachments=_attachments(
                     [item.piece] if item.piece else []), folios=False, list_fonts=True,
                     weight=_weight(item))
     for key, html in ((kit_key, KIT_HTML),):
