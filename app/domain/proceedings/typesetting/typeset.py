@@ -133,6 +133,12 @@ def _layout(html, fetcher, first_page, group, folios=True):
     from .fetcher import BASE_URL
 
     stylesheets = [] if folios else [CSS(string=NO_FOLIO, url_fetcher=fetcher)]
+    counter_style = None
+    if STYLESHEET_LINK in html:
+        # the book's stylesheet, parsed once per worker rather than once per document
+        html = html.replace(STYLESHEET_LINK, "", 1)
+        sheet, counter_style = _print_css()
+        stylesheets.insert(0, sheet)
     if first_page is not None:
         # A chunk starts where the previous one ended. !important because a
         # user stylesheet otherwise loses to print.css's own counter-reset.
@@ -140,7 +146,54 @@ def _layout(html, fetcher, first_page, group, folios=True):
         rule = f"@page {selector} {{ counter-reset: page {first_page} !important }}"
         stylesheets.append(CSS(string=rule, url_fetcher=fetcher))
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-        stylesheets=stylesheets, presentational_hints=False, cache=_IMAGE_CACHE)
+        stylesheets=stylesheets, presentational_hints=False, cache=_IMAGE_CACHE,
+        font_config=_font_config(),
+        counter_style=None if counter_style is None else _copy(counter_style))
+
+
+#: How every document of the book links its stylesheet (templates/book/book.html).
+STYLESHEET_LINK = '<link rel="stylesheet" href="/static/css/print.css">'
+_PRINT_CSS = None
+
+
+def _print_css():
+    """print.css parsed once (with its @counter-style rules): it has no url() to fetch."""
+    global _PRINT_CSS
+    if _PRINT_CSS is None:
+        from weasyprint import CSS
+
+        from app.config import ROOT
+
+        from .fetcher import BASE_URL
+
+        from weasyprint.css.counters import CounterStyle
+
+        counter_style = CounterStyle()
+        sheet = CSS(string=(ROOT / "static" / "css" / "print.css").read_text(encoding="utf-8"),
+                    base_url=BASE_URL + "/static/css/print.css", font_config=_font_config(),
+                    counter_style=counter_style)
+        _PRINT_CSS = (sheet, counter_style)
+    return _PRINT_CSS
+
+
+def _copy(counter_style):
+    copy = type(counter_style)()
+    copy.update(counter_style)
+    return copy
+
+
+def _font_config():
+    """One font configuration per worker: each document would otherwise load the fonts anew.
+    The stylesheet has no @font-face, so documents add nothing to it."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+_FONT_CONFIG = None
 
 
 def _collect_navigation(document, result: TypesetResult) -> None:
