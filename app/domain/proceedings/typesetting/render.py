@@ -213,7 +213,8 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline):
         pdf, result.pdf_bytes = result.pdf_bytes, None
         # what a later build will read back, so that both builds assemble the same thing
         meta = json.loads(json.dumps(asdict(result)))
-        cache.put(key, pdf, meta)
+        if not meta["refused"]:   # a file it could not read may be there next time
+            cache.put(key, pdf, meta)
         typeset_parts[key] = (pdf, meta)
         done_pieces += pieces_of.get(key, 0)
         report("rendering", done_pieces, total)
