@@ -170,3 +170,15 @@ def test_an_edition_rebuilt_after_one_revision_reuses_the_cache_and_equals_a_col
     run_build(edition2.id, processes=1)
     factory.db.session.expire_all()
     assert factory.db.session.get(ProceedingsEdition, edition2.id).sha256 == sha
+
+
+@pytest.mark.slow
+def test_a_piece_that_could_not_read_a_file_is_typeset_again_next_time(tmp_path):
+    missing = "/attachments/" + "0" * 64
+    piece = factories.piece(1, body_html=f'<p>正文</p><p><img src="{missing}" alt="图"></p>')
+    spec = factories.spec(pieces_by_kind={"oral": [], "written": [piece]})
+    first = render_book(spec, tmp_path / "first.pdf", processes=1, cache=PieceCache(tmp_path / "cache"))
+    assert first.refused_urls
+    cache = PieceCache(tmp_path / "cache")
+    render_book(spec, tmp_path / "again.pdf", processes=1, cache=cache)
+    assert cache.misses == 1      # that piece; its section divider, the kit and the fonts were kept
