@@ -121,6 +121,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "S3_SECRET_ACCESS_KEY": env.get("HUIBIAN_S3_SECRET_ACCESS_KEY") or None,
         "S3_URL_EXPIRY_SECONDS": int(env.get("HUIBIAN_S3_URL_EXPIRY_SECONDS", "60")),
         "FILE_CACHE_DIR": Path(env.get("HUIBIAN_FILE_CACHE_DIR", instance_dir / "file-cache")),
+        # Typeset pieces kept between book builds (least recently used go past the bound).
+        "PIECE_CACHE_DIR": Path(env.get("PIECE_CACHE_DIR", instance_dir / "piece-cache")),
+        "PIECE_CACHE_MB": int(env.get("PIECE_CACHE_MB", "500")),
         "MAX_UPLOAD_MB": int(env.get("MAX_UPLOAD_MB", "20")),
         # How long one Word conversion may take before it is stopped and the author told.
         "IMPORT_TIME_LIMIT_SECONDS": float(env.get("IMPORT_TIME_LIMIT_SECONDS", "20")),

@@ -11,7 +11,8 @@ set -euo pipefail
 
 purpose="${1:-run}"
 # fonts-noto-cjk-extra: the heavy Song of titles; fonts-arphic-gkai00mp: 楷体 (app/domain/proceedings/typesetting/fonts.py)
-packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-gkai00mp
+# libharfbuzz-subset0: one font program per face for the whole book (typesetting/font_merge.py)
+packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-gkai00mp
           fonts-noto-core poppler-utils libreoffice-writer-nogui util-linux clamav-daemon clamav)
 if [ "$purpose" = "test" ]; then
   packages+=(chromium)

@@ -125,6 +125,7 @@ def app(database_url, tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": tmp_path / "uploads",
         "EDITIONS_DIR": tmp_path / "editions",
+        "PIECE_CACHE_DIR": tmp_path / "piece-cache",
         "SERVER_NAME": "huibian.test",
         "MAIL_SERVER": None,
         "BACKGROUND_WORKER": "inline",

@@ -18,10 +18,10 @@ so a reload of the page (on any host) shows it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import queue
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -33,6 +33,7 @@ from flask import Flask, current_app, has_app_context
 
 from app.domain.proceedings import editions
 from app.domain.proceedings.spec import piece_key, spec_for_edition
+from app.domain.proceedings.typesetting.piece_cache import PieceCache
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, utcnow
 from app.storage import file_store
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "huibian"
 # RQ kills a job past this; render_book stops its own workers well before.
 JOB_TIMEOUT = 20 * 60
-MAX_CACHED_COUNTS = 5000
 
 
 def heartbeat_interval(config) -> timedelta:
@@ -162,7 +162,8 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
     file_name = editions.file_name_for(edition, conference)
     key = editions.key_for_file(file_name)
     # The book is typeset on this host's disk, next to the editions (not in a /tmp that may be RAM).
-    scratch = tempfile.TemporaryDirectory(prefix=".building-", dir=editions_dir)
+    # Named after the book too, so that whoever finds the build's process gone can remove it.
+    scratch = tempfile.TemporaryDirectory(prefix=f".{file_name}.building-", dir=editions_dir)
     out_path = Path(scratch.name) / file_name
 
     def report(stage: str, done: int, total: int) -> None:
@@ -175,7 +176,7 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
         spec = spec_for_edition(edition, store)
         result = render_book(spec, out_path, progress=report,
                              processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
-                             page_counts=_load_counts(editions_dir, conference.id),
+                             cache=piece_cache(current_app.config),
                              memory_limit_mb=current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
         store.put(key, out_path)
     except BaseException as error:
@@ -198,15 +199,23 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
         store.delete(key)
         _fail(edition_id, _describe(error))
         return db.session.get(ProceedingsEdition, edition_id)
-    _save_counts(editions_dir, conference.id, result.page_counts)
     return edition
 
 
 def discard_partial_files(edition: ProceedingsEdition, editions_dir: Path) -> None:
-    """Remove the half-written PDF a build's process left when it was killed (render_book names it so)."""
+    """Remove the half-written PDF (and the folder it was typeset in) a build's process left
+    when it was killed (``_build`` and render_book name them after the book)."""
     conference = db.session.get(Conference, edition.conference_id)
     for partial in editions_dir.glob(f".{editions.file_name_for(edition, conference)}.building-*"):
-        partial.unlink(missing_ok=True)
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+
+
+def piece_cache(config) -> PieceCache:
+    """The typeset pieces kept between builds (``PIECE_CACHE_DIR``, bounded by ``PIECE_CACHE_MB``)."""
+    return PieceCache(config["PIECE_CACHE_DIR"], max_bytes=int(config["PIECE_CACHE_MB"]) * 1024 * 1024)
 
 
 def _describe(error: BaseException) -> str:
@@ -230,33 +239,6 @@ def _fail(edition_id: int, message: str) -> None:
     if edition is not None:
         editions.record_failure(edition, message)
         db.session.commit()
-
-
-# A rebuild that knows every piece's page count can split the book into
-# equal chunks at once; the counts live next to the editions, per conference.
-
-def _counts_path(editions_dir: Path, conference_id: int) -> Path:
-    return editions_dir / ".page-counts" / f"conference-{conference_id}.json"
-
-
-def _load_counts(editions_dir: Path, conference_id: int) -> dict[str, int]:
-    try:
-        data = json.loads(_counts_path(editions_dir, conference_id).read_text())
-    except (OSError, ValueError):
-        return {}
-    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _save_counts(editions_dir: Path, conference_id: int, counts: dict[str, int]) -> None:
-    if not counts:
-        return
-    merged = {**_load_counts(editions_dir, conference_id), **counts}
-    keep = dict(list(merged.items())[-MAX_CACHED_COUNTS:])
-    path = _counts_path(editions_dir, conference_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(keep))
-    temp.replace(path)
 
 
 def _build_in_child(app: Flask, edition_id: int) -> None:

@@ -56,7 +56,7 @@ def test_chinese_text_extracts_exactly_with_embedded_fonts(built_book):
     assert "通过“一网通办”改革，群众办事平均时间缩短了百分之四十。" in squashed(text)
     assert "\ufffd" not in text
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
+        for font in page["/Resources"].get("/Font", {}).values():   # a blank verso has none
             font = font.get_object()
             descriptor = (font.get("/FontDescriptor")
                           or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]).get_object()

@@ -9,7 +9,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from app.domain.proceedings.typesetting import render
-from app.domain.proceedings.typesetting.font_merge import merge_cff_subsets
+from app.domain.proceedings.typesetting.font_merge import _installed_face, embedded_fonts, subset_face
 from app.domain.proceedings.typesetting.html import body_items
 from app.domain.proceedings.typesetting.render import render_book
 
@@ -52,8 +52,8 @@ def test_chunks_share_one_program_per_chinese_face_with_every_glyph_of_the_whole
     whole, chunked = _cjk_programs(whole_path), _cjk_programs(chunked_path)
     assert set(chunked) == set(whole) and any("CJK" in name for name in chunked)
     for name, programs in chunked.items():
-        # one for the body's chunks, at most one more for the front and back matter
-        assert len(programs) <= 2, f"{name} embedded {len(programs)} times"
+        # one for the whole book: the pieces, the front and back matter
+        assert len(programs) == 1, f"{name} embedded {len(programs)} times"
         drawn = {}
         for program in programs:
             drawn.update(_outlines(program))
@@ -62,39 +62,29 @@ def test_chunks_share_one_program_per_chinese_face_with_every_glyph_of_the_whole
 
 
 @pytest.mark.slow
-def test_merging_font_subsets_is_repeatable(builds):
-    # One face's subsets from two separate typesettings: the one-process book and the chunks.
-    (_w, whole_path), (_c, chunked_path) = builds[1], builds[2]
-    whole, chunked = _cjk_programs(whole_path), _cjk_programs(chunked_path)
-    name = next(iter(chunked))
-    subsets = [whole[name][0], chunked[name][0]]
-    assert merge_cff_subsets(subsets) == merge_cff_subsets(subsets)
+def test_the_shared_program_of_a_face_depends_only_on_its_glyphs(builds):
+    # the same face and glyphs give the same bytes, whichever parts asked for them
+    (_c, chunked_path) = builds[2]
+    reader = PdfReader(chunked_path)
+    descriptor, _name, key, gids = next(f for f in embedded_fonts(reader.pages) if f[2] == "/FontFile3")
+    source = _installed_face(descriptor[key].get_object().get_data())
+    assert source is not None
+    program = subset_face(*source, sorted(gids | {0}))
+    assert program == subset_face(*source, sorted(gids | {0}))
+    assert subset_face(*source, sorted(gids | {0, max(gids) + 1})) != program
 
 
 @pytest.mark.slow
-def test_more_chunks_than_processes_give_the_same_book(builds, book_spec, tmp_path, monkeypatch):
+def test_workers_that_exit_after_a_little_work_give_the_same_book(builds, book_spec, tmp_path, monkeypatch):
     (whole, whole_path) = builds[1]
-    # As if the book were big: every worker typesets a little and exits.
-    monkeypatch.setattr(render, "CHUNK_WEIGHT", 1)
-    assert render._chunk_count(body_items(book_spec), 2) > 2
+    # As if the book were big: every worker typesets one piece and exits.
+    monkeypatch.setattr(render, "WORKER_BUDGET", 1)
     result = render_book(book_spec, tmp_path / "many.pdf", processes=2)
     assert result.piece_start_pages == whole.piece_start_pages
     assert [squashed(t) for t in page_texts(tmp_path / "many.pdf")] == \
            [squashed(t) for t in page_texts(whole_path)]
     assert outline(tmp_path / "many.pdf") == outline(whole_path)
-    again = render_book(book_spec, tmp_path / "again.pdf", processes=2, page_counts=result.page_counts)
-    assert again.piece_start_pages == whole.piece_start_pages
-
-
-def test_a_big_book_is_cut_into_more_chunks_a_multiple_of_the_processes(book_spec, monkeypatch):
-    items = body_items(book_spec)
-    weight = sum(map(render._weight, items))
-    monkeypatch.setattr(render, "CHUNK_WEIGHT", weight)
-    assert render._chunk_count(items, 2) == 2
-    monkeypatch.setattr(render, "CHUNK_WEIGHT", weight / 3)
-    assert render._chunk_count(items, 2) == 4
-    monkeypatch.setattr(render, "CHUNK_WEIGHT", 1)
-    assert render._chunk_count(items, 2) == len(items)
+    assert result.sha256 == builds[2][0].sha256
 
 
 def test_a_small_book_is_typeset_in_one_process_unless_told_otherwise(book_spec, monkeypatch):

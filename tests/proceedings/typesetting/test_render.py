@@ -40,31 +40,6 @@ def test_chunked_build_prints_the_same_book_as_one_process(both_builds):
 
 
 @pytest.mark.slow
-def test_known_page_counts_give_the_same_book_and_report_progress(both_builds, book_spec, tmp_path):
-    (whole, whole_path), (chunked, _chunked_path) = both_builds
-    assert chunked.page_counts and whole.page_counts == chunked.page_counts
-    stages = []
-    again = render_book(book_spec, tmp_path / "again.pdf", processes=2,
-                        page_counts=chunked.page_counts,
-                        progress=lambda stage, k, n: stages.append((stage, k, n)))
-    assert again.piece_start_pages == chunked.piece_start_pages
-    assert _texts(tmp_path / "again.pdf") == _texts(whole_path)
-    names = [s for s, _k, _n in stages]
-    assert names[0] == "queued" and stages[-1] == ("done", 5, 5)
-    assert names.index("rendering") < names.index("assembling") < names.index("done")
-
-
-@pytest.mark.slow
-def test_wrong_page_counts_are_noticed_and_the_book_is_still_right(both_builds, book_spec, tmp_path):
-    (whole, whole_path), (chunked, _chunked_path) = both_builds
-    wrong = {fingerprint: pages + 1 for fingerprint, pages in chunked.page_counts.items()}
-    again = render_book(book_spec, tmp_path / "again.pdf", processes=2, page_counts=wrong)
-    assert again.piece_start_pages == whole.piece_start_pages
-    assert again.page_counts == chunked.page_counts
-    assert _texts(tmp_path / "again.pdf") == _texts(whole_path)
-
-
-@pytest.mark.slow
 def test_identical_input_gives_a_byte_identical_book(both_builds, book_spec, tmp_path):
     (whole, _whole_path), (chunked, _chunked_path) = both_builds
     again = render_book(book_spec, tmp_path / "again.pdf", processes=1)
@@ -203,35 +178,6 @@ def _write(data: bytes):
     import io
 
     return io.BytesIO(data)
-
-
-def test_each_chunk_learns_its_first_page_once_all_before_it_told_their_length():
-    from app.domain.proceedings.typesetting.render import _FirstPages
-
-    first_pages = _FirstPages(3)
-    assert first_pages(2, 7) == {}            # the last chunk waits for the two before it
-    assert first_pages(0, 10) == {0: 1}       # the first starts at 1 at once
-    # the chunk of 5 pages ends on a recto: a blank verso follows, and the next chunk opens on a recto
-    assert first_pages(1, 5) == {1: 11, 2: 17}
-
-
-def test_the_body_is_cut_into_consecutive_chunks_of_similar_weight(book_spec):
-    from app.domain.proceedings.typesetting.html import body_items
-    from app.domain.proceedings.typesetting.render import _split
-
-    items = body_items(book_spec)
-    chunks = _split(items, 2)
-    assert [i for chunk in chunks for i in chunk] == items
-    assert len(chunks) == 2 and all(chunks)
-
-
-def test_this_weasyprint_lets_chunks_number_their_pages_after_layout():
-    # If a WeasyPrint upgrade moves margin-box making, chunked first builds
-    # stay correct but lay out twice: this says so loudly.
-    from app.domain.proceedings.typesetting.typeset import _numbering_from
-
-    with _numbering_from(lambda total: 1) as hooked:
-        assert hooked
 
 
 def test_a_post_that_names_its_bureau_does_not_repeat_it(book_spec):

@@ -26,18 +26,21 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from .font_merge import cff_descriptors
+from .folios import stamp_folios
+from .font_merge import embedded_fonts
 from .typeset import TypesetResult, padded
 
 
-def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list[Path],
+def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list,
              chunks: list[TypesetResult], *, metadata: dict,
-             book_fonts: dict[str, bytes] | None = None) -> None:
+             book_fonts: dict[str, bytes] | None = None, folios=None) -> None:
     """Write front matter + chunks + back matter to ``out`` with working navigation.
 
-    ``book_fonts`` (from :mod:`font_merge`, of the chunks and the frame)
-    replaces each part's own subset of a Chinese face by one program shared
-    by the whole book.
+    ``chunk_paths`` are paths or file objects. ``book_fonts`` (from
+    :mod:`font_merge`, of the chunks and the frame) replaces each part's own
+    subset of a Chinese face by one program shared by the whole book.
+    ``folios`` is (``folios.FolioKit``, [(body page index, folio), ...]):
+    the body's folios to stamp, for parts typeset without them.
     """
     front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
     body_pages = sum(padded(c.page_count) for c in chunks)
@@ -56,7 +59,9 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     for index in range(front_pages):
         writer.add_page(frame_reader.pages[index])
     for path, chunk in zip(chunk_paths, chunks):
-        writer.append(PdfReader(path), import_outline=False)
+        # page by page: ``append`` also merges names and outlines, rebuilt below anyway
+        for page in PdfReader(path).pages:
+            writer.add_page(page)
         if padded(chunk.page_count) > chunk.page_count:
             # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
             writer.add_blank_page()
@@ -72,6 +77,9 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
         bookmarks.extend((lvl, label, start + i, x, y) for lvl, label, i, x, y in chunk.bookmarks)
         links.extend((start + i, target, rect) for i, target, rect in chunk.dangling_links)
 
+    if folios:
+        kit, stamps = folios
+        stamp_folios(writer, kit, [(front_pages + index, number) for index, number in stamps])
     if book_fonts:
         _share_font_programs(writer, writer.pages, book_fonts)
     _distinct_subset_tags(writer)
@@ -172,15 +180,18 @@ def _distinct_subset_tags(writer: PdfWriter) -> None:
 
 
 def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:
-    """Point the font descriptors of ``pages`` at one shared program per Chinese face."""
+    """Point the font descriptors of ``pages`` at one shared program per face."""
     shared = {}
-    for descriptor, name in cff_descriptors(pages):
+    for descriptor, name, key, _gids in embedded_fonts(pages):
         if name not in programs:
             continue
         if name not in shared:
             stream = DecodedStreamObject()
             stream.set_data(programs[name])
             stream = stream.flate_encode()
-            stream[NameObject("/Subtype")] = NameObject("/OpenType")
+            if key == "/FontFile3":
+                stream[NameObject("/Subtype")] = NameObject("/OpenType")
+            else:
+                stream[NameObject("/Length1")] = NumberObject(len(programs[name]))
             shared[name] = writer._add_object(stream)
-        descriptor[NameObject("/FontFile3")] = shared[name]
+        descriptor[NameObject(key)] = shared[name]

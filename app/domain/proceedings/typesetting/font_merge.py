@@ -1,117 +1,244 @@
-"""One font program per Chinese face in a book typeset in chunks.
+"""One font program per face in a book assembled from parts typeset apart.
 
-Each chunk embeds its own subset of every face it uses. For the Noto CJK
-faces a subset is expensive even when it holds few glyphs: WeasyPrint keeps
-glyph ids (``retain_gids``), so every subset carries an index entry for each
-glyph up to the highest one used, some 80–150 KB per face and chunk. With
-several chunks those copies made the book half again as big as the same
-book typeset in one go.
+Each part (a piece, the frame) embeds its own subset of every face it
+uses. For the Noto CJK faces a subset is expensive even when it holds few
+glyphs: WeasyPrint keeps glyph ids (``retain_gids``), so every subset
+carries an index entry for each glyph up to the highest one used, some
+80–150 KB per face and part; and a 160-piece book has 160 parts.
 
-Because glyph ids are kept, subsets of one face are compatible: a glyph has
-the same id, and its content streams the same codes, in every chunk. So the
-subsets can be merged — take the subset with most glyphs, copy in the
-glyphs only the others have — and every chunk's font dictionary can point
-at the merged program. Widths (``/W``) and text extraction (``/ToUnicode``)
-stay per chunk and are untouched.
+Because glyph ids are kept, a glyph has the same id, and the content
+streams the same codes, in every part. So every part's font dictionary can
+point at one program per face: the installed face subset, as WeasyPrint
+subsets it (HarfBuzz, same flags), to the union of the glyphs every part
+uses — read from the parts' ``/W`` arrays. Widths (``/W``) and text
+extraction (``/ToUnicode``) stay per part and are untouched.
 
-Only CFF-flavoured OpenType programs (what Noto CJK is) are merged; the
-small TrueType subsets of the Latin faces are left as they are.
+That program depends only on the face and the set of glyphs, not on which
+parts were typeset in this build and which came from the piece cache, so a
+rebuild and a build from nothing embed the same bytes; it is kept in the
+piece cache under that set, so a rebuild whose pieces use no new glyph
+subsets nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Sequence
+import subprocess
+from functools import lru_cache
 
 #: Bytes an OpenType font with CFF outlines starts with.
 CFF_OPENTYPE = b"OTTO"
+#: Tables WeasyPrint drops from its subsets (weasyprint/pdf/fonts.py).
+_DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
+                   b"LTSH", b"PCLT", b"SVG ")
+# hb-subset.h
+_NO_HINTING, _RETAIN_GIDS, _DESUBROUTINIZE = 1 << 0, 1 << 1, 1 << 2
+_PASSTHROUGH_UNRECOGNIZED, _NOTDEF_OUTLINE = 1 << 5, 1 << 6
+_SETS_DROP_TABLE_TAG = 3
 
 
 def can_merge(program: bytes) -> bool:
     return program[:4] == CFF_OPENTYPE
 
 
-def merged_cff_programs(pdf_paths) -> dict[str, bytes]:
-    """Font name -> one program merging that face's CFF subsets in all the given PDFs."""
-    from pypdf import PdfReader
-
-    found: dict[str, dict] = {}   # font name -> {program bytes: None}, in order of appearance
-    for path in pdf_paths:
-        for descriptor, name in cff_descriptors(PdfReader(path).pages):
-            found.setdefault(name, {})[descriptor["/FontFile3"].get_object().get_data()] = None
-    return {name: merge_cff_subsets(list(programs)) if len(programs) > 1 else next(iter(programs))
-            for name, programs in found.items()}
-
-
-def with_subsets_of(programs: dict[str, bytes], pdf_path) -> dict[str, bytes]:
-    """``programs`` (from :func:`merged_cff_programs`) with one more PDF's CFF subsets merged in."""
-    merged = dict(programs)
-    for name, program in merged_cff_programs([pdf_path]).items():
-        merged[name] = merge_cff_subsets([merged[name], program]) if name in merged else program
-    return merged
-
-
-def cff_descriptors(pages):
-    """(font descriptor, font name) of every CFF-flavoured composite font on ``pages``, once each."""
+def embedded_fonts(pages):
+    """(font descriptor, font name, program key, glyph ids) of every composite font with an
+    embedded program on ``pages``, once each."""
     seen = set()
     for page in pages:
-        for ref in page["/Resources"].get_object().get("/Font", {}).values():
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for ref in (fonts.get_object().values() if fonts else ()):
             font = ref.get_object()
             if id(font) in seen or "/DescendantFonts" not in font:
                 continue
             seen.add(id(font))
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            program = descriptor.get("/FontFile3")
-            if program is not None and can_merge(program.get_object().get_data()[:4]):
-                yield descriptor, str(font["/BaseFont"])
+            cid_font = font["/DescendantFonts"][0].get_object()
+            descriptor = cid_font["/FontDescriptor"].get_object()
+            key = next((k for k in ("/FontFile3", "/FontFile2") if k in descriptor), None)
+            if key is not None:
+                yield descriptor, str(font["/BaseFont"]), key, _glyph_ids(cid_font.get("/W", ()))
 
 
-def merge_cff_subsets(programs: Sequence[bytes]) -> bytes:
-    """One OpenType/CFF program holding every glyph of the given subsets of one face.
+def cff_descriptors(pages):
+    """(font descriptor, font name) of every CFF-flavoured composite font on ``pages``, once each."""
+    for descriptor, name, key, _gids in embedded_fonts(pages):
+        if key == "/FontFile3" and can_merge(descriptor[key].get_object().get_data()[:4]):
+            yield descriptor, name
 
-    The subsets must come from the same face with their glyph ids kept.
-    The result is deterministic: the same subsets give the same bytes.
+
+def font_signatures(pdf) -> dict[str, list]:
+    """Font name -> [program key, PostScript name of its face, glyph ids] of every embedded
+    composite font in a PDF (a path or a file object): what :func:`book_font_programs` needs
+    of a part, small enough to keep with it in the piece cache."""
+    from pypdf import PdfReader
+
+    found: dict[str, list] = {}
+    for descriptor, name, key, gids in embedded_fonts(PdfReader(pdf).pages):
+        if name not in found:
+            found[name] = [key, _postscript_name(descriptor[key].get_object().get_data()), set()]
+        found[name][2].update(gids)
+    return {name: [key, postscript, sorted(gids)] for name, (key, postscript, gids) in found.items()}
+
+
+def book_font_programs(signatures, cache=None, engine: str = "") -> dict[str, bytes]:
+    """Font name -> one program for every part: the installed face subset to the union of
+    the glyphs the parts use (``signatures``: each part's :func:`font_signatures`).
+
+    A face whose installed file cannot be found is left out: its parts keep their own subsets.
     """
-    from fontTools.misc.psCharStrings import T2CharString
+    glyphs: dict[str, set[int]] = {}
+    faces: dict[str, str | None] = {}
+    for signature in signatures:
+        for name, (_key, postscript, gids) in signature.items():
+            glyphs.setdefault(name, set()).update(gids)
+            faces.setdefault(name, postscript)
+    programs = {}
+    for name in sorted(glyphs):
+        source = _installed_faces().get(faces[name]) if faces[name] else None
+        if source is None:
+            continue
+        gids = sorted(glyphs[name] | {0})
+        cache_key = hashlib.sha256(f"{engine}\0font\0{source}\0{gids}".encode()).hexdigest()
+        found = cache.get(cache_key) if cache is not None else None
+        if found is not None:
+            programs[name] = found[0]
+            continue
+        program = subset_face(*source, gids)
+        if program:
+            programs[name] = program
+            if cache is not None:
+                cache.put(cache_key, program, {"font": name})
+    return programs
+
+
+def _glyph_ids(widths) -> set[int]:
+    """Glyph ids a ``/W`` array gives widths for: ``c [w…]`` and ``first last w`` runs."""
+    ids, items, k = set(), list(widths), 0
+    while k < len(items):
+        start = int(items[k])
+        following = items[k + 1].get_object() if k + 1 < len(items) else None
+        if isinstance(following, list):
+            ids.update(range(start, start + len(following)))
+            k += 2
+        else:
+            ids.update(range(start, int(items[k + 1]) + 1))
+            k += 3
+    return ids
+
+
+def _postscript_name(program: bytes) -> str | None:
+    """The PostScript name a subset keeps of the face it was cut from."""
     from fontTools.ttLib import TTFont
 
-    # recalcBBoxes off: redrawing 60,000 glyphs costs seconds and changes
-    # nothing a PDF viewer reads; recalcTimestamp off keeps builds repeatable.
-    fonts = [TTFont(io.BytesIO(p), recalcBBoxes=False, recalcTimestamp=False, lazy=True)
-             for p in programs]
-    fonts.sort(key=lambda f: f["maxp"].numGlyphs, reverse=True)   # stable: ties keep order
-    base, others = fonts[0], fonts[1:]
-    top = base["CFF "].cff.topDictIndex[0]
-    charstrings = top.CharStrings.charStringsIndex
-    sizes = _charstring_sizes(charstrings)
-    order = base.getGlyphOrder()
-    metrics = base["hmtx"].metrics
-    # Font dicts (one per glyph class: ideographs, kana, Latin…) are matched
-    # by name: a subset keeps only the ones its glyphs use, renumbered.
-    font_dict_index = {fd.FontName: i for i, fd in enumerate(top.FDArray)}
-    for other in others:
-        other_top = other["CFF "].cff.topDictIndex[0]
-        other_charstrings = other_top.CharStrings.charStringsIndex
-        for gid, size in enumerate(_charstring_sizes(other_charstrings)):
-            # An unused glyph is an empty charstring: the longer one is the glyph.
-            if size <= sizes[gid]:
-                continue
-            font_dict = other_top.FDArray[other_top.FDSelect[gid]]
-            if font_dict.FontName not in font_dict_index:
-                top.FDArray.append(font_dict)
-                font_dict_index[font_dict.FontName] = len(top.FDArray) - 1
-            index = font_dict_index[font_dict.FontName]
-            charstrings[gid] = T2CharString(bytecode=other_charstrings[gid].bytecode,
-                                            private=top.FDArray[index].Private,
-                                            globalSubrs=top.GlobalSubrs)
-            top.FDSelect[gid] = index
-            sizes[gid] = size
-            metrics[order[gid]] = other["hmtx"].metrics[order[gid]]
-    out = io.BytesIO()
-    base.save(out)
-    return out.getvalue()
+    try:
+        return TTFont(io.BytesIO(program), lazy=True)["name"].getDebugName(6)
+    except Exception:   # not a font fontTools can read: leave it alone
+        return None
 
 
-def _charstring_sizes(index) -> list[int]:
-    """Length of every charstring, read from the index offsets without decoding any."""
-    offsets = index.offsets
-    return [offsets[i + 1] - offsets[i] for i in range(len(offsets) - 1)]
+def _installed_face(program: bytes) -> tuple[str, int] | None:
+    """(file, index) of the installed face a subset was cut from."""
+    return _installed_faces().get(_postscript_name(program))
+
+
+@lru_cache(maxsize=1)
+def _installed_faces() -> dict[str, tuple[str, int]]:
+    try:
+        listing = subprocess.run(["fc-list", "--format", "%{postscriptname}|%{file}|%{index}\n"],
+                                 capture_output=True, text=True, timeout=30, check=False).stdout
+    except OSError:
+        return {}
+    faces = {}
+    for line in sorted(listing.splitlines()):
+        name, _sep, rest = line.partition("|")
+        file, _sep, index = rest.rpartition("|")
+        if name and file and index.isdigit():
+            faces.setdefault(name, (file, int(index)))
+    return faces
+
+
+def subset_face(file: str, index: int, gids: list[int]) -> bytes | None:
+    """The face subset to ``gids`` as WeasyPrint subsets (two HarfBuzz passes: glyph ids
+    kept, then the empty glyphs after the last one dropped), with the .notdef outline.
+    None if HarfBuzz's subsetter is not installed: the parts then keep their own subsets."""
+    if _harfbuzz() is None:
+        return None
+    ffi, hb = _harfbuzz()
+    blob = hb.hb_blob_create_from_file_or_fail(file.encode())
+    if blob == ffi.NULL:
+        return None
+    face = hb.hb_face_create(blob, index)
+    hb.hb_blob_destroy(blob)
+    try:
+        first = _subset(ffi, hb, face, gids, _RETAIN_GIDS | _PASSTHROUGH_UNRECOGNIZED
+                        | _DESUBROUTINIZE | _NOTDEF_OUTLINE, drop_tables=True)
+        if first == ffi.NULL:
+            return None
+        try:
+            second = _subset(ffi, hb, first, range(max(gids) + 1), _PASSTHROUGH_UNRECOGNIZED
+                             | _DESUBROUTINIZE | _NO_HINTING | _NOTDEF_OUTLINE)
+        finally:
+            hb.hb_face_destroy(first)
+        if second == ffi.NULL:
+            return None
+        try:
+            data_blob = hb.hb_face_reference_blob(second)
+            length = ffi.new("unsigned int *")
+            data = hb.hb_blob_get_data(data_blob, length)
+            result = bytes(ffi.buffer(data, length[0])) if length[0] else None
+            hb.hb_blob_destroy(data_blob)
+            return result
+        finally:
+            hb.hb_face_destroy(second)
+    finally:
+        hb.hb_face_destroy(face)
+
+
+def _subset(ffi, hb, face, gids, flags, drop_tables=False):
+    plan = hb.hb_subset_input_create_or_fail()
+    try:
+        glyph_set = hb.hb_subset_input_glyph_set(plan)
+        for gid in gids:
+            hb.hb_set_add(glyph_set, gid)
+        hb.hb_subset_input_set_flags(plan, flags)
+        if drop_tables:
+            dropped = hb.hb_subset_input_set(plan, _SETS_DROP_TABLE_TAG)
+            for tag in _DROPPED_TABLES:
+                hb.hb_set_add(dropped, hb.hb_tag_from_string(tag, -1))
+        return hb.hb_subset_or_fail(face, plan)
+    finally:
+        hb.hb_subset_input_destroy(plan)
+
+
+@lru_cache(maxsize=1)
+def _harfbuzz():
+    """HarfBuzz's subsetter (the library WeasyPrint subsets with), through cffi."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef("""
+        typedef struct hb_blob_t hb_blob_t; typedef struct hb_face_t hb_face_t;
+        typedef struct hb_set_t hb_set_t; typedef struct hb_subset_input_t hb_subset_input_t;
+        typedef uint32_t hb_codepoint_t; typedef uint32_t hb_tag_t;
+        hb_blob_t *hb_blob_create_from_file_or_fail (const char *file_name);
+        void hb_blob_destroy (hb_blob_t *blob);
+        const char *hb_blob_get_data (hb_blob_t *blob, unsigned int *length);
+        hb_face_t *hb_face_create (hb_blob_t *blob, unsigned int index);
+        void hb_face_destroy (hb_face_t *face);
+        hb_blob_t *hb_face_reference_blob (hb_face_t *face);
+        void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);
+        hb_tag_t hb_tag_from_string (const char *str, int len);
+        hb_subset_input_t *hb_subset_input_create_or_fail (void);
+        void hb_subset_input_destroy (hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_glyph_set (hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_set (hb_subset_input_t *input, int set_type);
+        void hb_subset_input_set_flags (hb_subset_input_t *input, unsigned int value);
+        hb_face_t *hb_subset_or_fail (hb_face_t *source, const hb_subset_input_t *input);
+    """)
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "libharfbuzz-subset-0.dll"):
+        try:
+            return ffi, ffi.dlopen(name)
+        except OSError:
+            continue
+    return None

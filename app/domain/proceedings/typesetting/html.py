@@ -17,7 +17,7 @@ from markupsafe import Markup
 from app.config import ROOT
 
 from .bodies import printable_body
-from .book import BookConference, BookPiece, BookSection, BookSpec, book_metadata
+from .book import BookConference, BookMetadata, BookPiece, BookSection, BookSpec, book_metadata
 
 TEMPLATES_DIR = ROOT / "templates"
 
@@ -44,11 +44,13 @@ def _environment() -> Environment:
 
 def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
               page_numbers: Mapping[str, int] | None = None,
-              created: datetime | None = None) -> str:
+              created: datetime | None = None, neutral_head: bool = False) -> str:
     """The book (or the given parts of it) as one HTML document.
 
     The document is dated from the edition, not the clock: the same edition
-    content gives the same bytes.
+    content gives the same bytes. ``neutral_head`` leaves the edition's
+    metadata out of ``<head>`` (a body item typeset alone, for the piece
+    cache: its pages must not change with the edition number).
     """
     conference = spec.conference
     created = created or datetime.combine(spec.edition_date, time(0), tzinfo=timezone.utc)
@@ -66,7 +68,8 @@ def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
         page_attr=page_attr,
         dates_zh=_dates_zh(conference), dates_en=_dates_en(conference),
         edition_date_zh=f"{spec.edition_date.year}年{spec.edition_date.month}月{spec.edition_date.day}日",
-        meta=book_metadata(spec), created=created.isoformat())
+        meta=BookMetadata("", "", "", "") if neutral_head else book_metadata(spec),
+        created=created.isoformat())
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,20 @@ processes that exit after the build, because it never gives memory back.
 
 Two ways through:
 
-* one process (``processes=1``, and the default for a small book): the
-  whole book is one HTML document; the contents find their page numbers
-  with ``target-counter()``;
-* several processes: the body is cut into chunks — one per process, more
-  for a big book so that no worker outgrows the memory budget
-  (``CHUNK_WEIGHT``) — typeset side by side. Each chunk, once paginated,
-  tells its page count and is told its first page number (see
-  ``typeset.py``); then the front matter (cover, contents) and back matter
-  (index) are typeset with the page numbers the chunks reported, while this
-  process merges the chunks' Chinese font subsets (``font_merge.py``), and
-  ``assemble.py`` sews the parts together. Every piece opens on a
-  right-hand page, so a chunk that ends on one gets a blank verso at the
-  join (:func:`padded`): each chunk then starts on a recto, as in the
-  one-document book. A rebuild that passes the
-  previous ``page_counts`` knows every number in advance and typesets the
-  front and back matter alongside the chunks.
+* one document (``processes=1`` without a piece cache, the default for a
+  small book built without one): the whole book is one HTML document; the
+  contents find their page numbers with ``target-counter()``;
+* piece by piece (a build with a piece cache, or several processes): every
+  body item (a section divider or a piece) is its own document, typeset
+  without its folio, so its pages do not depend on where it lands; it is
+  taken from the piece cache (``piece_cache.py``) when its fingerprint was
+  seen, else typeset by one of the worker processes — no item needs
+  anything from another. Once every item's page count is known, the front
+  matter (cover, contents) and back matter (index) are typeset with the
+  page numbers while this process merges the items' Chinese font subsets
+  (``font_merge.py``); ``assemble.py`` then sews the parts together and
+  stamps the body's folios (``folios.py``). Every piece opens on a
+  right-hand page, so an item that ends on one gets a blank verso (:func:`padded`).
 
 Single-piece previews go to a warm, long-lived worker instead
 (``preview_workers.py``).
@@ -29,24 +27,24 @@ Single-piece previews go to a warm, long-lived worker instead
 from __future__ import annotations
 
 import hashlib
-import math
+import io
+import json
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import math
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from app.config import ROOT
 
 from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSection, BookSpec, book_metadata
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
 from .html import BodyItem, body_items, book_html
+from .piece_cache import PieceCache, engine_fingerprint, piece_key
 from .typeset import TypesetJob, TypesetResult, padded
 from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
 from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep  # noqa: F401  (re-exported)
@@ -80,31 +78,28 @@ class BookResult:
     sha256: str
     piece_start_pages: dict[str, int]   # piece key -> printed (arabic) page number
     refused_urls: list[str]
-    # item fingerprint -> pages; pass back as ``page_counts`` next time
-    page_counts: dict[str, int] = field(default_factory=dict)
 
 
 def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = None,
-                processes: int | None = None,
-                page_counts: Mapping[str, int] | None = None,
+                processes: int | None = None, cache: PieceCache | None = None,
                 time_limit: float = BUILD_TIME_LIMIT,
                 memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> BookResult:
     """Typeset ``spec`` into ``out_path`` and describe the result.
 
-    ``processes`` defaults to the number of cores (one for a small book); 1
-    typesets the book as one document. ``page_counts`` is a previous result's ``page_counts`` (pages
-    per piece, keyed by a fingerprint of its HTML, the stylesheet and the
-    engine): with it nothing waits for anything else; wrong counts are
-    detected and the build redone without them. Workers still running after
+    ``processes`` defaults to the number of cores (one for a small book).
+    With a ``cache`` (``piece_cache.py``), or with more than one process,
+    every body item is typeset on its own (or taken from the cache) and the
+    book assembled from them; without a cache and with one process, the
+    book is typeset as one document. Workers still running after
     ``time_limit`` seconds are killed; each worker's address space is capped
-    at ``memory_limit_mb`` MB. ``progress`` is called with
+    at ``memory_limit_mb`` MB (``TypesetOutOfMemory`` past it,
+    ``TypesetTimeout`` past the time). ``progress`` is called with
     ("queued" | "rendering" | "assembling" | "done", pieces done, pieces).
     The file appears only when complete: a failed build leaves nothing at
     ``out_path`` (and an older file there untouched).
 
     Raises :class:`MissingFontError` before any work if the Chinese faces are
-    not installed, and :class:`BookBuildError` if typesetting fails
-    (``TypesetTimeout``, ``TypesetOutOfMemory`` for the limits).
+    not installed, and :class:`BookBuildError` if typesetting fails.
     """
     check_cjk_fonts()
     deadline = time.monotonic() + time_limit
@@ -113,17 +108,17 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     items = body_items(spec)
     total = len(spec.pieces)
     report("queued", 0, total)
-    processes = max(1, min(processes or _default_processes(items, os.cpu_count() or 1), len(items)))
+    processes = max(1, min(processes or _default_processes(items, os.cpu_count() or 1), len(items) + 1))
     # Named after the book, so that whoever finds the build's process gone can remove it.
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.building-", suffix=".pdf", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if processes == 1:
-            starts, refused, counts = _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb)
+        if processes == 1 and cache is None:
+            starts, refused = _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb)
         else:
-            starts, refused, counts = _render_chunked(spec, items, tmp, report, total,
-                                                      processes, page_counts or {}, deadline, memory_limit_mb)
+            starts, refused = _render_pieces(spec, items, tmp, report, total, processes,
+                                             cache or PieceCache(None), deadline, memory_limit_mb)
         data = tmp.read_bytes()
         os.replace(tmp, out_path)
     except BaseException:
@@ -136,7 +131,7 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     return BookResult(page_count=page_count, size=len(data),
                       sha256=hashlib.sha256(data).hexdigest(),
                       piece_start_pages={p.key: starts[p.anchor] for p in spec.pieces},
-                      refused_urls=refused, page_counts=counts)
+                      refused_urls=refused)
 
 
 def render_piece_preview(piece: BookPiece, conference: BookConference,
@@ -175,7 +170,7 @@ def _attachments(pieces) -> dict:
 
 # ---------------------------------------------------------------- one process
 
-def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb):
+def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb=None):
     report("rendering", 0, total)
     job = TypesetJob(html=book_html(spec, items=items), attachments=_attachments(spec.pieces),
                      out_path=tmp, label_body_from=items[0].anchor if items else None,
@@ -185,126 +180,129 @@ def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb):
     report("assembling", total, total)
     body_start = result.anchors[items[0].anchor][0] if items else 0
     starts = {name: index - body_start + 1 for name, (index, _x, _y) in result.anchors.items()}
-    # Each item starts a page, so its length here is its length in a chunk too.
-    firsts = [result.anchors[i.anchor][0] for i in items] + [result.anchors["key-task-index"][0]]
-    counts = {_fingerprint(spec, item): firsts[k + 1] - firsts[k] for k, item in enumerate(items)}
-    return starts, result.refused, counts
+    return starts, result.refused
 
 
-# ---------------------------------------------------------------- chunks
+# ---------------------------------------------------------------- pieces
 
-def _render_chunked(spec, items, tmp, report, total, processes, known_counts, deadline, memory_limit_mb):
+def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, memory_limit_mb=None):
+    """Every body item from the cache or typeset on its own, then the frame, then assembled.
+
+    A build from nothing takes this very path with an empty cache, so a
+    rebuild gives the same bytes as a build from nothing by construction:
+    the book is made from the same typeset items whichever build typeset them.
+    """
     from .assemble import assemble
-    from .font_merge import merged_cff_programs, with_subsets_of
+    from .folios import KIT_HTML, FolioKit
+    from .font_merge import book_font_programs, font_signatures
 
-    fingerprints = [_fingerprint(spec, item) for item in items]
-    all_known = all(f in known_counts for f in fingerprints)
-    chunks = _split(items, _chunk_count(items, processes))
-    jobs, first = [], 0
-    for j, chunk in enumerate(chunks):
-        jobs.append(TypesetJob(
-            html=book_html(spec, parts=("body",), items=chunk),
-            attachments=_attachments(spec.pieces),
-            # unknown in a first build: each chunk asks once laid out
-            first_page=1 + sum(known_counts[f] for f in fingerprints[:first]) if all_known else None,
-            out_path=tmp.with_name(f"{tmp.stem}-chunk{j}.pdf"),
-            weight=sum(map(_weight, chunk))))
-        first += len(chunk)
-    paths = [job.out_path for job in jobs] + [tmp.with_name(f"{tmp.stem}-frame.pdf")]
-
-    def frame_job(starts, body_pages):
-        return TypesetJob(
-            html=book_html(spec, parts=("front", "back"), items=[], page_numbers=starts),
-            attachments={}, first_page=body_pages + 1, first_page_group="back",
-            out_path=paths[-1])
-
-    done_pieces, done_chunks, body_fonts = 0, set(), {}
-
-    def chunk_done(j, _result):
-        nonlocal done_pieces
-        if j < len(chunks):
-            done_pieces += sum(1 for i in chunks[j] if i.piece)
-            done_chunks.add(j)
-        report("rendering", done_pieces, total)
-        if all_known and j < len(chunks) and len(done_chunks) == len(chunks):
-            # A rebuild's last chunk is done: merge the chunks' fonts while
-            # the frame, queued last, is still being typeset.
-            body_fonts.update(merged_cff_programs(paths[:-1]))
-
-    try:
-        report("rendering", 0, total)
-        with _workers(processes, work_per_worker=WORKER_BUDGET, memory_limit_mb=memory_limit_mb) as pool:
-            if all_known:
-                # A rebuild knows every page number: the front and back matter
-                # are typeset alongside the body.
-                starts, body_pages = _known_starts(items, fingerprints, known_counts)
-                *results, frame = pool.map(jobs + [frame_job(starts, body_pages)], deadline,
-                                           on_result=chunk_done)
-                counts = {f: known_counts[f] for f in fingerprints}
-                landed = _where_things_landed(chunks, results, fingerprints)[0]
-                stale = any(landed[anchor] != page for anchor, page in starts.items())
-                if not stale:
-                    body_fonts = body_fonts or merged_cff_programs(paths[:-1])
+    engine = engine_fingerprint()
+    htmls = [piece_html(spec, item) for item in items]
+    keys = [piece_key(engine, html) for html in htmls]
+    kit_key = piece_key(engine, KIT_HTML)
+    typeset_parts: dict[str, tuple[bytes, dict]] = {}
+    wanted = {}   # key -> job, each distinct key once, in book order
+    for key, item, html in zip(keys, items, htmls):
+        if key not in typeset_parts and key not in wanted:
+            found = cache.get(key)
+            if found is not None:
+                typeset_parts[key] = found
             else:
-                stale = False
-                results = pool.map(jobs, deadline, on_result=chunk_done,
-                                   on_ask=_FirstPages(len(jobs)))
-                starts, counts, body_pages = _where_things_landed(chunks, results, fingerprints)
-                # The chunks' fonts are merged here while a worker typesets the frame.
-                with ThreadPoolExecutor(max_workers=1) as background:
-                    framing = background.submit(pool.map, [frame_job(starts, body_pages)], deadline)
-                    body_fonts = merged_cff_programs(paths[:-1])
-                    [frame] = framing.result()
-        if stale:
-            # The page counts given were wrong (other fonts?): build as if none were known.
-            return _render_chunked(spec, items, tmp, report, total, processes, {}, deadline, memory_limit_mb)
+                wanted[key] = TypesetJob(html=html, attachments=_attachments(
+                    [item.piece] if item.piece else []), folios=False, list_fonts=True,
+                    weight=_weight(item))
+    for key, html in ((kit_key, KIT_HTML),):
+        found = cache.get(key)
+        if found is not None:
+            typeset_parts[key] = found
+        else:
+            wanted[key] = TypesetJob(html=html, attachments={}, list_fonts=True, weight=200)
+    pieces_of = {}
+    for key, item in zip(keys, items):
+        pieces_of[key] = pieces_of.get(key, 0) + (1 if item.piece else 0)
+    done_pieces = sum(pieces_of.get(k, 0) for k in typeset_parts)
+    report("rendering", done_pieces, total)
+    frame_path = tmp.with_name(f"{tmp.stem}-frame.pdf")
+    jobs = list(wanted.items())
+
+    def piece_done(j, result):
+        nonlocal done_pieces
+        key = jobs[j][0]
+        pdf, result.pdf_bytes = result.pdf_bytes, None
+        # what a later build will read back, so that both builds assemble the same thing
+        meta = json.loads(json.dumps(asdict(result)))
+        if not meta["refused"]:   # a file it could not read may be there next time
+            cache.put(key, pdf, meta)
+        typeset_parts[key] = (pdf, meta)
+        done_pieces += pieces_of.get(key, 0)
+        report("rendering", done_pieces, total)
+
+    # a warm worker or two: the frame (cover, contents, index) waits for
+    # the page counts, and should not also wait for a worker to start
+    pool = WorkerPool(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET, warm_up=True,
+                      memory_limit_mb=memory_limit_mb)
+    closing = threading.Thread(target=pool.close, name="huibian-workers-exit")
+    try:
+        try:
+            pool.map([job for _key, job in jobs], deadline, on_result=piece_done)
+            parts = [typeset_parts[key] for key in keys]
+            starts, body_pages, stamps = _positions(items, parts)
+            frame_job = TypesetJob(
+                html=book_html(spec, parts=("front", "back"), items=[], page_numbers=starts),
+                attachments={}, first_page=body_pages + 1, first_page_group="back",
+                out_path=frame_path)
+            [frame] = pool.map([frame_job], deadline)
+        finally:
+            # the workers take a while to exit (they give back a lot of memory): meanwhile, assemble
+            closing.start()
         report("assembling", total, total)
-        # the front and back matter's subsets join the body's: one program per face
-        book_fonts = with_subsets_of(body_fonts, paths[-1])
-        assemble(tmp, paths[-1], frame, paths[:-1], results, metadata=pdf_metadata(spec),
-                 book_fonts=book_fonts)
-        refused = [url for r in [*results, frame] for url in r.refused]
-        return starts, refused, counts
+        # one program per face: the union of the glyphs of every part
+        kit_pdf = typeset_parts[kit_key][0]
+        book_fonts = book_font_programs([meta["fonts"] for _pdf, meta in parts]
+                                        + [font_signatures(frame_path), typeset_parts[kit_key][1]["fonts"]],
+                                        cache, engine)
+        kit = FolioKit.read(io.BytesIO(kit_pdf))
+        assemble(tmp, frame_path, frame, [io.BytesIO(pdf) for pdf, _meta in parts],
+                 [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
+                 book_fonts=book_fonts, folios=(kit, stamps))
+        refused = sorted({url for _pdf, meta in parts for url in meta["refused"]} | set(frame.refused))
+        return starts, refused
     finally:
-        for path in paths:
-            path.unlink(missing_ok=True)
+        frame_path.unlink(missing_ok=True)
+        cache.trim()
+        if closing.is_alive():
+            closing.join()
 
 
-def _known_starts(items, fingerprints, known_counts):
-    """Printed first page of every item, and the body's length, from known page counts."""
-    starts, page = {}, 1
-    for item, fingerprint in zip(items, fingerprints):
+def _positions(items, parts):
+    """Printed first page of every anchor, the body's length, and (body page index, folio)
+    of every body page that prints one."""
+    starts, stamps, page = {}, [], 1
+    for item, (_pdf, meta) in zip(items, parts):
+        for name, (index, _x, _y) in meta["anchors"].items():
+            starts.setdefault(name, page + index)
         starts[item.anchor] = page
-        page += known_counts[fingerprint]
+        blank = set(meta["blank_pages"])
+        stamps.extend((page - 1 + i, page + i) for i in range(meta["page_count"]) if i not in blank)
+        page += padded(meta["page_count"])
     starts["key-task-index"] = page
-    return starts, page - 1
+    return starts, page - 1, stamps
 
 
-def _where_things_landed(chunks, results, fingerprints):
-    """Printed page of every anchor, page count of every item, and the body's length."""
-    starts, counts, body_pages = {}, {}, 0
-    for chunk, result, prints in zip(chunks, results, _slices(fingerprints, chunks)):
-        for name, (index, _x, _y) in result.anchors.items():
-            starts.setdefault(name, result.first_page + index)
-        counts.update(_item_page_counts(chunk, result, prints))
-        body_pages += padded(result.page_count)
-    starts["key-task-index"] = body_pages + 1
-    return starts, counts, body_pages
+def _result(meta: dict) -> TypesetResult:
+    return TypesetResult(
+        page_count=meta["page_count"], first_page=None,
+        anchors={name: tuple(where) for name, where in meta["anchors"].items()},
+        bookmarks=[tuple(b) for b in meta["bookmarks"]],
+        dangling_links=[(i, target, tuple(rect)) for i, target, rect in meta["dangling_links"]],
+        refused=list(meta["refused"]), blank_pages=list(meta["blank_pages"]))
 
 
-def _fingerprint(spec, item) -> str:
-    """What decides how many pages an item takes: its HTML, the stylesheet, the engine."""
-    html = book_html(spec, parts=("body",), items=[item], created=datetime(2000, 1, 1))
-    digest = hashlib.sha256(_engine_and_stylesheet())
-    digest.update(html.encode())
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def _engine_and_stylesheet() -> bytes:
-    from importlib.metadata import version
-
-    return version("weasyprint").encode() + (ROOT / "static" / "css" / "print.css").read_bytes()
+def piece_html(spec: BookSpec, item: BodyItem) -> str:
+    """One body item as its own document: what it prints, and nothing of the edition around it
+    (no date, no edition number), so that its fingerprint changes only when its pages would."""
+    return book_html(spec, parts=("body",), items=[item], created=datetime(2000, 1, 1),
+                     neutral_head=True)
 
 
 def _default_processes(items, cores: int) -> int:
@@ -316,67 +314,6 @@ def _default_processes(items, cores: int) -> int:
 def _weight(item) -> int:
     """Rough typesetting work (and memory) of a body item."""
     return len(item.piece.body_html) + 2000 if item.piece else 200
-
-
-def _chunk_count(items, processes: int) -> int:
-    """At least one chunk per process; more for a big book, so that no worker grows too big.
-
-    Each chunk is typeset by a fresh process that exits afterwards, and a
-    worker's memory grows with its chunk: ``CHUNK_WEIGHT`` keeps every one
-    well under the build's memory budget. A multiple of ``processes`` keeps
-    the cores equally busy.
-    """
-    needed = math.ceil(sum(map(_weight, items)) / CHUNK_WEIGHT)
-    rounds = max(1, math.ceil(needed / processes))
-    return min(len(items), rounds * processes)
-
-
-def _split(items, n):
-    """Cut the body into ``n`` consecutive chunks of about equal work."""
-    weights = [_weight(i) for i in items]
-    share = sum(weights) / n
-    chunks, current, done = [], [], 0.0
-    for item, weight in zip(items, weights):
-        if current and done >= share * (len(chunks) + 1) and len(chunks) < n - 1:
-            chunks.append(current)
-            current = []
-        current.append(item)
-        done += weight
-    chunks.append(current)
-    return chunks
-
-
-class _FirstPages:
-    """Tells each body chunk its first page number once every chunk before it told its length."""
-
-    def __init__(self, chunks: int):
-        self._counts = [None] * chunks
-        self._waiting = set()
-
-    def __call__(self, index: int, page_count: int) -> dict[int, int]:
-        self._counts[index] = padded(page_count)
-        self._waiting.add(index)
-        answers, first = {}, 1
-        for j, count in enumerate(self._counts):
-            if j in self._waiting:
-                answers[j] = first
-                self._waiting.discard(j)
-            if count is None:
-                break
-            first += count
-        return answers
-
-
-def _slices(values, chunks):
-    start = 0
-    for chunk in chunks:
-        yield values[start:start + len(chunk)]
-        start += len(chunk)
-
-
-def _item_page_counts(chunk, result: TypesetResult, prints) -> dict[str, int]:
-    starts = [result.anchors[item.anchor][0] for item in chunk] + [padded(result.page_count)]
-    return {f: starts[k + 1] - starts[k] for k, f in enumerate(prints)}
 
 
 def pdf_metadata(spec: BookSpec) -> dict:
@@ -391,10 +328,11 @@ def pdf_metadata(spec: BookSpec) -> dict:
 # ---------------------------------------------------------------- workers
 
 @contextmanager
-def _workers(processes: int, *, work_per_worker: float | None = None, memory_limit_mb: int | None = None):
+def _workers(processes: int, *, work_per_worker: float | None = None, warm_up: bool = False,
+             memory_limit_mb: int | None = None):
     """Fresh worker processes for one build; they exit (or are killed) when the block ends,
     or each once it has typeset ``work_per_worker`` (see ``WorkerPool``)."""
-    pool = WorkerPool(processes, work_per_worker=work_per_worker, memory_limit_mb=memory_limit_mb)
+    pool = WorkerPool(processes, work_per_worker=work_per_worker, warm_up=warm_up, memory_limit_mb=memory_limit_mb)
     try:
         yield pool
     finally:

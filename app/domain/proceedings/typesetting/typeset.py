@@ -7,8 +7,6 @@ back — lives and dies with the worker.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +22,17 @@ _IMAGE_CACHE: dict = {}
 class TypesetJob:
     """One HTML document to lay out and, if ``out_path`` is set, write.
 
-    ``first_page`` None means: ask for it (see :func:`typeset`).
-    ``label_body_from`` names the anchor where arabic page labels begin
+    ``first_page`` numbers the pages of ``first_page_group`` from that
+    number (None: as the stylesheet says). ``folios`` False leaves the folio
+    out: a body piece is typeset without it, and its folios are stamped
+    when the book is assembled, so its pages do not depend on where it
+    lands (``folios.py``). ``label_body_from`` names the anchor where arabic page labels begin
     (lower-case roman before it), for a book typeset in one piece.
     """
 
     html: str
     attachments: dict
-    first_page: int | None = 1
+    first_page: int | None = None
     out_path: Path | None = None
     first_page_group: str = "body"
     label_body_from: str | None = None
@@ -39,6 +40,10 @@ class TypesetJob:
     #: over WeasyPrint's own: one document or chunks, the same information
     info: dict | None = None
     weight: int = 0   # rough size of the work, for worker budgets (see WorkerPool)
+    folios: bool = True
+    #: report the fonts of the PDF (``font_merge.font_signatures``): a body piece does, so
+    #: that its fonts are known without reading it again when it comes from the cache
+    list_fonts: bool = False
 
 
 @dataclass
@@ -51,6 +56,8 @@ class TypesetResult:
     bookmarks: list = field(default_factory=list)    # (level, label, page index, x pt, y pt)
     dangling_links: list = field(default_factory=list)  # (page index, target, (x0, y0, x1, y1) in pt)
     refused: list = field(default_factory=list)
+    blank_pages: list = field(default_factory=list)  # indices of pages left blank (no folio)
+    fonts: dict = field(default_factory=dict)        # see TypesetJob.list_fonts
     pdf_bytes: bytes | None = None
 
 
@@ -60,26 +67,20 @@ def padded(page_count: int) -> int:
     return page_count + page_count % 2
 
 
-def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None) -> TypesetResult:
+def typeset(job: TypesetJob) -> TypesetResult:
     """Lay out ``job.html`` with the safe fetcher and write it to ``job.out_path``.
 
-    Without ``out_path`` the PDF is returned as bytes (single-piece previews).
-    A job without ``first_page`` (a body chunk of a first build) calls
-    ``ask_first_page(its page count)`` once laid out, and numbers its pages
-    from the answer.
+    Without ``out_path`` the PDF is returned as bytes (previews, body pieces).
     """
     from . import cjk_justify
     from .fetcher import BookURLFetcher
 
     cjk_justify.install()
     fetcher = BookURLFetcher(job.attachments)
-    if job.first_page is None:
-        document, first_page = _layout_then_number(job.html, fetcher, ask_first_page)
-    else:
-        first_page = job.first_page
-        document = _layout(job.html, fetcher, first_page, job.first_page_group)
-    result = TypesetResult(page_count=len(document.pages), first_page=first_page)
+    document = _layout(job.html, fetcher, job.first_page, job.first_page_group, job.folios)
+    result = TypesetResult(page_count=len(document.pages), first_page=job.first_page)
     _collect_navigation(document, result)
+    result.blank_pages = [i for i, page in enumerate(document.pages) if _is_blank(page)]
     labels = ()
     if job.label_body_from in result.anchors:
         labels = ((0, "/r"), (result.anchors[job.label_body_from][0], "/D"))
@@ -88,8 +89,20 @@ def typeset(job: TypesetJob, ask_first_page: Callable[[int], int] | None = None)
         result.pdf_bytes = document.write_pdf(finisher=finisher)
     else:
         document.write_pdf(job.out_path, finisher=finisher)
+    if job.list_fonts:
+        import io
+
+        from .font_merge import font_signatures
+
+        result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
     result.refused = list(fetcher.refused)
     return result
+
+
+def _is_blank(page) -> bool:
+    """A page WeasyPrint inserted to open the next thing on a recto (``@page :blank``)."""
+    page_type = getattr(getattr(page, "_page_box", None), "page_type", None)
+    return bool(getattr(page_type, "blank", False))
 
 
 #: A page that touches what every piece touches: the stylesheet, both Chinese
@@ -109,61 +122,23 @@ def warm_up_engine() -> None:
     typeset(TypesetJob(html=_WARM_UP_HTML, attachments={}))
 
 
-def _layout_then_number(html, fetcher, ask):
-    """Lay out a chunk whose first page number depends on chunks still being laid out elsewhere.
-
-    Page numbers only appear in the margin boxes, which WeasyPrint builds
-    after the whole chunk is paginated. Hooking that step lets the chunk tell
-    its page count and learn its first page number in between, so no chunk
-    lays out twice. Should a WeasyPrint release move that step, the chunk
-    asks after layout and lays out again from the right number instead.
-    """
-    answer = []
-
-    def first_page(total_pages):
-        if not answer:
-            answer.append(ask(total_pages))
-        return answer[0]
-
-    with _numbering_from(first_page) as hooked:
-        document = _layout(html, fetcher, None, "body")
-    if not answer:
-        first_page(len(document.pages))
-        if not hooked and answer[0] != 1:
-            document = _layout(html, fetcher, answer[0], "body")
-    return document, answer[0]
+#: Leaves the folio out of a body piece: it is stamped at assembly (``folios.py``).
+#: !important because the stylesheet's own margin boxes are more specific.
+NO_FOLIO = "@page { @bottom-center { content: none !important } }"
 
 
-@contextmanager
-def _numbering_from(first_page):
-    """While active, margin boxes print page numbers counted from ``first_page(total)``."""
-    try:
-        from weasyprint import layout
-
-        original = layout.make_margin_boxes
-    except (ImportError, AttributeError):
-        yield False
-        return
-
-    def make_margin_boxes(context, page, state):
-        counters = dict(state[1])
-        shift = first_page(counters["pages"][-1]) - 1
-        counters["page"] = [counters["page"][-1] + shift]
-        return original(context, page, (state[0], counters, *state[2:]))
-
-    layout.make_margin_boxes = make_margin_boxes
-    try:
-        yield True
-    finally:
-        layout.make_margin_boxes = original
-
-
-def _layout(html, fetcher, first_page, group):
+def _layout(html, fetcher, first_page, group, folios=True):
     from weasyprint import CSS, HTML
 
     from .fetcher import BASE_URL
 
-    stylesheets = []
+    stylesheets = [] if folios else [CSS(string=NO_FOLIO, url_fetcher=fetcher)]
+    counter_style = None
+    if STYLESHEET_LINK in html:
+        # the book's stylesheet, parsed once per worker rather than once per document
+        html = html.replace(STYLESHEET_LINK, "", 1)
+        sheet, counter_style = _print_css()
+        stylesheets.insert(0, sheet)
     if first_page is not None:
         # A chunk starts where the previous one ended. !important because a
         # user stylesheet otherwise loses to print.css's own counter-reset.
@@ -171,7 +146,54 @@ def _layout(html, fetcher, first_page, group):
         rule = f"@page {selector} {{ counter-reset: page {first_page} !important }}"
         stylesheets.append(CSS(string=rule, url_fetcher=fetcher))
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-        stylesheets=stylesheets, presentational_hints=False, cache=_IMAGE_CACHE)
+        stylesheets=stylesheets, presentational_hints=False, cache=_IMAGE_CACHE,
+        font_config=_font_config(),
+        counter_style=None if counter_style is None else _copy(counter_style))
+
+
+#: How every document of the book links its stylesheet (templates/book/book.html).
+STYLESHEET_LINK = '<link rel="stylesheet" href="/static/css/print.css">'
+_PRINT_CSS = None
+
+
+def _print_css():
+    """print.css parsed once (with its @counter-style rules): it has no url() to fetch."""
+    global _PRINT_CSS
+    if _PRINT_CSS is None:
+        from weasyprint import CSS
+
+        from app.config import ROOT
+
+        from .fetcher import BASE_URL
+
+        from weasyprint.css.counters import CounterStyle
+
+        counter_style = CounterStyle()
+        sheet = CSS(string=(ROOT / "static" / "css" / "print.css").read_text(encoding="utf-8"),
+                    base_url=BASE_URL + "/static/css/print.css", font_config=_font_config(),
+                    counter_style=counter_style)
+        _PRINT_CSS = (sheet, counter_style)
+    return _PRINT_CSS
+
+
+def _copy(counter_style):
+    copy = type(counter_style)()
+    copy.update(counter_style)
+    return copy
+
+
+def _font_config():
+    """One font configuration per worker: each document would otherwise load the fonts anew.
+    The stylesheet has no @font-face, so documents add nothing to it."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+_FONT_CONFIG = None
 
 
 def _collect_navigation(document, result: TypesetResult) -> None:

@@ -70,14 +70,10 @@ def _serve(connection, warm_up: bool = False, library_lookups: dict | None = Non
     if warm_up:
         warm_up_engine()
 
-    def ask_first_page(page_count):
-        connection.send(("ask", page_count))
-        return connection.recv()
-
     try:
         while (job := connection.recv()) is not None:
             try:
-                connection.send(("ok", typeset(job, ask_first_page)))
+                connection.send(("ok", typeset(job)))
             except MemoryError:
                 # Say so before anything else allocates; the parent replaces this worker.
                 connection.send(("memory", ""))
@@ -132,12 +128,11 @@ class WorkerPool:
         self._retired.append(process)
         self._workers[slot] = None
 
-    def map(self, jobs, deadline: float, on_result=None, on_ask=None) -> list:
+    def map(self, jobs, deadline: float, on_result=None) -> list:
         """Results of ``jobs`` in order; raise :class:`BookBuildError` on failure or after ``deadline``.
 
-        A job may ask a question mid-way (a chunk telling its page count and
-        asking its first page number): ``on_ask(job index, value)`` returns
-        the answers that can be given now, as {job index: answer}.
+        A job needs nothing from any other: ``on_result(job index, result)``
+        is called as each one finishes.
         """
         results = [None] * len(jobs)
         queue = list(enumerate(jobs))
@@ -165,11 +160,6 @@ class WorkerPool:
                             status, value = ready.recv()
                         except EOFError:
                             raise _died() from None
-                        if status == "ask":
-                            asked = {i: c for c, (i, _p) in busy.items()}
-                            for answered, answer in on_ask(index, value).items():
-                                asked[answered].send(answer)
-                            continue
                         del busy[ready]
                         if status == "memory":
                             raise TypesetOutOfMemory(self._out_of_memory())
