@@ -42,8 +42,9 @@ def document(data):
 
 
 def _east_asia(element) -> str | None:
-    fonts = element.find(qn("w:rPr") if element.tag == qn("w:r") else qn("w:rPr"))
-    fonts = fonts.find(qn("w:rFonts")) if fonts is not None else None
+    """The East Asian font a run or style names (python-docx does not read it)."""
+    properties = element.find(qn("w:rPr"))
+    fonts = properties.find(qn("w:rFonts")) if properties is not None else None
     return fonts.get(qn("w:eastAsia")) if fonts is not None else None
 
 
@@ -70,6 +71,9 @@ def test_each_piece_opens_a_section_on_an_odd_page_with_folios_and_circled_notes
     assert all(s._sectPr.find(qn("w:type")).get(qn("w:val")) == "oddPage" for s in sections[1:])
     formats = {s._sectPr.find(qn("w:footnotePr")).find(qn("w:numFmt")).get(qn("w:val")) for s in sections}
     assert formats == {"decimalEnclosedCircleChinese"}
+    # Folio 1 on the first divider (cover, contents and foreword come before it), nowhere else.
+    restarts = [i for i, s in enumerate(sections) if s._sectPr.find(qn("w:pgNumType")) is not None]
+    assert restarts == [3] and sections[3].start_type == 4  # odd page
     footer = sections[1].footer._element.xml
     assert "PAGE" in footer and "— " in footer and " —" in footer
 
@@ -107,6 +111,8 @@ def test_tables_pictures_and_notes_are_real_word_structures(data, document):
     assert "<w:footnoteReference" in body and "数据来源" not in body and "↩" not in body
     assert "footnotes+xml" in archive.read("[Content_Types].xml").decode()
     assert "footnotes.xml" in archive.read("word/_rels/document.xml.rels").decode()
+    fonts = archive.read("word/fontTable.xml").decode()
+    assert 'w:name="KaiTi"' in fonts and "Noto Serif CJK SC" in fonts
 
 
 def test_the_contents_is_a_toc_field_holding_its_entries(spec, document):

@@ -26,6 +26,7 @@ from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 from app.domain.proceedings.docx_body import BODY_SIZE, HEI, KAI, SONG, BodyWriter, indent_chars, set_fonts, styled_run
 from app.domain.proceedings.typesetting.book import BookPiece, BookSpec
@@ -51,14 +52,15 @@ def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
     _cover(document, spec)
     _contents(document, spec)
     if spec.foreword_html.strip():
-        section = document.add_section(WD_SECTION.ODD_PAGE)
+        document.add_section(WD_SECTION.ODD_PAGE)
         heading = document.add_paragraph(style="Heading 1")
         heading.add_run("前　言")
         BodyWriter(document, notes, {}).write(spec.foreword_html)
     first_divider = None
     for book_section in spec.sections:
-        section = document.add_section(WD_SECTION.ODD_PAGE)
-        first_divider = first_divider or section
+        document.add_section(WD_SECTION.ODD_PAGE)
+        # An index, not the Section: python-docx's Section wraps the body's last sectPr, which moves on.
+        first_divider = first_divider if first_divider is not None else len(document.sections) - 1
         divider = document.add_paragraph(style="Heading 1")
         divider.paragraph_format.space_before = Pt(180)
         divider.add_run(book_section.title_zh)
@@ -69,9 +71,10 @@ def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
         _footnote_numbering(section)
     if first_divider is not None:
         # Folios count from the first divider, as in the printed book (after add_section's copies).
-        _restart_folios(first_divider)
+        _restart_folios(document.sections[first_divider])
     _footer(document)
     _settings(document)
+    _font_table(document)
     _properties(document, spec, created)
     notes.finish()
     out = io.BytesIO()
@@ -275,6 +278,25 @@ def _settings(document) -> None:
             anchor.addprevious(element)
         else:
             settings.append(element)
+
+
+# The Windows names Word users expect, with the free faces a machine without them should use.
+FALLBACKS = {SONG: ("宋体", "Noto Serif CJK SC", "roman"), HEI: ("黑体", "Noto Sans CJK SC", "swiss"),
+             KAI: ("楷体", "LXGW WenKai", "modern")}
+
+
+def _font_table(document) -> None:
+    """Declare SimSun/SimHei/KaiTi as GB2312 faces whose alternates are their Chinese and Noto names."""
+    part = next(p for p in document.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    table = etree.fromstring(part.blob)
+    for name, (chinese, free, family) in FALLBACKS.items():
+        table.append(parse_xml(
+            f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{chinese}"/><w:charset w:val="86"/>'
+            f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'))
+        table.append(parse_xml(
+            f'<w:font {nsdecls("w")} w:name="{free}"><w:altName w:val="{name}"/><w:charset w:val="86"/>'
+            f'<w:family w:val="{family}"/><w:pitch w:val="variable"/></w:font>'))
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _properties(document, spec: BookSpec, created: datetime) -> None:
