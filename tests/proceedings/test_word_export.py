@@ -4,6 +4,7 @@ is byte-identical when made twice, and is downloaded under the same rules as the
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -196,3 +197,27 @@ def test_libreoffice_converts_the_docx_to_a_pdf_holding_every_title(spec, data, 
         for piece in section.pieces:
             assert piece.title in text
     assert "数据来源：各地报送材料。" in text and "目 录" in text.replace("　", " ")
+
+
+def test_odd_bodies_still_give_a_whole_document(spec):
+    """A missing or unreadable picture, a call to no note, a note with a picture and a call, a row wider
+    than the table, bare text and nested lists: each is written as text, nothing is lost or broken."""
+    from dataclasses import replace
+
+    odd = ('bare text first<p>图：<img src="/attachments/' + "f" * 64 + '" alt="缺失的图片"></p>'
+           '<p><img src="/attachments/nope" alt="无效"></p>'
+           '<p>无注的引用<a href="#missing">[9]</a>，有注<sup class="footnote-ref"><a href="#fn1">[1]</a></sup>。</p>'
+           '<table><tr><td colspan="5">跨列</td></tr><tr><td>甲</td><td>乙</td><td>丙</td></tr></table>'
+           '<ul><li>一级<ol><li>二级</li></ol></li></ul><p></p><blockquote><p>引文</p></blockquote>'
+           '<section class="footnotes"><ol><li id="fn1"><p>注中有图<img src="/x" alt="注图">与引用'
+           '<a href="#fn1">[1]</a></p></li></ol></section>')
+    piece = replace(spec.sections[0].pieces[0], body_html=odd, attachment_paths={})
+    book = replace(spec, sections=(replace(spec.sections[0], pieces=(piece,)),))
+    data = build_docx(book, created=CREATED)
+    document = docx.Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for expected in ("bare text first", "图：缺失的图片", "［无效］", "图1　无效", "无注的引用[9]，有注。", "• 一级", "1. 二级", "引文"):
+        assert expected in text
+    assert document.tables[0].rows[1].cells[2].text == "丙" and len(document.inline_shapes) == 0
+    footnotes = zipfile.ZipFile(io.BytesIO(data)).read("word/footnotes.xml").decode()
+    assert "注中有图注图与引用[1]" in re.sub(r"<[^>]+>", "", footnotes) and "footnoteReference" not in footnotes

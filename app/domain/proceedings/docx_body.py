@@ -73,6 +73,8 @@ class BodyWriter:
     def __init__(self, document, notes, attachments: dict[str, Path]):
         self.document, self.notes, self.attachments = document, notes, attachments
         self.tables = self.figures = 0
+        # Inside a note: its paragraph lives in the footnotes part, which holds no pictures or notes of its own.
+        self.in_note = False
 
     def write(self, body_html: str) -> None:
         if not body_html.strip():
@@ -247,14 +249,14 @@ class BodyWriter:
 
     def _inline_element(self, paragraph, child, fmt) -> None:
         tag = child.tag
-        call = self._note_call(child)
+        call = None if self.in_note else self._note_call(child)
         if call is not None:
             self.notes.add(paragraph, lambda note_paragraph, note=call: self._note(note_paragraph, note))
         elif tag == "br":
             run = paragraph.add_run()
             run.add_break()
         elif tag == "img":
-            if not self._picture(paragraph, child, max_width=TEXT_WIDTH):
+            if self.in_note or not self._picture(paragraph, child, max_width=TEXT_WIDTH):
                 self._run(paragraph, child.get("alt") or "", fmt)
         else:
             inner = dict(fmt)
@@ -281,6 +283,13 @@ class BodyWriter:
         return self.note_for.get(link.get("href") or "") if link is not None else None
 
     def _note(self, paragraph, note) -> None:
+        self.in_note = True
+        try:
+            self._note_text(paragraph, note)
+        finally:
+            self.in_note = False
+
+    def _note_text(self, paragraph, note) -> None:
         blocks = note.findall("p") or [note]
         for number, block in enumerate(blocks):
             self._run(paragraph, " " if number == 0 else " ", {"face": SONG, "size": NOTE_SIZE})
