@@ -221,3 +221,36 @@ def test_odd_bodies_still_give_a_whole_document(spec):
     assert document.tables[0].rows[1].cells[2].text == "丙" and len(document.inline_shapes) == 0
     footnotes = zipfile.ZipFile(io.BytesIO(data)).read("word/footnotes.xml").decode()
     assert "注中有图注图与引用[1]" in re.sub(r"<[^>]+>", "", footnotes) and "footnoteReference" not in footnotes
+
+
+def test_a_picture_attached_to_the_piece_is_read_from_storage_into_the_edition_docx(app, factory, client, auth):
+    from pathlib import Path
+
+    from PIL import Image
+
+    from app.domain.submissions.attachments import add_attachment
+    from app.domain.submissions.bodies.rendering import render_body
+    from app.domain.submissions.limits import UploadPolicy
+    from app.models import SubmissionState
+
+    conference = factory.conference()
+    piece = approved_piece(factory, conference, title="有图的材料", state=SubmissionState.DRAFT)
+    author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
+    png = io.BytesIO()
+    Image.new("RGB", (400, 200), "white").save(png, "PNG")
+    png.seek(0)
+    sha = add_attachment(piece, png, "map.png", actor=author, upload_dir=Path(app.config["UPLOAD_DIR"]),
+                         policy=UploadPolicy())[0].sha256
+    piece.body_source = f"正文。\n\n![治理区域图](/attachments/{sha})\n"
+    piece.body_html = render_body(piece.body_source).html
+    factory.move_to(piece, SubmissionState.APPROVED, author=author)
+    editor = factory.user(Role.EDITOR)
+    factory.commit()
+    _built(factory, conference, editor, app.config["EDITIONS_DIR"])
+    auth.login(editor.username)
+    data = client.get(f"/proceedings/{conference.slug}/editions/1/download.docx").data
+    document = docx.Document(io.BytesIO(data))
+    assert len(document.inline_shapes) == 1
+    assert "图1　治理区域图" in [p.text for p in document.paragraphs]
+    media = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/media/")]
+    assert len(media) == 1
