@@ -6,7 +6,7 @@ database, fixes an edition of its approved pieces (no PDF is built: the
 prints seconds and bytes for its .docx; then the same for a synthetic book
 of 160 pieces (the proceedings benchmark's pieces, built without a database).
 
-usage: python benchmarks/word_export.py [--pieces 160]
+usage: python benchmarks/word_export.py [--pieces 160] [--keep FILE]  (FILE: a copy of the demo's .docx)
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def demo(work: Path) -> None:
+def demo(work: Path, keep: Path | None) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -52,6 +52,8 @@ def demo(work: Path) -> None:
         started = time.perf_counter()
         path = word_files.edition_docx(edition, editions_dir=work / "editions", upload_dir=work / "uploads")
         elapsed = time.perf_counter() - started
+        if keep:
+            keep.write_bytes(path.read_bytes())
         print(f"demo edition ({len(edition.items)} pieces)      {elapsed:>7.2f} s {path.stat().st_size:>12,} bytes")
 
 
@@ -69,9 +71,10 @@ def synthetic(pieces: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pieces", type=int, default=160)
+    parser.add_argument("--keep", type=Path, help="copy the demo edition's .docx here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="huibian-word-") as folder:
-        demo(Path(folder))
+        demo(Path(folder), args.keep)
     synthetic(args.pieces)
 
 

@@ -46,6 +46,10 @@ STYLE_FACES = {
 def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
     """The edition as a Word document (bytes), dated ``created`` everywhere a date is kept."""
     document = docx.Document()
+    # python-docx's template carries a picture of an empty page as the file's preview: drop it.
+    package_rels = document.part.package.rels
+    for rid in [rid for rid, rel in package_rels.items() if rel.reltype == RT.THUMBNAIL]:
+        package_rels.pop(rid)
     _styles(document)
     _page(document.sections[0])
     notes = Footnotes(document)
