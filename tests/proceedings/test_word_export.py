@@ -73,8 +73,10 @@ def test_each_piece_opens_a_section_on_an_odd_page_with_folios_and_circled_notes
     formats = {s._sectPr.find(qn("w:footnotePr")).find(qn("w:numFmt")).get(qn("w:val")) for s in sections}
     assert formats == {"decimalEnclosedCircleChinese"}
     # Folio 1 on the first divider (cover, contents and foreword come before it), nowhere else.
-    restarts = [i for i, s in enumerate(sections) if s._sectPr.find(qn("w:pgNumType")) is not None]
-    assert restarts == [3] and sections[3].start_type == 4  # odd page
+    numbering = [(i, n.get(qn("w:fmt")), n.get(qn("w:start"))) for i, s in enumerate(sections)
+                 if (n := s._sectPr.find(qn("w:pgNumType"))) is not None]
+    assert numbering == [(1, "upperRoman", "1"), (2, "upperRoman", None), (3, "decimal", "1")]
+    assert sections[3].start_type == 4  # odd page
     footer = sections[1].footer._element.xml
     assert "PAGE" in footer and "— " in footer and " —" in footer
 

@@ -76,6 +76,9 @@ def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
     if first_divider is not None:
         # Folios count from the first divider, as in the printed book (after add_section's copies).
         _restart_folios(document.sections[first_divider])
+        # Contents and foreword are front matter: roman folios, i from the contents.
+        for index in range(1, first_divider):
+            _restart_folios(document.sections[index], start=index == 1, fmt="upperRoman")
     _footer(document)
     _settings(document)
     _font_table(document)
@@ -114,10 +117,10 @@ def _page(section) -> None:
     section.footer_distance = Cm(2.5)
 
 
-def _restart_folios(section) -> None:
-    """Folio 1 here (pgNumType sits before cols, docGrid and the rest in sectPr's order)."""
+def _restart_folios(section, *, start: bool = True, fmt: str = "decimal") -> None:
+    """Folios in ``fmt``, from 1 here if ``start`` (pgNumType sits before cols, docGrid… in sectPr's order)."""
     sect_pr = section._sectPr
-    numbering = parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>')
+    numbering = parse_xml(f'<w:pgNumType {nsdecls("w")} w:fmt="{fmt}"' + (' w:start="1"/>' if start else "/>"))
     following = next((sect_pr.find(qn(f"w:{name}")) for name in ("cols", "formProt", "vAlign", "noEndnote",
                       "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid")
                       if sect_pr.find(qn(f"w:{name}")) is not None), None)
