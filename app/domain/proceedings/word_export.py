@@ -199,7 +199,7 @@ def _contents(document, spec: BookSpec) -> None:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     styled_run(title, "目　录", HEI, Pt(18))
-    entries = []
+    entries = [("前　言", HEI, 0)] if spec.foreword_html.strip() else []
     for book_section in spec.sections:
         entries.append((book_section.title_zh, HEI, 0))
         entries.extend((piece.title, SONG, 1) for piece in book_section.pieces)
