@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from app.background import builds as jobs
 from app.domain.audit import record_event
 from app.domain.permissions import can_build_proceedings
-from app.domain.proceedings import editions, published
+from app.domain.proceedings import editions, published, word_files
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.previews import (
@@ -43,6 +43,7 @@ from app.storage.downloads import download_response
 from app.web import ButtonForm, submission_or_404
 
 bp = Blueprint("proceedings", __name__, url_prefix="/proceedings")
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp.add_app_template_global(progress_text, "edition_progress_text")
 # The submissions page includes submissions/_pdf_preview_link.html, which asks these.
 bp.add_app_template_global(can_preview_draft)
@@ -231,6 +232,13 @@ def download(slug: str, number: int):
     return _send_edition(_edition(conference, number), conference)
 
 
+@bp.get("/<slug>/editions/<int:number>/download.docx")
+@editor_only
+def download_docx(slug: str, number: int):
+    conference = _conference(slug)
+    return _send_docx(_edition(conference, number), conference)
+
+
 @bp.get("/published")
 @login_required
 def published_index():
@@ -244,6 +252,27 @@ def published_download(slug: str, number: int):
     if found is None:
         abort(404)
     return _send_edition(*found)
+
+
+@bp.get("/published/<slug>/<int:number>.docx")
+@login_required
+def published_download_docx(slug: str, number: int):
+    found = published.published_edition(current_user, slug, number)
+    if found is None:
+        abort(404)
+    return _send_docx(*found)
+
+
+def _send_docx(edition: ProceedingsEdition, conference: Conference):
+    store = file_store()
+    key = word_files.edition_docx(edition, store=store)
+    if key is None:
+        abort(404)
+    record_event("edition_download", actor=current_user, obj=edition,
+                 detail={"number": edition.number, "conference": conference.slug, "format": "docx"})
+    db.session.commit()
+    return download_response(store, key, mimetype=DOCX_MIMETYPE, etag=True,
+                             download_name=word_files.download_name(editions.download_name(edition, conference)))
 
 
 def _send_edition(edition: ProceedingsEdition, conference: Conference):
@@ -276,10 +305,13 @@ def delete(slug: str, number: int):
     conference = _conference(slug)
     found = _edition(conference, number)
     if ButtonForm().validate_on_submit():
+        docx = word_files.docx_key(found)  # the Word file kept beside the PDF, if made
         key = editions.delete_edition(found, actor=current_user)
         db.session.commit()
-        if key is not None:
-            file_store().delete(key)
+        store = file_store()
+        for stored in (key, docx):
+            if stored is not None:
+                store.delete(stored)
         flash(_("Edition %(n)d was deleted.", n=number), "success")
     return _back(conference)
 

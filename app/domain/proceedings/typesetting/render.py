@@ -29,11 +29,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 import threading
 import time
-import math
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -46,8 +46,14 @@ from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported
 from .html import BodyItem, body_items, book_html
 from .piece_cache import PieceCache, engine_fingerprint, piece_key
 from .typeset import TypesetJob, TypesetResult, padded
-from .workers import DEFAULT_MEMORY_LIMIT_MB, WorkerPool
-from .workers import BookBuildError, TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep  # noqa: F401  (re-exported)
+from .workers import (  # noqa: F401  (re-exported)
+    DEFAULT_MEMORY_LIMIT_MB,
+    BookBuildError,
+    TypesetOutOfMemory,
+    TypesetTimeout,
+    TypesetTooDeep,
+    WorkerPool,
+)
 
 if TYPE_CHECKING:
     from .preview_workers import PreviewPolicy

@@ -161,12 +161,11 @@ def _print_css():
     global _PRINT_CSS
     if _PRINT_CSS is None:
         from weasyprint import CSS
+        from weasyprint.css.counters import CounterStyle
 
         from app.config import ROOT
 
         from .fetcher import BASE_URL
-
-        from weasyprint.css.counters import CounterStyle
 
         counter_style = CounterStyle()
         sheet = CSS(string=(ROOT / "static" / "css" / "print.css").read_text(encoding="utf-8"),
