@@ -1,0 +1,34 @@
+"""edition number counter: a deleted edition's number is never reused
+
+Revision ID: c81d5e2a9b47
+Revises: e3f1a9c2d4b6
+Create Date: 2026-12-04 21:30:00
+
+The next edition took max(number) + 1, so deleting the newest edition let the
+next build take its number again (two different books under one number). The
+conference now keeps the highest number ever given out; it starts at the
+highest existing edition number.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'c81d5e2a9b47'
+down_revision = 'e3f1a9c2d4b6'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('conference', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_edition_number', sa.Integer(), nullable=False, server_default='0'))
+    op.execute(
+        "UPDATE conference SET last_edition_number = COALESCE("
+        "(SELECT MAX(number) FROM proceedings_edition WHERE proceedings_edition.conference_id = conference.id), 0)"
+    )
+
+
+def downgrade():
+    with op.batch_alter_table('conference', schema=None) as batch_op:
+        batch_op.drop_column('last_edition_number')
