@@ -311,3 +311,7 @@ def _pdf(data: bytes, name: str):
     # A draft changes under its author's hands: never serve a stale preview.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# The oral programme's routes live in their own module on this blueprint.
+from app.proceedings import programme as _programme  # noqa: E402,F401
