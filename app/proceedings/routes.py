@@ -197,7 +197,8 @@ def build(slug: str):
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
-                                      heartbeat_interval=jobs.heartbeat_interval(current_app.config))
+                                      heartbeat_interval=jobs.heartbeat_interval(current_app.config),
+                                      piece_numbering=form.piece_numbering.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
