@@ -110,3 +110,17 @@ def test_hostile_titles_do_not_break_the_programme(app, factory, client, auth, d
     table = Document(io.BytesIO(client.get(f"/proceedings/{conference.slug}/programme.docx").data)).tables[0]
     assert table.rows[2].cells[3].text == "<script>alert(1)</script>反转"
     assert len(table.rows[1].cells[3].text) <= 120
+
+
+def test_a_session_where_every_bureau_speaks_still_prints_on_one_page(app, factory, client, auth):
+    conference = factory.conference()
+    for order in range(1, 33):
+        _speech(factory, conference, order, f"第{order}个发言：以“绣花功夫”深入打好蓝天保卫战", 8,
+                post="生态环境厅党组书记、厅长", name="欧阳建华")
+    editor = factory.user(Role.EDITOR)
+    factory.commit()
+    auth.login(editor.username)
+    reader = PdfReader(io.BytesIO(client.get(f"/proceedings/{conference.slug}/programme.pdf").data))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert text.index("第1个发言") < text.index("第2个发言") < text.index("第32个发言") and "256" in text

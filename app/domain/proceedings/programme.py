@@ -43,6 +43,8 @@ class ProgrammeRow:
     title: str
     minutes: int | None
     key_tasks: str
+    #: "2、5": the key tasks by number, for the one-page PDF
+    key_task_numbers: str
     running_minutes: int
     approved: bool
 
@@ -71,6 +73,7 @@ def programme_of(conference: Conference, *, actor: User) -> list[ProgrammeRow]:
             speaker_name=_cell(submission.speaker_name, 40), speaker_post=_cell(submission.speaker_post, 60),
             title=_cell(submission.title), minutes=submission.planned_minutes,
             key_tasks=_cell("；".join(f"{t.number}. {t.title_zh}" for t in submission.key_tasks), 80),
+            key_task_numbers="、".join(str(t.number) for t in submission.key_tasks),
             running_minutes=total, approved=submission.state is SubmissionState.APPROVED,
         ))
     return rows
