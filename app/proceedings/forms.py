@@ -15,9 +15,14 @@ class FrontMatterForm(BaseForm):
     foreword = TextAreaField(_l("Editor's foreword (Markdown)"), validators=[Length(max=MAX_FOREWORD)])
 
 
+# The schemes of app/domain/proceedings/typesetting/numbering.py, as the build form offers them.
+NUMBERING_CHOICES = [
+    ("none", _l("No numbers")), ("arabic", _l("1. 2. 3. through the book")),
+    ("chinese", _l("一、二、三、 through the book")),
+    ("per_section", _l("Per section: oral speeches and written materials each from 一")),
+]
+
+
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
-    piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=[
-        ("none", _l("No numbers")), ("arabic", _l("1. 2. 3. through the book")),
-        ("chinese", _l("一、二、三、 through the book")),
-        ("per_section", _l("Per section: oral speeches and written materials each from 一"))])
+    piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)

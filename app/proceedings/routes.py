@@ -37,7 +37,7 @@ from app.domain.proceedings.previews import (
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.forms import NUMBERING_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
 from app.web import ButtonForm, submission_or_404
 
@@ -211,7 +211,8 @@ def edition(slug: str, number: int):
     conference = _conference(slug)
     _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
-                           edition=_edition(conference, number), button=ButtonForm())
+                           edition=_edition(conference, number), button=ButtonForm(),
+                           numbering_labels=dict(NUMBERING_CHOICES))
 
 
 @bp.get("/<slug>/editions/<int:number>/status")

@@ -72,6 +72,9 @@ def test_the_book_prints_the_chosen_numbers_in_the_contents_and_at_each_opening(
     edition = factory.db.session.query(ProceedingsEdition).one()
     assert edition.status is EditionStatus.DONE, edition.error
     assert edition.piece_numbering == scheme
+    page = client.get(f"/proceedings/{conference.slug}/editions/{edition.number}").get_data(as_text=True)
+    assert {"none": "No numbers", "arabic": "1. 2. 3. through the book", "chinese": "一、二、三、 through the book",
+            "per_section": "Per section"}[scheme] in page
     reader = PdfReader(editions.edition_path(edition, app.config["EDITIONS_DIR"]))
     texts = [page.extract_text() for page in reader.pages]
     contents = "".join(texts[:3])
