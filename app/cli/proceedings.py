@@ -40,15 +40,18 @@ def _editor(username: str | None) -> User:
 @click.option("--conference", "slug", help="Conference slug (default: the latest conference).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also copy the PDF here.")
 @click.option("--as", "username", help="Editor recorded as the builder (default: the first editor).")
+@click.option("--numbering", type=click.Choice(["none", "arabic", "chinese", "per_section"]), default="none",
+              show_default=True, help="How the pieces are numbered in the book and its contents.")
 @with_appcontext
-def build_command(slug: str | None, out: Path | None, username: str | None) -> None:
+def build_command(slug: str | None, out: Path | None, username: str | None, numbering: str) -> None:
     """Build a new edition of the proceedings, as the editors' page does."""
     from app.background.builds import run_build
     from app.domain.proceedings.editions import create_edition, edition_key, today_for
 
     conference = _conference(slug)
     try:
-        edition = create_edition(conference, actor=_editor(username), edition_date=today_for(conference))
+        edition = create_edition(conference, actor=_editor(username), edition_date=today_for(conference),
+                                 piece_numbering=numbering)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

@@ -44,6 +44,9 @@ class Conference(Base):
     # Front matter of the next proceedings edition, edited by the editors.
     proceedings_cover_note: Mapped[str] = mapped_column(sa.Text, default="")
     proceedings_foreword: Mapped[str] = mapped_column(sa.Text, default="")
+    # The highest edition number ever given out: it only grows, so a deleted
+    # edition's number is never given to another book.
+    last_edition_number: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     key_tasks: Mapped[list[KeyTask]] = relationship(

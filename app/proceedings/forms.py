@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.domain.proceedings.order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
@@ -15,5 +15,14 @@ class FrontMatterForm(BaseForm):
     foreword = TextAreaField(_l("Editor's foreword (Markdown)"), validators=[Length(max=MAX_FOREWORD)])
 
 
+# The schemes of app/domain/proceedings/typesetting/numbering.py, as the build form offers them.
+NUMBERING_CHOICES = [
+    ("none", _l("No numbers")), ("arabic", _l("1. 2. 3. through the book")),
+    ("chinese", _l("一、二、三、 through the book")),
+    ("per_section", _l("Per section: oral speeches and written materials each from 一")),
+]
+
+
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
+    piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)

@@ -36,7 +36,7 @@ from app.domain.proceedings.previews import (
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.forms import BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.forms import NUMBERING_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
 from app.storage import file_store
 from app.storage.downloads import download_response
@@ -199,7 +199,8 @@ def build(slug: str):
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
-                                      heartbeat_interval=jobs.heartbeat_interval(current_app.config))
+                                      heartbeat_interval=jobs.heartbeat_interval(current_app.config),
+                                      piece_numbering=form.piece_numbering.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
@@ -212,7 +213,8 @@ def edition(slug: str, number: int):
     conference = _conference(slug)
     _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
-                           edition=_edition(conference, number), button=ButtonForm())
+                           edition=_edition(conference, number), button=ButtonForm(),
+                           numbering_labels=dict(NUMBERING_CHOICES))
 
 
 @bp.get("/<slug>/editions/<int:number>/status")
@@ -345,3 +347,7 @@ def _pdf(data: bytes, name: str):
     # A draft changes under its author's hands: never serve a stale preview.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# The oral programme's routes live in their own module on this blueprint.
+from app.proceedings import programme as _programme  # noqa: E402,F401

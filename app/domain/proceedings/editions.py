@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.audit import record_event
 from app.domain.errors import ConcurrentChange, DomainError, Forbidden, NotAllowed
@@ -22,6 +23,7 @@ from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings.changes import changes_between
 from app.domain.proceedings.preflight import latest_done_edition
 from app.domain.proceedings.spec import current_entries
+from app.domain.proceedings.typesetting.numbering import SCHEMES
 from app.domain.submissions.bodies.rendering import render_body
 from app.extensions import db
 from app.models import (
@@ -108,16 +110,40 @@ def abandon_stale_builds(conference: Conference, *, now: datetime | None = None,
     return stale
 
 
+def next_edition_number(conference: Conference) -> int:
+    """Take the conference's next edition number; it is never given out twice.
+
+    One atomic ``UPDATE … RETURNING`` on the conference row: the row lock it
+    takes holds a second build (PostgreSQL) or the write lock does (SQLite)
+    until this transaction ends, and the second then reads the grown counter.
+    A deleted edition's number is not reused because the counter never shrinks.
+    """
+    table = Conference.__table__
+    number = db.session.execute(
+        sa.update(table).where(table.c.id == conference.id)
+        .values(last_edition_number=table.c.last_edition_number + 1)
+        .returning(table.c.last_edition_number)
+    ).scalar_one()
+    # Keep the loaded object in step without a reload (and without the ORM
+    # writing the old value back).
+    set_committed_value(conference, "last_edition_number", number)
+    return number
+
+
 def create_edition(conference: Conference, *, actor: User, edition_date: date,
-                   heartbeat_interval: timedelta = HEARTBEAT_INTERVAL) -> ProceedingsEdition:
+                   heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
+                   piece_numbering: str = "none") -> ProceedingsEdition:
     """Fix the next edition: the included approved versions in order, and the front matter.
 
     The edition is queued; the caller commits and then hands its id to the
     background worker. Refused while another edition of the conference is
-    being built, and when no piece would be in it.
+    being built, and when no piece would be in it. ``piece_numbering`` is one
+    of ``numbering.SCHEMES``, fixed in the edition like its front matter.
     """
     if not can_build_proceedings(actor):
         raise Forbidden(_("Only editors may build the proceedings."))
+    if piece_numbering not in SCHEMES:
+        raise DomainError(_("Choose how the pieces are numbered."))
     abandon_stale_builds(conference, heartbeat_interval=heartbeat_interval)
     if running_edition(conference) is not None:
         raise NotAllowed(_("An edition of these proceedings is being built; wait until it has finished."))
@@ -125,13 +151,11 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
     if not entries:
         raise DomainError(_("No approved piece is in the proceedings yet, so there is nothing to build."))
     previous = latest_done_edition(conference)
-    number = (db.session.scalar(
-        sa.select(sa.func.max(ProceedingsEdition.number)).where(ProceedingsEdition.conference_id == conference.id)
-    ) or 0) + 1
+    number = next_edition_number(conference)
     edition = ProceedingsEdition(
         conference_id=conference.id, number=number, status=EditionStatus.QUEUED,
         progress_stage="queued", progress_done=0, progress_total=len(entries),
-        edition_date=edition_date, cover_note=conference.proceedings_cover_note,
+        edition_date=edition_date, cover_note=conference.proceedings_cover_note, piece_numbering=piece_numbering,
         foreword_source=conference.proceedings_foreword,
         foreword_html=render_body(conference.proceedings_foreword, id_prefix="foreword-").html,
         changes=changes_between(previous.items if previous else [], entries) if previous else [],
@@ -154,7 +178,8 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
 
 
 def file_name_for(edition: ProceedingsEdition, conference: Conference) -> str:
-    # The id keeps names unique even if a deleted edition's number comes back.
+    # Numbers never come back (next_edition_number); the id is kept in the name
+    # so files written before the counter existed stay distinct.
     return f"proceedings-{conference.slug}-edition-{edition.number}-{edition.id}.pdf"
 
 

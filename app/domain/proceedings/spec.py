@@ -20,6 +20,7 @@ from app.domain.proceedings.typesetting.book import (
     BookSection,
     BookSpec,
 )
+from app.domain.proceedings.typesetting.numbering import numbered_sections
 from app.domain.submissions.storage import key_for
 from app.extensions import db
 from app.models import (
@@ -175,5 +176,5 @@ def spec_for_edition(edition: ProceedingsEdition, store: FileStore) -> BookSpec:
     return BookSpec(
         conference=book_conference(conference), edition_number=edition.number,
         edition_date=edition.edition_date, cover_note=edition.cover_note,
-        foreword_html=edition.foreword_html, sections=sections, key_tasks=book_key_tasks(conference),
+        foreword_html=edition.foreword_html, sections=numbered_sections(sections, edition.piece_numbering), key_tasks=book_key_tasks(conference),
     )

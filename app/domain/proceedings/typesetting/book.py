@@ -68,6 +68,11 @@ class BookPiece:
     body_html: str
     lang: PieceLang = "zh-CN"
     attachment_paths: Mapping[str, Path] = field(default_factory=dict)
+    #: the piece's number as the edition numbers pieces (numbering.py), printed
+    #: before its title in the contents and at its opening: "1." or "一、"
+    number_label: str = ""
+    #: per-section numbering also prints "大会交流发言之一" over the title
+    number_line: str = ""
 
     @property
     def anchor(self) -> str:
