@@ -10,7 +10,7 @@ from app.models import Role
 from tests.factories import Factory, approved_piece
 from tests.foundation.test_migrations import scratch_app, scratch_url  # noqa: F401  (fixtures)
 
-BEFORE_COUNTER = "e3f1a9c2d4b6"
+BEFORE_COUNTER = "a93e6c2d1f47"
 
 
 def test_the_counter_starts_at_the_highest_existing_number(scratch_app):  # noqa: F811
