@@ -32,7 +32,7 @@ def test_a_deleted_editions_number_is_never_given_again(app, factory):
     newest = _built(factory, conference, editor, editions_dir)
     assert newest.number == 2
 
-    editions.delete_edition(newest, actor=editor, editions_dir=editions_dir)
+    editions.delete_edition(newest, actor=editor)
     factory.commit()
     again = _built(factory, conference, editor, editions_dir)
 
