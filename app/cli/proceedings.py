@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -56,12 +58,31 @@ def build_command(slug: str | None, out: Path | None, username: str | None, numb
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Edition {edition.number} of {conference.slug}: {edition.progress_total} pieces.")
-    with click.progressbar(length=edition.progress_total, label="Typesetting", show_pos=True) as bar:
+    started, stage_now = time.monotonic(), ["queued"]
+    with click.progressbar(length=edition.progress_total, label="Queued", show_pos=True) as bar:
+        def label() -> str:
+            return f"{stage_now[0].capitalize()} ({time.monotonic() - started:.0f} s)"
+
         def advance(stage: str, done: int, total: int) -> None:
-            bar.label = stage.capitalize()
+            stage_now[0] = stage
+            bar.label = label()
             bar.update(max(0, done - bar.pos))
 
-        edition = run_build(edition.id, on_progress=advance)
+        # The bar moves every second, even while one long piece is being typeset.
+        stop = threading.Event()
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                bar.label = label()
+                bar.render_progress()
+
+        ticker = threading.Thread(target=tick, name="huibian-build-progress", daemon=True)
+        ticker.start()
+        try:
+            edition = run_build(edition.id, on_progress=advance)
+        finally:
+            stop.set()
+            ticker.join()
         if edition is None:
             raise click.ClickException("The edition vanished during the build.")
     if edition.status is not EditionStatus.DONE:

@@ -1,10 +1,13 @@
 """An edition's progress in words, for the page and for its JSON status endpoint."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.domain.proceedings import editions
-from app.models import EditionStatus, ProceedingsEdition
+from app.models import EditionStatus, ProceedingsEdition, utcnow
 
 # The failures the builder describes in words of its own, as the editors read them.
 FAILURE_TEXTS = {
@@ -24,18 +27,31 @@ def failure_text(edition: ProceedingsEdition) -> str:
     return known() if known else edition.error
 
 
-def progress_text(edition: ProceedingsEdition) -> str:
+def progress_text(edition: ProceedingsEdition, now: datetime | None = None) -> str:
+    """What the build is doing and how long it has been at it: a status polled every second
+    or two reads differently each time, so a long piece never looks like a frozen page."""
     stage, done, total = edition.progress_stage, edition.progress_done, edition.progress_total
     if edition.status is EditionStatus.DONE:
         return _("Done: %(pages)d pages.", pages=edition.page_count or 0)
     if edition.status is EditionStatus.FAILED:
         return _("Failed: %(error)s", error=failure_text(edition))
+    elapsed = elapsed_text((now or utcnow()) - edition.created_at)
     if stage == "rendering":
-        return _("Rendering piece %(done)d of %(total)d…", done=min(done + 1, total), total=total) \
-            if done < total else _("Rendering: all %(total)d pieces typeset…", total=total)
+        if done < total:
+            return _("Typesetting the pieces: %(done)d of %(total)d done, %(elapsed)s since the build was asked for.",
+                     done=done, total=total, elapsed=elapsed)
+        return _("All %(total)d pieces typeset; numbering the pages, %(elapsed)s since the build was asked for.",
+                 total=total, elapsed=elapsed)
     if stage in ("assembling", "done"):
-        return _("Assembling the book…")
-    return _("Queued: waiting for the build worker…")
+        return _("Assembling the book, %(elapsed)s since the build was asked for.", elapsed=elapsed)
+    return _("Queued: waiting for the build worker, %(elapsed)s so far.", elapsed=elapsed)
+
+
+def elapsed_text(elapsed: timedelta) -> str:
+    seconds = max(0, int(elapsed.total_seconds()))
+    if seconds < 60:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return _("%(minutes)d min %(seconds)02d s", minutes=seconds // 60, seconds=seconds % 60)
 
 
 def status_payload(edition: ProceedingsEdition) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date
 
@@ -68,6 +69,7 @@ def test_the_command_line_builds_an_edition_with_a_progress_bar_and_copies_it(ap
 
     assert result.exit_code == 0, result.output
     assert "Edition 1 of cli-conf: 1 pieces." in result.output and "Done:" in result.output
+    assert re.search(r"(Rendering|Assembling|Done) \(\d+ s\)", result.output)  # the stage and its seconds
     edition = factory.db.session.query(ProceedingsEdition).one()
     assert edition.built_by.username == "cli-editor" and edition.status is EditionStatus.DONE
     assert hashlib.sha256(out.read_bytes()).hexdigest() == edition.sha256
