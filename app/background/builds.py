@@ -219,9 +219,10 @@ def piece_cache(config) -> PieceCache:
 
 
 def _describe(error: BaseException) -> str:
-    from app.domain.proceedings.typesetting.workers import WorkerDied
+    from app.domain.proceedings.typesetting.workers import TypesetOutOfMemory, WorkerDied
 
-    if isinstance(error, WorkerDied):
+    # A worker that reached its memory limit says so in full (below); one that just died says that.
+    if isinstance(error, WorkerDied) and not isinstance(error, TypesetOutOfMemory):
         return editions.WORKER_DIED
     message = str(error).strip()
     from app.domain.proceedings.typesetting.render import BookBuildError, MissingFontError

@@ -2,6 +2,8 @@
 as a build from nothing."""
 from __future__ import annotations
 
+import io
+
 import os
 import shutil
 from dataclasses import replace
@@ -14,6 +16,7 @@ from app.domain.proceedings import editions
 from app.domain.proceedings.typesetting.piece_cache import PieceCache
 from app.domain.proceedings.typesetting.render import render_book
 from app.models import EditionStatus, ProceedingsEdition, Role
+from app.storage import file_store
 from tests.factories import approved_piece, revise_and_approve
 from tests.proceedings.typesetting import factories
 from tests.proceedings.typesetting.conftest import small_book
@@ -159,7 +162,7 @@ def test_an_edition_rebuilt_after_one_revision_reuses_the_cache_and_equals_a_col
     edition2 = factory.db.session.get(ProceedingsEdition, edition2.id)
     assert edition2.status is EditionStatus.DONE, edition2.error
     assert kept < set(_entries(cache_dir))       # the old entries stay; the revised piece joins them
-    reader = PdfReader(editions.edition_path(edition2, app.config["EDITIONS_DIR"]))
+    reader = PdfReader(io.BytesIO(file_store(app).read(editions.edition_key(edition2))))
     assert "Second: clean soil, revised" in "".join(p.extract_text() for p in reader.pages)
 
     # the same edition built again from nothing gives the same bytes

@@ -1,6 +1,7 @@
 """Pieces numbered as the edition chose: none, 1. 2. 3., 一、二、三、, or per section."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from app.domain.proceedings import editions
 from app.domain.proceedings.typesetting.book import BookSection
 from app.domain.proceedings.typesetting.numbering import chinese_numeral, numbered_sections
 from app.models import EditionStatus, ExchangeKind, ProceedingsEdition, Role
+from app.storage import file_store
 from tests.factories import EN_BODY, approved_piece
 from tests.proceedings.typesetting import factories as book
 
@@ -75,7 +77,7 @@ def test_the_book_prints_the_chosen_numbers_in_the_contents_and_at_each_opening(
     page = client.get(f"/proceedings/{conference.slug}/editions/{edition.number}").get_data(as_text=True)
     assert {"none": "No numbers", "arabic": "1. 2. 3. through the book", "chinese": "一、二、三、 through the book",
             "per_section": "Per section"}[scheme] in page
-    reader = PdfReader(editions.edition_path(edition, app.config["EDITIONS_DIR"]))
+    reader = PdfReader(io.BytesIO(file_store(app).read(editions.edition_key(edition))))
     texts = [page.extract_text() for page in reader.pages]
     contents = "".join(texts[:3])
     titles = [item.version.title for item in edition.items]

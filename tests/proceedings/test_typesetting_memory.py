@@ -118,7 +118,7 @@ def test_a_build_over_the_memory_limit_is_marked_failed_with_the_reason_and_the_
     client.post(f"/proceedings/{sound.slug}/editions", data={"edition_date": "2024-12-01"})
     built = factory.db.session.query(ProceedingsEdition).filter_by(conference_id=sound.id).one()
     assert built.status is EditionStatus.DONE, built.error
-    text = "".join(p.extract_text() for p in PdfReader(editions.edition_path(built, app.config["EDITIONS_DIR"])).pages)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(file_store(app).read(editions.edition_key(built)))).pages)
     assert "守护好一江碧水" in text
 
 

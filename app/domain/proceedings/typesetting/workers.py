@@ -208,5 +208,7 @@ class WorkerPool:
         self._workers, self._retired = [], []
 
 
-def _died() -> TypesetOutOfMemory:
-    return TypesetOutOfMemory("a typesetting worker died (out of memory?)")
+def _died() -> WorkerDied:
+    # Killed, crashed, or out of memory in C code (no MemoryError to report):
+    # the same input may well succeed next time, so nothing is remembered as too heavy.
+    return WorkerDied("a typesetting worker died (killed, or out of memory?)")
