@@ -26,6 +26,8 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
+from app.domain.html_tree import remove_keeping_tail
+
 
 def printable_body(body_html: str, lang: str = "zh-CN") -> str:
     """``body_html`` with notes at their calls, captioned figures, units kept with their
@@ -67,8 +69,8 @@ def _notes_in_place(root) -> None:
             notes = holder
         previous = notes.getprevious()
         if previous is not None and previous.tag == "hr":
-            _remove(previous)
-        _remove(notes)
+            remove_keeping_tail(previous)
+        remove_keeping_tail(notes)
 
 
 def _copy_inline(note, span, *, backref: str) -> None:
@@ -78,7 +80,7 @@ def _copy_inline(note, span, *, backref: str) -> None:
         block = copy.deepcopy(block)
         for link in list(block.iter("a")):
             if link.get("href") == backref or "footnote-backref" in (link.get("class") or ""):
-                _remove(link)
+                remove_keeping_tail(link)
         parts.append(block)
     for k, block in enumerate(parts):
         text = (block.text or "").strip() if k == 0 else " " + (block.text or "").strip()
@@ -183,17 +185,6 @@ def _curly_quotes(root) -> None:
         if element.tail and element is not root:
             element.tail = curl(element.tail)
 
-
-def _remove(element) -> None:
-    """Remove ``element`` but keep the text that follows it."""
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 #: A figure's printed width (print.css: 60% of the 420pt measure), in inches,

@@ -19,6 +19,8 @@ import re
 
 from lxml import html as lxml_html
 
+from app.domain.html_tree import remove_keeping_tail
+
 # The browser writes attribute values in '"' with '"' and '&' escaped; lxml
 # (for_editor) quotes a value holding '"' with "'" instead.
 _EDITOR_NOTE = re.compile(
@@ -82,9 +84,9 @@ def for_editor(stored_html: str) -> str:
             notes_list = holder
         previous = notes_list.getprevious()
         if previous is not None and previous.tag == "hr":
-            _remove(previous)
+            remove_keeping_tail(previous)
         if notes_list.getparent() is not None:
-            _remove(notes_list)
+            remove_keeping_tail(notes_list)
     markup = lxml_html.tostring(root, encoding="unicode")
     return markup[len("<div>"):-len("</div>")].strip()
 
@@ -107,14 +109,3 @@ def _text_without_backrefs(element):
         if child.tail:
             yield child.tail
 
-
-def _remove(element) -> None:
-    """Remove ``element`` but keep the text that follows it."""
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
