@@ -87,12 +87,27 @@ def test_the_csv_is_utf8_with_bom_and_opens_with_chinese_intact(client, auth, fa
 
 def test_a_formula_looking_title_stays_text_in_the_csv(client, auth, factory):
     conference = factory.conference()
-    factory.submission(invitation=factory.invitation(conference=conference), title="=HYPERLINK(\"http://evil\")")
+    factory.submission(invitation=factory.invitation(conference=conference), title="=HYPERLINK(\"http://evil\")",
+                       state=SubmissionState.SUBMITTED)
     factory.user(Role.EDITOR, username="cov-editor")
     factory.commit()
     auth.login("cov-editor")
     body = client.get(f"/review/coverage.csv?conference={conference.id}").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in body
+
+
+def test_a_draft_never_sent_keeps_its_title_to_its_bureau(client, auth, factory):
+    conference = factory.conference()
+    factory.submission(invitation=factory.invitation(conference=conference), title="尚未报送的草稿标题")
+    sent = factory.submission(invitation=factory.invitation(conference=conference), title="已报送的标题",
+                              state=SubmissionState.SUBMITTED)
+    sent.title = "报送后又改的草稿标题"  # the bureau's unsent edit of a piece it sent
+    factory.user(Role.EDITOR, username="cov-editor")
+    factory.commit()
+    auth.login("cov-editor")
+    body = client.get(f"/review/coverage.csv?conference={conference.id}").data.decode("utf-8-sig")
+    assert "已报送的标题" in body
+    assert "尚未报送的草稿标题" not in body and "报送后又改的草稿标题" not in body
 
 
 def test_reviewers_do_not_see_coverage(client, auth, factory):

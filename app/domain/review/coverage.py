@@ -13,7 +13,17 @@ from app.domain.conference.cells import safe_text
 from app.domain.dates import local_time
 from app.domain.paging import Page, paged
 from app.extensions import db
-from app.models import Conference, Invitation, KeyTask, Submission, SubmissionState, User, submission_key_task, utcnow
+from app.models import (
+    Conference,
+    Invitation,
+    KeyTask,
+    Submission,
+    SubmissionState,
+    SubmissionVersion,
+    User,
+    submission_key_task,
+    utcnow,
+)
 
 NOT_STARTED = "not_started"
 # The columns of the matrix, in the order a piece moves through them.
@@ -60,7 +70,9 @@ def coverage(conference: Conference, *, now: datetime | None = None, page: int |
     query = (
         sa.select(Invitation, Submission).outerjoin(Submission, live)
         .where(Invitation.conference_id == conference.id)
-        .options(selectinload(Invitation.organisation), selectinload(Invitation.extensions))
+        .options(selectinload(Invitation.organisation), selectinload(Invitation.extensions),
+                 # the title the ministry was sent: a draft never sent is the bureau's own business
+                 selectinload(Submission.latest_version).load_only(SubmissionVersion.title))
         .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
     )
     if page is None:
@@ -96,6 +108,10 @@ def coverage(conference: Conference, *, now: datetime | None = None, page: int |
     return Coverage(conference, rows, totals, key_tasks, where)
 
 
+def _sent_title(submission: Submission | None) -> str:
+    return submission.latest_version.title if submission is not None and submission.latest_version else ""
+
+
 def coverage_csv(report: Coverage, *, status_labels: dict[str, str], headers: list[str]) -> bytes:
     """The matrix as CSV in UTF-8 with a byte-order mark, so spreadsheets read Chinese right.
 
@@ -110,7 +126,7 @@ def coverage_csv(report: Coverage, *, status_labels: dict[str, str], headers: li
         writer.writerow([
             safe_text(row.invitation.organisation.name_zh), safe_text(row.invitation.organisation.name_en),
             row.invitation.kind.value, local_time(row.due_at, timezone),
-            "1" if row.overdue else "", safe_text(row.submission.title if row.submission else ""),
+            "1" if row.overdue else "", safe_text(_sent_title(row.submission)),
         ] + ["1" if row.status == s else "" for s in STATUSES])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
