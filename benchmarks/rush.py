@@ -116,11 +116,16 @@ def bureau(client: Client, drafts: list[int], stop_at: float, acked: dict, usern
                 acked[submission_id] = body
         if time.perf_counter() > stop_at:
             return
-        # As the browser after a save: the piece's page again, then its submit button.
+        if submission_id not in acked:
+            continue
+        # As the browser after a save: the piece's page again, then its submit button, which
+        # belongs to the draft form (then=submit): what is on the screen is saved and sent.
         _status, page = client.request("GET", f"/submissions/{submission_id}", label="piece page")
-        parser = FormFields("/submit")
+        parser = FormFields("/save")
         parser.feed(page)
-        client.request("POST", f"/submissions/{submission_id}/submit", parser.fields, label="submit")
+        fields = [(k, v) for k, v in parser.fields if k != "body"] + [("body", acked[submission_id]),
+                                                                       ("then", "submit")]
+        client.request("POST", f"/submissions/{submission_id}/save", fields, label="submit")
         client.request("GET", "/", label="bureau home")
 
 
