@@ -27,6 +27,14 @@ ministry home 8.7 → 9.0 %, bureau home 30.7 → 28.3 %, piece page 20.7 →
 an ordering page, not paged), pieces xlsx 13.4 → 0.7 % (reads every body to
 count characters). Queries per page equal at both sizes, but for the two
 exports (selectinload splits its IN list past 500 rows: +1).
+
+Again at 22:00 UTC after the scale2 branch (load average 5.6–9.0; login 447
+and 389 req/s): queries per page equal at 100 and 3,000 for every page;
+proceedings editor 8.2 → 2.8 % (84 KB at 180 approved: one compact form,
+16 queries; still 34 % of its own throughput at 100, as it lists every
+approved piece), pieces xlsx 7.0 → 0.6 % (p50 5.4 s, was 32 s: 字数 is a
+column, no body is read; openpyxl writing 600 rows is what remains), coverage
+CSV 28 → 4.3 %, queue 8.6 → 5.0 %, bureau home 23 → 45 %.
 """
 from __future__ import annotations
 

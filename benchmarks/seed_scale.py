@@ -57,6 +57,7 @@ def _body(rng: random.Random, with_word: bool) -> tuple[str, str]:
 def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
     """Insert ``pieces`` pieces (rounded to a multiple of ten) with their people and history."""
     from app.domain.accounts import hash_password
+    from app.domain.submissions.bodies.rendering import character_count
     from app.domain.submissions.search import search_text
     from app.models import (
         Comment, Conference, Decision, Invitation, KeyTask, Notification, Organisation, ReviewAssignment,
@@ -149,7 +150,8 @@ def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
                 versions.append(dict(submission_id=s, number=number, planned_minutes=None, key_tasks=[],
                                      attachments=[], content_hash=f"{s:032x}{number:032x}", created_by_id=reviewer,
                                      created_at=now - timedelta(days=count - number),
-                                     search_text=search_text(fields, Organisation(name_zh=zh, name_en=en)), **fields))
+                                     search_text=search_text(fields, Organisation(name_zh=zh, name_en=en)),
+                                     character_count=character_count(html), **fields))
         version_ids = insert(conn, SubmissionVersion, versions)
         for v_id, v in zip(version_ids, versions):
             latest[v["submission_id"]] = (v_id, v["number"])

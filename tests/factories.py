@@ -180,6 +180,7 @@ def bulk_pieces(factory, conference, n: int, *, author: User, reviewer: User, bo
     key task and an audit event. No workflow runs: rows only, as the workflow
     would have left them, so that a thousand pieces take a second or two.
     """
+    from app.domain.submissions.bodies.rendering import character_count
     from app.models import AuditEvent, Decision, DecisionOutcome, ReviewAssignment, SubmissionVersion
     from app.models import submission_key_task
 
@@ -203,8 +204,8 @@ def bulk_pieces(factory, conference, n: int, *, author: User, reviewer: User, bo
     session.execute(sa.insert(submission_key_task), [dict(submission_id=s, key_task_id=task.id) for s in submission_ids])
     version_ids = insert(SubmissionVersion, [dict(
         submission_id=s, number=1, title=f"材料{i}：深入打好蓝天保卫战", speaker_name="张三", speaker_post="厅长",
-        body_html=body_html, content_hash=f"{i:064x}", created_by_id=author.id,
-        key_tasks=[{"id": task.id, "number": task.number, "title_zh": task.title_zh, "title_en": task.title_en}],
+        body_html=body_html, character_count=character_count(body_html), content_hash=f"{i:064x}",
+        created_by_id=author.id, key_tasks=[{"id": task.id, "number": task.number, "title_zh": task.title_zh, "title_en": task.title_en}],
         attachments=[{"sha256": f"{i:064x}", "name": "附件.pdf", "size": 10, "file_type": "pdf", "in_body": False}])
         for i, s in enumerate(submission_ids)])
     table = Submission.__table__

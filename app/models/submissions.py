@@ -144,6 +144,9 @@ class SubmissionVersion(Base):
     # without tags (``app.domain.submissions.search``). PostgreSQL indexes it
     # with pg_trgm, SQLite through the FTS5 trigram table ``submission_version_search``.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
+    # 字数 of body_html (``character_count``), counted once when the version is
+    # taken, so that the exports never load the bodies to count them.
+    character_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from flask_login import current_user, login_required
 
 from app.background import builds as jobs
@@ -132,7 +133,18 @@ def move(slug: str, submission_id: int, direction: str):
 @bp.post("/<slug>/positions")
 @editor_only
 def positions(slug: str):
+    """The one form of the pieces list (no form in a row, so that 180 pieces stay
+    under 100 KB): Up, Down and Leave out name their piece (``up=<id>``,
+    ``out=<id>`` with the reason box of its section); Save sends every position typed in."""
+    for direction in ("up", "down"):
+        if direction in request.form:
+            return move(slug, _piece_id(request.form[direction]), direction)
     conference = _conference(slug)
+    if "out" in request.form:
+        submission = _piece(conference, _piece_id(request.form["out"]))
+        reason = request.form.get(f"reason-{submission.kind.value}", "")
+        return _leave_out(conference, submission, ExcludeForm(
+            formdata=MultiDict({"reason": reason, "csrf_token": request.form.get("csrf_token", "")})))
     if ButtonForm().validate_on_submit():
         try:
             wished = {int(key.removeprefix("position-")): int(value)
@@ -146,12 +158,20 @@ def positions(slug: str):
     return _back(conference)
 
 
+def _piece_id(value: str) -> int:
+    if not value.isdigit():
+        abort(400)
+    return int(value)
+
+
 @bp.post("/<slug>/pieces/<int:submission_id>/exclude")
 @editor_only
 def exclude(slug: str, submission_id: int):
     conference = _conference(slug)
-    submission = _piece(conference, submission_id)
-    form = ExcludeForm()
+    return _leave_out(conference, _piece(conference, submission_id), ExcludeForm())
+
+
+def _leave_out(conference: Conference, submission: Submission, form: ExcludeForm):
     if not form.validate_on_submit():
         flash(_("Please say why the piece is left out."), "error")
         return _back(conference)

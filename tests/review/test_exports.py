@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.domain.review.decisions import assign_reviewer
@@ -165,3 +166,29 @@ def test_an_export_costs_the_same_queries_for_10_and_100_pieces(client, auth, fa
     assert many == few
     rows = list(csv.reader(io.StringIO(cost("csv")[1].data.decode("utf-8-sig"))))
     assert len(rows) == 101
+
+
+def test_the_export_counts_characters_from_the_stored_count_never_loading_a_body(client, auth, factory, db):
+    """字数 is taken with the version; the export reads that column, not the bodies."""
+    conference = factory.conference()
+    editor = factory.user(Role.EDITOR)
+    piece = factory.submission(invitation=invited(factory, conference), title="字数",
+                               body_source="<p>一二三 四五</p><p>Ab c。</p>", body_format="html", state=SubmissionState.SUBMITTED)
+    factory.commit()
+    assert piece.latest_version.character_count == 9
+    auth.login(editor.username)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    db.session.expire_all()
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/review/coverage/pieces.csv?conference={conference.id}")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    row = next(r for r in rows[1:] if r[4] == "字数")
+    assert row[-1] == "9"
+    assert statements and [s for s in statements if "body_source" in s or "body_html" in s] == []

@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload
 
 from app.domain.conference.cells import csv_bytes, safe_cell
 from app.domain.review.coverage import NOT_STARTED, STATUSES
-from app.domain.submissions.bodies.rendering import plain_text
 from app.extensions import db
 from app.models import (
     Conference,
@@ -56,10 +55,10 @@ class PieceRow:
 
     @property
     def characters(self) -> int | None:
-        """Characters of the sent text, spaces not counted (how a Chinese office counts 字数)."""
-        if self.version is None:
-            return None
-        return sum(1 for c in plain_text(self.version.body_html) if not c.isspace())
+        """Characters of the sent text, spaces not counted (how a Chinese office counts 字数).
+
+        Counted when the version was taken: the export never loads a body."""
+        return None if self.version is None else self.version.character_count
 
 
 @dataclass
@@ -89,8 +88,6 @@ def conference_export(conference: Conference) -> ConferenceExport:
     for version, n in db.session.execute(
         sa.select(SubmissionVersion, counts.c.n).join(counts, sa.and_(
             counts.c.submission_id == SubmissionVersion.submission_id, counts.c.number == SubmissionVersion.number))
-        # The length in characters reads the body, which list pages otherwise leave unloaded.
-        .options(undefer(SubmissionVersion.body_html))
     ):
         latest[version.submission_id] = (version, n)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.conference.cells import safe_text
 from app.domain.dates import local_time
@@ -70,15 +70,20 @@ def coverage(conference: Conference, *, now: datetime | None = None, page: int |
     query = (
         sa.select(Invitation, Submission).outerjoin(Submission, live)
         .where(Invitation.conference_id == conference.id)
-        .options(selectinload(Invitation.organisation), selectinload(Invitation.extensions),
-                 # the title the ministry was sent: a draft never sent is the bureau's own business
-                 selectinload(Submission.latest_version).load_only(SubmissionVersion.title))
         .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
     )
     if page is None:
-        found, where = db.session.execute(query).all(), None
+        # Joined, not ``selectin``: that loads in chunks of 500 ids, one query more
+        # for every 500 invitations of the CSV.
+        # The title the ministry was sent: a draft never sent is the bureau's own business.
+        found = db.session.execute(query.options(
+            joinedload(Invitation.organisation), joinedload(Invitation.extensions),
+            joinedload(Submission.latest_version).load_only(SubmissionVersion.title))).unique().all()
+        where = None
     else:
-        where = paged(query, page, scalars=False)
+        # A page is at most PAGE_SIZE rows, one selectin batch, and LIMIT stays on the invitations.
+        where = paged(query.options(selectinload(Invitation.organisation), selectinload(Invitation.extensions)),
+                      page, scalars=False)
         found = where.items
     with_members = set(db.session.scalars(
         sa.select(User.organisation_id).where(

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.domain.submissions import search
+from app.domain.submissions.bodies.rendering import character_count
 from app.extensions import db
 from app.models import Submission, SubmissionVersion, User, WordOriginal
 
@@ -53,6 +54,7 @@ def take_snapshot(submission: Submission, *, actor: User, now: datetime) -> Subm
         created_by_id=actor.id,
         created_at=now,
         search_text=search.search_text(fields, submission.organisation),
+        character_count=character_count(fields["body_html"] or ""),
         **fields,
     )
     db.session.add(version)
