@@ -36,7 +36,7 @@ from app.domain.proceedings.previews import (
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.forms import NUMBERING_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.forms import NUMBERING_CHOICES, STYLE_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
 from app.storage import file_store
 from app.storage.downloads import download_response
@@ -200,7 +200,8 @@ def build(slug: str):
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
-                                      piece_numbering=form.piece_numbering.data)
+                                      piece_numbering=form.piece_numbering.data,
+                                      book_style=form.book_style.data or "ministry")
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
@@ -214,7 +215,7 @@ def edition(slug: str, number: int):
     _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
                            edition=_edition(conference, number), button=ButtonForm(),
-                           numbering_labels=dict(NUMBERING_CHOICES))
+                           numbering_labels=dict(NUMBERING_CHOICES), style_labels=dict(STYLE_CHOICES))
 
 
 @bp.get("/<slug>/editions/<int:number>/status")
