@@ -33,6 +33,4 @@ STYLE_CHOICES = [
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
     piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)
-    # An unknown style is refused by create_edition (422), not silently sent back to the form.
-    book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES,
-                             validate_choice=False)
+    book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES)

@@ -107,6 +107,10 @@ def index():
 def editor(slug: str):
     conference = _conference(slug)
     _abandon_stale_builds(conference)
+    return _editor_page(conference)
+
+
+def _editor_page(conference: Conference, build_form: BuildForm | None = None):
     return render_template(
         "proceedings/editor.html", conference=conference,
         entries=current_entries(conference, include_excluded=True, with_bodies=False),
@@ -114,7 +118,7 @@ def editor(slug: str):
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
                                    foreword=conference.proceedings_foreword),
-        build_form=BuildForm(edition_date=editions.today_for(conference)),
+        build_form=build_form or BuildForm(edition_date=editions.today_for(conference)),
     )
 
 
@@ -196,12 +200,15 @@ def build(slug: str):
     conference = _conference(slug)
     form = BuildForm()
     if not form.validate_on_submit():
+        if form.book_style.errors:   # a style the book does not know: the form again, saying so
+            flash(_("Choose the style of the book: ministry compilation or Western proceedings."), "error")
+            return _editor_page(conference, build_form=form), 422
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
                                       piece_numbering=form.piece_numbering.data,
-                                      book_style=form.book_style.data or "ministry")
+                                      book_style=form.book_style.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
