@@ -9,13 +9,15 @@ import pytest
 from pypdf import PdfReader
 
 from app.domain.proceedings import editions
+from app.domain.proceedings.previews import preview_pdf
 from app.domain.proceedings.spec import spec_for_edition
 from app.domain.proceedings.typesetting.piece_cache import PieceCache
-from app.domain.proceedings.typesetting.render import render_book
+from app.domain.proceedings.typesetting.render import render_book, render_piece_preview
 from app.models import EditionStatus, ExchangeKind, ProceedingsEdition, Role
 from app.storage import file_store
 from tests.factories import EN_BODY, approved_piece
 from tests.proceedings.typesetting.conftest import small_book
+from tests.proceedings.typesetting.pdf_reading import text_lines
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,24 @@ def test_a_western_book_is_english_with_plain_folios_and_notes_numbered_1_2(west
 
 
 @pytest.mark.slow
+def test_a_western_preview_has_the_western_pages_placed_as_in_the_book(western_builds, tmp_path):
+    spec, builds = western_builds
+    result, path = builds[1]
+    piece = spec.pieces[0]
+    (tmp_path / "w.pdf").write_bytes(render_piece_preview(piece, spec.conference, spec.key_tasks, style="western"))
+    (tmp_path / "m.pdf").write_bytes(render_piece_preview(piece, spec.conference, spec.key_tasks))
+    first = PdfReader(path).page_labels.index(str(result.piece_start_pages[piece.key]))
+    placed = [(round(x, 1), round(y, 1), t) for x, _r, y, t in text_lines(tmp_path / "w.pdf", 0)]
+    in_book = [(round(x, 1), round(y, 1), t) for x, _r, y, t in text_lines(path, first)]
+    assert placed[:-1] == in_book[:-1]   # the folio aside
+    # the ministry's preview (the default) is another page: "— 1 —" and its own measure
+    ministry = PdfReader(tmp_path / "m.pdf").pages[0].extract_text()
+    assert "— 1 —" in ministry and "— 1 —" not in PdfReader(tmp_path / "w.pdf").pages[0].extract_text()
+    assert [(round(x, 1), t) for x, _r, _y, t in text_lines(tmp_path / "m.pdf", 0)][3:6] != \
+        [(x, t) for x, _y, t in placed][3:6]
+
+
+@pytest.mark.slow
 def test_the_piece_cache_never_gives_a_western_piece_from_a_ministry_entry(tmp_path):
     cache = PieceCache(tmp_path / "cache")
     ministry = small_book()
@@ -122,6 +142,13 @@ def test_the_build_form_fixes_the_style_in_the_edition(app, factory, client, aut
         file_store(app).read(editions.edition_key(edition)))).pages)
     assert "Contents" in text and "Oral exchanges" in text and "Written exchanges" in text
     assert conference.title_en in text
+    # a piece's preview now has the pages of the latest edition's style
+    item = edition.items[0]
+    preview = preview_pdf(item.version.submission, item.version, store=file_store(app))
+    preview_text = PdfReader(io.BytesIO(preview)).pages[0].extract_text()
+    assert item.version.title in preview_text and "— 1 —" not in preview_text
+    ministry = preview_pdf(item.version.submission, item.version, store=file_store(app), style="ministry")
+    assert "— 1 —" in PdfReader(io.BytesIO(ministry)).pages[0].extract_text()
 
 
 def test_an_unknown_style_is_refused_and_nothing_is_written(app, factory, client, auth):
