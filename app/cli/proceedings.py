@@ -44,8 +44,10 @@ def _editor(username: str | None) -> User:
 @click.option("--as", "username", help="Editor recorded as the builder (default: the first editor).")
 @click.option("--numbering", type=click.Choice(["none", "arabic", "chinese", "per_section"]), default="none",
               show_default=True, help="How the pieces are numbered in the book and its contents.")
+@click.option("--style", type=click.Choice(["ministry", "western"]), default="ministry", show_default=True,
+              help="The book's style: a ministry compilation, or Western proceedings for an English edition.")
 @with_appcontext
-def build_command(slug: str | None, out: Path | None, username: str | None, numbering: str) -> None:
+def build_command(slug: str | None, out: Path | None, username: str | None, numbering: str, style: str) -> None:
     """Build a new edition of the proceedings, as the editors' page does."""
     from app.background.builds import run_build
     from app.domain.proceedings.editions import create_edition, edition_key, today_for
@@ -53,7 +55,7 @@ def build_command(slug: str | None, out: Path | None, username: str | None, numb
     conference = _conference(slug)
     try:
         edition = create_edition(conference, actor=_editor(username), edition_date=today_for(conference),
-                                 piece_numbering=numbering)
+                                 piece_numbering=numbering, book_style=style)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

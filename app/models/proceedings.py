@@ -37,6 +37,8 @@ class ProceedingsEdition(Base):
     cover_note: Mapped[str] = mapped_column(sa.Text, default="")
     # How pieces are numbered in this edition (typesetting/numbering.py SCHEMES), fixed at creation.
     piece_numbering: Mapped[str] = mapped_column(sa.String(16), default="none", server_default="none")
+    # The book's style (typesetting/book.py BOOK_STYLES): "ministry" compilation or "western" proceedings.
+    book_style: Mapped[str] = mapped_column(sa.String(16), default="ministry", server_default="ministry")
     foreword_source: Mapped[str] = mapped_column(sa.Text, default="")
     foreword_html: Mapped[str] = mapped_column(sa.Text, default="")
     changes: Mapped[list] = mapped_column(sa.JSON, default=list)

@@ -23,6 +23,14 @@ NUMBERING_CHOICES = [
 ]
 
 
+# The styles of app/domain/proceedings/typesetting/book.py BOOK_STYLES.
+STYLE_CHOICES = [
+    ("ministry", _l("Ministry compilation (汇编): Song, folios — n —, notes ①②")),
+    ("western", _l("Western proceedings (English edition): Noto Serif, plain folios, notes 1 2")),
+]
+
+
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
     piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)
+    book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES)

@@ -37,7 +37,7 @@ from app.domain.proceedings.previews import (
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.forms import NUMBERING_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.forms import NUMBERING_CHOICES, STYLE_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
 from app.proceedings.status import progress_text, status_payload
 from app.storage import file_store
 from app.storage.downloads import download_response
@@ -108,6 +108,10 @@ def index():
 def editor(slug: str):
     conference = _conference(slug)
     _abandon_stale_builds(conference)
+    return _editor_page(conference)
+
+
+def _editor_page(conference: Conference, build_form: BuildForm | None = None):
     return render_template(
         "proceedings/editor.html", conference=conference,
         entries=current_entries(conference, include_excluded=True, with_bodies=False),
@@ -115,7 +119,7 @@ def editor(slug: str):
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
                                    foreword=conference.proceedings_foreword),
-        build_form=BuildForm(edition_date=editions.today_for(conference)),
+        build_form=build_form or BuildForm(edition_date=editions.today_for(conference)),
     )
 
 
@@ -216,11 +220,15 @@ def build(slug: str):
     conference = _conference(slug)
     form = BuildForm()
     if not form.validate_on_submit():
+        if form.book_style.errors:   # a style the book does not know: the form again, saying so
+            flash(_("Choose the style of the book: ministry compilation or Western proceedings."), "error")
+            return _editor_page(conference, build_form=form), 422
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
-                                      piece_numbering=form.piece_numbering.data)
+                                      piece_numbering=form.piece_numbering.data,
+                                      book_style=form.book_style.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")
@@ -234,7 +242,7 @@ def edition(slug: str, number: int):
     _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
                            edition=_edition(conference, number), button=ButtonForm(),
-                           numbering_labels=dict(NUMBERING_CHOICES))
+                           numbering_labels=dict(NUMBERING_CHOICES), style_labels=dict(STYLE_CHOICES))
 
 
 @bp.get("/<slug>/editions/<int:number>/status")

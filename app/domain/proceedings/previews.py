@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from app.config import ROOT
 from app.domain.errors import DomainError
 from app.domain.permissions import belongs_to_bureau, can_see_submission, is_ministry
+from app.domain.proceedings.preflight import latest_done_edition
 from app.domain.proceedings.spec import book_conference, book_key_tasks, piece_from_draft, piece_from_version
 from app.domain.proceedings.typesetting.preview_workers import PreviewPolicy
 from app.domain.proceedings.typesetting.workers import TypesetOutOfMemory, TypesetTimeout, TypesetTooDeep
@@ -91,8 +92,12 @@ _REASONS = {TypesetTimeout: "timeout", TypesetOutOfMemory: "memory", TypesetTooD
 
 def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, store: FileStore,
                 cache_dir: Path | None = None, viewer: User | None = None,
-                policy: PreviewPolicy | None = None, wait: float | None = None) -> bytes:
+                policy: PreviewPolicy | None = None, wait: float | None = None,
+                style: str | None = None) -> bytes:
     """The PDF of ``version`` of ``submission``, or of its current draft when ``version`` is None.
+
+    It has the pages of ``style`` (``book.BOOK_STYLES``); by default the style
+    of the conference's latest built edition, else the ministry's.
 
     With ``cache_dir`` a preview typeset before is served from there, and one
     that ran out of time or memory or nested too deeply before is refused at
@@ -108,7 +113,10 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, st
     policy = policy or PreviewPolicy()
     piece = piece_from_draft(submission, store) if version is None else piece_from_version(version, store)
     conference, key_tasks = book_conference(submission.conference), book_key_tasks(submission.conference)
-    key = _preview_key(piece, conference, key_tasks)
+    if style is None:
+        latest = latest_done_edition(submission.conference)
+        style = latest.book_style if latest is not None else "ministry"
+    key = _preview_key(piece, conference, key_tasks, style)
     kept = Path(cache_dir) / f"{key}.pdf" if cache_dir else None
     if kept is not None and kept.is_file():
         return kept.read_bytes()
@@ -119,7 +127,7 @@ def preview_pdf(submission: Submission, version: SubmissionVersion | None, *, st
     try:
         data = render_piece_preview(piece, conference, key_tasks, policy=policy,
                                     owner=viewer.id if viewer is not None else None,
-                                    priority=viewer is not None and is_ministry(viewer), wait=wait)
+                                    priority=viewer is not None and is_ministry(viewer), wait=wait, style=style)
     except PreviewsBusy as busy:
         raise _busy(busy.own, policy) from None
     except (TypesetTimeout, TypesetOutOfMemory, TypesetTooDeep) as error:
@@ -207,8 +215,9 @@ def _remember_failure(marker: Path, policy: PreviewPolicy, reason: str) -> None:
         log.exception("could not remember the failed preview %s", marker.name)
 
 
-def _preview_key(piece, conference, key_tasks) -> str:
+def _preview_key(piece, conference, key_tasks, style="ministry") -> str:
     described = {
+        "style": style,
         "piece": {**dataclasses.asdict(piece), "attachment_paths": sorted(piece.attachment_paths)},
         "conference": dataclasses.asdict(conference),
         "key_tasks": [dataclasses.asdict(t) for t in key_tasks],
@@ -221,7 +230,8 @@ def _preview_key(piece, conference, key_tasks) -> str:
 def _look_fingerprint() -> str:
     """The template, stylesheet and engine: a deploy that changes them changes every key."""
     digest = hashlib.sha256(package_version("weasyprint").encode())
-    for path in sorted((ROOT / "templates" / "book").glob("*.html")) + [ROOT / "static" / "css" / "print.css"]:
+    for path in sorted((ROOT / "templates" / "book").glob("*.html")) + [ROOT / "static" / "css" / "print.css",
+                                                                      ROOT / "static" / "css" / "print-western.css"]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 

@@ -16,6 +16,12 @@ from typing import Literal
 PieceKind = Literal["oral", "written"]
 PieceLang = Literal["zh-CN", "en"]
 
+#: The book's styles, chosen per edition: a ministry compilation (汇编, GB/T
+#: 9704-like: 12pt Song, "— n —" folios, notes ①②) or Western proceedings for
+#: an English edition (print-western.css: Noto Serif, plain folios at the outer
+#: corner, notes 1 2, an English cover and English section titles).
+BOOK_STYLES = ("ministry", "western")
+
 # The book's two parts, in Chinese and English, in the order they print.
 SECTION_TITLES: dict[PieceKind, tuple[str, str]] = {
     "oral": ("大会交流发言", "Oral exchange speeches"),
@@ -103,6 +109,8 @@ class BookSpec:
     foreword_html: str
     sections: tuple[BookSection, ...]
     key_tasks: tuple[BookKeyTask, ...]
+    #: one of BOOK_STYLES, frozen with the edition
+    style: str = "ministry"
 
     @property
     def pieces(self) -> tuple[BookPiece, ...]:
@@ -122,6 +130,14 @@ class BookMetadata:
 
 def book_metadata(spec: BookSpec) -> BookMetadata:
     conference = spec.conference
+    if spec.style == "western":
+        return BookMetadata(
+            title=f"{conference.title_en}: Proceedings",
+            author=conference.organiser_en,
+            subject=f"Proceedings of {conference.title_en}"
+                    + (f", edition {spec.edition_number}" if spec.edition_number else ""),
+            keywords=", ".join(t.title_en for t in spec.key_tasks),
+        )
     return BookMetadata(
         title=f"{conference.title_zh} 交流材料汇编",
         author=conference.organiser_zh,

@@ -1,4 +1,4 @@
-"""The body's folios ("— 12 —"), stamped on the pages when the book is assembled.
+"""The body's folios ("— 12 —", or "12" at the outer corner in the western style), stamped on the pages when the book is assembled.
 
 Body pieces are typeset without their folio (``typeset.NO_FOLIO``), so that
 their pages do not depend on where they land and can be kept in the piece
@@ -22,14 +22,27 @@ from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, Na
 #: Folio lengths the kit measures; a book of 100,000 pages would need more.
 _LENGTHS = 6
 _ALL_DIGITS = 1234567890
-#: The kit: the first page numbered with every digit, then one number of each length.
-KIT_HTML = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            '<link rel="stylesheet" href="/static/css/print.css"><style>'
-            + f"@page :nth(1) {{ counter-reset: page {_ALL_DIGITS} !important }}"
-            + "".join(f"@page :nth({k + 2}) {{ counter-reset: page {'8' * (k + 1)} !important }}"
-                      for k in range(_LENGTHS))
-            + ".kit-page { break-before: page }</style></head><body>"
-            + '<div class="kit-page"></div>' * (_LENGTHS + 1) + "</body></html>")
+
+
+def kit_html(style: str = "ministry") -> str:
+    """The kit of a book style: the first page (a recto) numbered with every digit, then
+    one number of each length on a verso and on a recto (the western folio sits at the
+    outer corner, so its place depends on the side)."""
+    western = style == "western"
+    resets = [f"@page :nth(1) {{ counter-reset: page {_ALL_DIGITS} !important }}"]
+    for k in range(_LENGTHS):
+        for side in (0, 1):
+            resets.append(f"@page :nth({2 + 2 * k + side}) {{ counter-reset: page {'8' * (k + 1)} !important }}")
+    return ('<!DOCTYPE html><html lang="' + ("en" if western else "zh-CN") + '"'
+            + (' class="book-western"' if western else "") + '><head><meta charset="utf-8">'
+            '<link rel="stylesheet" href="/static/css/print.css">'
+            + ('<link rel="stylesheet" href="/static/css/print-western.css">' if western else "")
+            + "<style>" + "".join(resets) + ".kit-page { break-before: page }</style></head><body>"
+            + '<div class="kit-page"></div>' * (1 + 2 * _LENGTHS) + "</body></html>")
+
+
+#: The ministry's kit (the default book style).
+KIT_HTML = kit_html("ministry")
 FONT_NAME = NameObject("/HBFolio")
 STATE_NAME = NameObject("/HBFolioGS")
 
@@ -47,15 +60,16 @@ class FolioKit:
 
     template: bytes            # one folio's content stream, with @X@ and @GLYPHS@ to fill in
     codes: dict[str, str]      # character -> 4 hex digits of its glyph code
-    x_by_length: dict[int, bytes]
+    x_by_length: dict[tuple[int, bool], bytes]   # (digits, on a recto) -> x
     font: object               # the kit's font dictionary (in the kit's reader)
     state: object | None       # the kit's graphics state dictionary, if any
+    style: str = "ministry"
 
     @classmethod
-    def read(cls, pdf) -> FolioKit:
+    def read(cls, pdf, style: str = "ministry") -> FolioKit:
         """Learn the folio from the kit WeasyPrint typeset (a path or a file object)."""
         reader = PdfReader(pdf)
-        if len(reader.pages) != _LENGTHS + 1:
+        if len(reader.pages) != 2 * _LENGTHS + 1:
             raise FolioKitError(f"the folio kit has {len(reader.pages)} pages")
         found = []
         for page in reader.pages:
@@ -67,7 +81,7 @@ class FolioKit:
         stream, first = found[0]
         glyphs = re.findall(rb"<([0-9a-fA-F]+)>", first["glyphs"])
         codes_in_order = [c.decode() for g in glyphs for c in re.findall(rb"[0-9a-fA-F]{4}", g)]
-        text = folio_text(_ALL_DIGITS)
+        text = folio_text(_ALL_DIGITS, style)
         shifts = re.sub(rb"<[^>]*>", b" ", first["glyphs"]).split()
         if len(codes_in_order) != len(text) or any(float(s) != 0 for s in shifts):
             raise FolioKitError("the folio's glyphs are not one code per character, unkerned")
@@ -75,10 +89,11 @@ class FolioKit:
         if len({codes[d] for d in "0123456789"}) != 10:
             raise FolioKitError("the kit does not show every digit")
         x_by_length = {}
-        for length, (page_stream, match) in enumerate(found[1:], start=1):
+        for index, (page_stream, match) in enumerate(found[1:]):
             if match["y"] != first["y"] or match["font"] != first["font"]:
                 raise FolioKitError("folios of the kit do not share a line and a face")
-            x_by_length[length] = match["x"]
+            # kit page 2 + 2k is a verso, 3 + 2k a recto (the first page is a recto)
+            x_by_length[(index // 2 + 1, index % 2 == 1)] = match["x"]
         resources = reader.pages[0]["/Resources"].get_object()
         font = resources["/Font"].get_object()[f"/{first['font'].decode()}"]
         states = _STATE.findall(stream)
@@ -90,21 +105,23 @@ class FolioKit:
             template = template.replace(b"/" + states[0] + b" gs", b"/" + STATE_NAME[1:].encode() + b" gs")
         # The drawing starts with a transform outside any q: keep it to itself.
         return cls(template=b"q\n" + template + b"\nQ\n", codes=codes, x_by_length=x_by_length,
-                   font=font, state=state)
+                   font=font, state=state, style=style)
 
     def drawing(self, number: int) -> bytes:
         """The content stream that draws the folio of page ``number``."""
-        text = folio_text(number)
-        digits = len(str(number))
-        if digits not in self.x_by_length:
-            raise FolioKitError(f"no folio place measured for {digits}-digit numbers")
-        return (self.template.replace(b"@X@", self.x_by_length[digits])
+        text = folio_text(number, self.style)
+        # the body opens on a recto numbered 1: odd folios are rectos
+        place = (len(str(number)), number % 2 == 1)
+        if place not in self.x_by_length:
+            raise FolioKitError(f"no folio place measured for {place[0]}-digit numbers")
+        return (self.template.replace(b"@X@", self.x_by_length[place])
                 .replace(b"@GLYPHS@", "".join(self.codes[c] for c in text).encode()))
 
 
-def folio_text(number: int) -> str:
-    """The folio as the stylesheet writes it: ``"— " counter(page) " —"``."""
-    return f"— {number} —"
+def folio_text(number: int, style: str = "ministry") -> str:
+    """The folio as the stylesheet writes it: ``"— " counter(page) " —"`` (ministry), or
+    the plain number (western, print-western.css)."""
+    return str(number) if style == "western" else f"— {number} —"
 
 
 def stamp_folios(writer: PdfWriter, kit: FolioKit, pages: list[tuple[int, int]]) -> None:

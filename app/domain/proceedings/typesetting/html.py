@@ -20,6 +20,8 @@ from .bodies import printable_body
 from .book import BookConference, BookMetadata, BookPiece, BookSection, BookSpec, book_metadata
 
 TEMPLATES_DIR = ROOT / "templates"
+#: The sections' titles in a Western proceedings book (style "western").
+WESTERN_SECTION_TITLES = {"oral": "Oral exchanges", "written": "Written exchanges"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.globals["body_html"] = _scoped_body
+    env.globals["western_section_titles"] = WESTERN_SECTION_TITLES
     return env
 
 
@@ -61,7 +64,7 @@ def book_html(spec: BookSpec, *, parts=("front", "body", "back"), items=None,
         return Markup(' data-page="{}"').format(page_numbers[anchor])
 
     return _environment().get_template("book/book.html").render(
-        spec=spec, conference=conference, parts=parts,
+        spec=spec, conference=conference, parts=parts, western=spec.style == "western",
         items=body_items(spec) if items is None else items,
         toc=[_TocSection(s, f"section-{i}") for i, s in enumerate(spec.sections, 1)],
         index=_key_task_index(spec),

@@ -139,7 +139,8 @@ def engine_fingerprint() -> str:
     digest = hashlib.sha256(FORMAT)
     for package in ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2"):
         digest.update(f"{package}={version(package)}\n".encode())
-    digest.update((ROOT / "static" / "css" / "print.css").read_bytes())
+    for sheet in ("print.css", "print-western.css"):
+        digest.update((ROOT / "static" / "css" / sheet).read_bytes())
     here = Path(__file__).parent
     for name in _ENGINE_SOURCES:
         digest.update((here / name).read_bytes())

@@ -143,8 +143,11 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
 def render_piece_preview(piece: BookPiece, conference: BookConference,
                          key_tasks: tuple[BookKeyTask, ...] = (), *, policy: PreviewPolicy | None = None,
                          owner: Hashable | None = None, priority: bool = False,
-                         wait: float | None = None) -> bytes:
+                         wait: float | None = None, style: str = "ministry") -> bytes:
     """One piece as a PDF, typeset with the book's own template and stylesheet.
+
+    ``style`` (``book.BOOK_STYLES``) is the edition's: the preview has that
+    style's pages, as the piece will print.
 
     It is typeset by a warm preview worker (see ``preview_workers.py``),
     never in this process, within ``policy``'s limits: ``owner`` (a user
@@ -162,7 +165,7 @@ def render_piece_preview(piece: BookPiece, conference: BookConference,
                           title_en=SECTION_TITLES[piece.kind][1], pieces=(piece,))
     spec = BookSpec(conference=conference, edition_number=None,
                     edition_date=datetime.now(timezone.utc).date(), cover_note="",
-                    foreword_html="", sections=(section,), key_tasks=key_tasks)
+                    foreword_html="", sections=(section,), key_tasks=key_tasks, style=style)
     html = book_html(spec, parts=("body",), items=[BodyItem("piece", section, piece.anchor, piece)])
     job = TypesetJob(html=html, attachments=_attachments([piece]))
     wait = policy.wait_seconds if wait is None else wait
@@ -199,13 +202,16 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
     the book is made from the same typeset items whichever build typeset them.
     """
     from .assemble import assemble
-    from .folios import KIT_HTML, FolioKit
+    from .folios import FolioKit, kit_html
     from .font_merge import book_font_programs, font_signatures
 
     engine = engine_fingerprint()
     htmls = [piece_html(spec, item) for item in items]
     keys = [piece_key(engine, html) for html in htmls]
-    kit_key = piece_key(engine, KIT_HTML)
+    # the style is in each item's HTML (its root class and stylesheet), so a western
+    # piece never has a ministry piece's key; the kit is the style's own
+    kit_source = kit_html(spec.style)
+    kit_key = piece_key(engine, kit_source)
     typeset_parts: dict[str, tuple[bytes, dict]] = {}
     wanted = {}   # key -> job, each distinct key once, in book order
     for key, item, html in zip(keys, items, htmls):
@@ -217,7 +223,7 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
                 wanted[key] = TypesetJob(html=html, attachments=_attachments(
                     [item.piece] if item.piece else []), folios=False, list_fonts=True,
                     weight=_weight(item))
-    for key, html in ((kit_key, KIT_HTML),):
+    for key, html in ((kit_key, kit_source),):
         found = cache.get(key)
         if found is not None:
             typeset_parts[key] = found
@@ -267,7 +273,7 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
         book_fonts = book_font_programs([meta["fonts"] for _pdf, meta in parts]
                                         + [font_signatures(frame_path), typeset_parts[kit_key][1]["fonts"]],
                                         cache, engine)
-        kit = FolioKit.read(io.BytesIO(kit_pdf))
+        kit = FolioKit.read(io.BytesIO(kit_pdf), spec.style)
         assemble(tmp, frame_path, frame, [io.BytesIO(pdf) for pdf, _meta in parts],
                  [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
                  book_fonts=book_fonts, folios=(kit, stamps))

@@ -124,7 +124,9 @@ def warm_up_engine() -> None:
 
 #: Leaves the folio out of a body piece: it is stamped at assembly (``folios.py``).
 #: !important because the stylesheet's own margin boxes are more specific.
-NO_FOLIO = "@page { @bottom-center { content: none !important } }"
+#: (The western style, print-western.css, prints it at the outer corner.)
+NO_FOLIO = ("@page { @bottom-center { content: none !important } @bottom-left { content: none !important }"
+            " @bottom-right { content: none !important } }")
 
 
 def _layout(html, fetcher, first_page, group, folios=True):
