@@ -1,7 +1,7 @@
 """book style per edition: the ministry compilation or a Western proceedings book
 
 Revision ID: d7e2b5a8c3f1
-Revises: c81d5e2a9b47
+Revises: b7d4e1c9a2f3
 Create Date: 2026-12-04 21:50:00
 
 An editor chooses, per edition, whether the book is set as a ministry
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd7e2b5a8c3f1'
-down_revision = 'c81d5e2a9b47'
+down_revision = 'b7d4e1c9a2f3'
 branch_labels = None
 depends_on = None
 
