@@ -1,0 +1,158 @@
+"""A book's pieces typeset by RQ workers in other processes (any host), assembled by the build.
+
+Real Redis (db 9, flushed), real workers: ``flask --app wsgi worker --queues typeset``
+in subprocesses, as an operator would start them.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import redis
+
+from app.background.typeset_jobs import RQTypesetExecutor, executor_for, typeset_workers
+from app.domain.proceedings.typesetting.piece_cache import PieceCache
+from app.domain.proceedings.typesetting.render import render_book
+from app.domain.proceedings.typesetting.workers import TypesetTimeout
+from tests.proceedings.typesetting import factories
+
+REDIS_URL = "redis://127.0.0.1:6379/9"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def connection():
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379")
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@contextmanager
+def workers(count: int, tmp_path: Path):
+    """``count`` typesetting workers, each a ``flask --app wsgi worker`` process of its own."""
+    env = dict(os.environ, REDIS_URL=REDIS_URL, HUIBIAN_INSTANCE=str(tmp_path / "instance"))
+    processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--queues", "typeset"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(count)]
+    try:
+        connection = redis.Redis.from_url(REDIS_URL)
+        deadline = time.monotonic() + 60
+        while typeset_workers(connection) < count:
+            assert time.monotonic() < deadline, "the workers did not register"
+            assert all(p.poll() is None for p in processes), "a worker exited"
+            time.sleep(0.2)
+        yield processes
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)   # a warm shutdown, as systemd does
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def book(size: int):
+    pieces = [factories.piece(n, lang="zh-CN" if n % 2 else "en",
+                              body_html=factories.body_html(lang="zh-CN" if n % 2 else "en", paragraphs=6))
+              for n in range(1, size + 1)]
+    pieces[2] = factories.with_image(pieces[2])   # an attachment travels with its job
+    spec = factories.spec(pieces_by_kind={"oral": pieces[:2], "written": pieces[2:]})
+    return replace(spec, key_tasks=factories.key_tasks(3))
+
+
+@pytest.mark.slow
+def test_a_book_typeset_by_two_workers_is_the_local_book_byte_for_byte(connection, tmp_path):
+    spec = book(8)
+    local = render_book(spec, tmp_path / "local.pdf", processes=2, cache=PieceCache(None))
+    with workers(2, tmp_path) as processes:
+        executor = RQTypesetExecutor(connection)
+        cache = PieceCache(tmp_path / "cache")
+        result = render_book(spec, tmp_path / "rq.pdf", cache=cache, executor=executor)
+        finished = executor.queue.finished_job_registry.get_job_ids()
+        took = {executor.queue.fetch_job(job_id).worker_name for job_id in finished}
+        # a rebuild takes every piece from the cache the workers' results filled
+        again = render_book(spec, tmp_path / "again.pdf", cache=cache, executor=executor)
+        assert all(p.poll() is None for p in processes)
+
+    assert (tmp_path / "rq.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
+    assert result.sha256 == local.sha256 and result.piece_start_pages == local.piece_start_pages
+    assert len(took) == 2, took   # both workers typeset some of it
+    assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
+    assert cache.hits >= len(spec.pieces)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_piece_has_its_piece_typeset_again_and_the_book_completes(connection, tmp_path):
+    spec = book(6)
+    local = render_book(spec, tmp_path / "local.pdf", processes=2, cache=PieceCache(None))
+    killed = []
+
+    def kill_one_while_it_works():
+        # the first worker seen holding a piece (its liveness key) is killed outright
+        while not killed:
+            for job_id in executor.queue.started_job_registry.get_job_ids():
+                job = executor.queue.fetch_job(job_id)
+                pid = job and pids.get(job.worker_name)
+                if pid and connection.exists(f"huibian:typeset:{job.args[0]}:alive:{job.args[1]}:0"):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(job.args[1])
+                    return
+            time.sleep(0.02)
+
+    import threading
+
+    from rq import Worker
+
+    with workers(2, tmp_path):
+        pids = {w.name: w.pid for w in Worker.all(connection=connection)}
+        executor = RQTypesetExecutor(connection)
+        killer = threading.Thread(target=kill_one_while_it_works, daemon=True)
+        killer.start()
+        result = render_book(spec, tmp_path / "rq.pdf", executor=executor, time_limit=300)
+        killer.join(timeout=1)
+
+    assert killed, "no worker was killed"
+    assert (tmp_path / "rq.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
+    assert result.sha256 == local.sha256
+
+
+def test_with_no_worker_the_build_fails_at_its_deadline_saying_why_and_leaves_nothing(connection, tmp_path):
+    executor = RQTypesetExecutor(connection)
+    started = time.monotonic()
+    with pytest.raises(TypesetTimeout) as failure:
+        render_book(book(3), tmp_path / "book.pdf", executor=executor, time_limit=3)
+
+    assert 3 <= time.monotonic() - started < 15
+    assert "no typesetting worker took any" in str(failure.value) and "huibian-typeset" in str(failure.value)
+    assert not list(tmp_path.iterdir())            # no partial book
+    assert executor.queue.count == 0               # its jobs were cancelled, not left for a worker to waste
+
+
+def test_without_a_free_typesetting_worker_a_build_typesets_locally(connection):
+    config = {"REDIS_URL": REDIS_URL, "PROCEEDINGS_DISTRIBUTED": True, "TYPESET_QUEUE": "huibian-typeset"}
+    assert executor_for(config) is None                                  # nobody listens: local processes
+    assert executor_for({**config, "REDIS_URL": None}) is None
+    from rq import Queue, Worker
+
+    worker = Worker([Queue("huibian-typeset", connection=connection)], connection=connection)
+    worker.register_birth()
+    try:
+        assert isinstance(executor_for(config), RQTypesetExecutor)
+        assert executor_for({**config, "PROCEEDINGS_DISTRIBUTED": False}) is None
+    finally:
+        worker.register_death()
