@@ -97,7 +97,7 @@ def test_a_book_typeset_by_two_workers_is_the_local_book_byte_for_byte(connectio
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_piece_has_its_piece_typeset_again_and_the_book_completes(connection, tmp_path):
+def test_a_worker_killed_mid_piece_has_its_piece_typeset_again_and_the_book_completes(connection, tmp_path, caplog):
     spec = book(6)
     local = render_book(spec, tmp_path / "local.pdf", processes=2, cache=PieceCache(None))
     killed = []
@@ -127,6 +127,7 @@ def test_a_worker_killed_mid_piece_has_its_piece_typeset_again_and_the_book_comp
         killer.join(timeout=1)
 
     assert killed, "no worker was killed"
+    assert f"typesetting item {killed[0]} of build" in caplog.text and "enqueued again" in caplog.text
     assert (tmp_path / "rq.pdf").read_bytes() == (tmp_path / "local.pdf").read_bytes()
     assert result.sha256 == local.sha256
 
@@ -156,3 +157,12 @@ def test_without_a_free_typesetting_worker_a_build_typesets_locally(connection):
         assert executor_for({**config, "PROCEEDINGS_DISTRIBUTED": False}) is None
     finally:
         worker.register_death()
+
+
+def test_the_worker_command_refuses_a_queue_it_does_not_know(app):
+    app.config.update(REDIS_URL=REDIS_URL)
+
+    result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "typeset,mail"])
+
+    assert result.exit_code != 0
+    assert "a comma-separated list of builds and typeset" in result.output
