@@ -118,10 +118,11 @@ def worker_command(burst: bool, queues: str) -> None:
     wanted = [name.strip() for name in queues.split(",") if name.strip()]
     if not wanted or any(name not in names for name in wanted):
         raise click.BadParameter("a comma-separated list of builds and typeset", param_hint="--queues")
-    if "typeset" in wanted:
+    if wanted == ["typeset"]:
         from app.domain.proceedings.typesetting.workers import limit_memory
 
         # it typesets in this very process: a hostile piece fails its build, not the host
+        # (a worker that also coordinates builds is left uncapped: a big book's assembly is its own)
         limit_memory(current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
     # SimpleWorker, not a forking one: a build's own typesetting processes
     # exit after it, and a typesetting job keeps WeasyPrint and the fonts warm for the next.

@@ -166,3 +166,43 @@ def test_the_worker_command_refuses_a_queue_it_does_not_know(app):
 
     assert result.exit_code != 0
     assert "a comma-separated list of builds and typeset" in result.output
+
+
+@pytest.mark.slow
+def test_an_edition_queued_on_redis_is_coordinated_by_one_worker_and_typeset_by_another(app, factory, connection,
+                                                                                         tmp_path):
+    import hashlib
+    import uuid
+    from datetime import date
+
+    from app.background.builds import enqueue_build, rq_queue
+    from app.domain.proceedings import editions
+    from app.models import EditionStatus, ProceedingsEdition, Role
+    from app.storage import file_store
+    from tests.factories import EN_BODY, approved_piece
+
+    app.config.update(BACKGROUND_WORKER="thread", REDIS_URL=REDIS_URL, RQ_QUEUE=f"test-{uuid.uuid4().hex}")
+    conference = factory.conference()
+    approved_piece(factory, conference, title="Clean soil in the north", body=EN_BODY)
+    approved_piece(factory, conference, title="蓝天保卫战")
+    edition = editions.create_edition(conference, actor=factory.user(Role.EDITOR), edition_date=date(2024, 12, 1))
+    factory.commit()
+    enqueue_build(edition.id)
+
+    with workers(1, tmp_path) as [typesetter]:
+        # this process takes the build (and only builds); the worker above typesets its pieces
+        result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "builds"])
+        assert result.exit_code == 0, result.output
+        typeset_queue = RQTypesetExecutor(connection).queue
+        took = {typeset_queue.fetch_job(job_id).worker_name
+                for job_id in typeset_queue.finished_job_registry.get_job_ids()}
+    rq_queue(app.config).delete(delete_jobs=True)
+
+    factory.db.session.expire_all()
+    edition = factory.db.session.get(ProceedingsEdition, edition.id)
+    assert edition.status is EditionStatus.DONE, edition.error
+    assert len(took) == 1 and None not in took   # every piece and the frame, by the other worker
+    # two pieces, their section's divider, the folio kit, then the cover and contents
+    assert len(typeset_queue.finished_job_registry.get_job_ids()) == 5
+    data = file_store(app).local_path(editions.edition_key(edition)).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == edition.sha256
