@@ -39,6 +39,15 @@ def connection():
     connection.flushdb()
 
 
+def finished_by(queue, at_least: int) -> set:
+    """Names of the workers that finished the queue's jobs: a job answers its coordinator just
+    before its worker records it finished, so wait (a little) for the records."""
+    deadline = time.monotonic() + 20
+    while len(queue.finished_job_registry.get_job_ids()) < at_least and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return {queue.fetch_job(job_id).worker_name for job_id in queue.finished_job_registry.get_job_ids()}
+
+
 @contextmanager
 def workers(count: int, tmp_path: Path):
     """``count`` typesetting workers, each a ``flask --app wsgi worker`` process of its own."""
@@ -83,8 +92,7 @@ def test_a_book_typeset_by_two_workers_is_the_local_book_byte_for_byte(connectio
         executor = RQTypesetExecutor(connection)
         cache = PieceCache(tmp_path / "cache")
         result = render_book(spec, tmp_path / "rq.pdf", cache=cache, executor=executor)
-        finished = executor.queue.finished_job_registry.get_job_ids()
-        took = {executor.queue.fetch_job(job_id).worker_name for job_id in finished}
+        took = finished_by(executor.queue, len(spec.pieces))
         # a rebuild takes every piece from the cache the workers' results filled
         again = render_book(spec, tmp_path / "again.pdf", cache=cache, executor=executor)
         assert all(p.poll() is None for p in processes)
@@ -194,8 +202,7 @@ def test_an_edition_queued_on_redis_is_coordinated_by_one_worker_and_typeset_by_
         result = app.test_cli_runner().invoke(args=["worker", "--burst", "--queues", "builds"])
         assert result.exit_code == 0, (result.output, result.exception)
         typeset_queue = RQTypesetExecutor(connection).queue
-        took = {typeset_queue.fetch_job(job_id).worker_name
-                for job_id in typeset_queue.finished_job_registry.get_job_ids()}
+        took = finished_by(typeset_queue, 5)
     rq_queue(app.config).delete(delete_jobs=True)
 
     factory.db.session.expire_all()
