@@ -143,6 +143,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # Address space of each typesetting process (book builds and previews); 0: no limit.
         "TYPESETTING_MEMORY_LIMIT_MB": int(env.get("TYPESETTING_MEMORY_LIMIT_MB", "2048")),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # With Redis, a build's pieces are RQ jobs on this queue, typeset by workers on any host.
+        "PROCEEDINGS_DISTRIBUTED": env.get("PROCEEDINGS_DISTRIBUTED", "1") not in {"0", "false", "no", ""},
+        "TYPESET_QUEUE": env.get("TYPESET_QUEUE") or "huibian-typeset",
         # How many reverse proxies (nginx, a load balancer) stand in front of
         # the app: it trusts that many X-Forwarded-For/-Proto entries, no more.
         "PROXY_COUNT": _proxy_count(env.get("HUIBIAN_PROXIES", "0").strip() or "0"),

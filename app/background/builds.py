@@ -3,6 +3,8 @@
 Three ways to run a queued edition, chosen by configuration:
 
 * ``REDIS_URL`` set: an RQ job, run by ``flask --app wsgi worker`` on any host;
+  its body items are RQ jobs too, typeset by any worker listening on the
+  typesetting queue (``typeset_jobs.py``);
 * otherwise a thread of the web process hands each build, one after
   another, to a child process that builds it and exits
   (``BACKGROUND_WORKER = "thread"``);
@@ -173,11 +175,14 @@ def _build(edition: ProceedingsEdition, on_progress, processes) -> ProceedingsEd
             on_progress(stage, done, total)
 
     try:
+        from app.background.typeset_jobs import executor_for
+
         spec = spec_for_edition(edition, store)
         result = render_book(spec, out_path, progress=report,
                              processes=processes or current_app.config.get("PROCEEDINGS_PROCESSES"),
                              cache=piece_cache(current_app.config),
-                             memory_limit_mb=current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
+                             memory_limit_mb=current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"),
+                             executor=executor_for(current_app.config))
         store.put(key, out_path)
     except BaseException as error:
         scratch.cleanup()

@@ -100,9 +100,14 @@ def build_command(slug: str | None, out: Path | None, username: str | None, numb
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--queues", default="typeset,builds", show_default=True,
+              help="Which queues to take jobs from, in order of preference: typeset, builds, or both "
+                   "(the pieces of a running build before a new build).")
 @with_appcontext
-def worker_command(burst: bool) -> None:
-    """Run proceedings builds queued on Redis (REDIS_URL)."""
+def worker_command(burst: bool, queues: str) -> None:
+    """Run proceedings builds, and the pieces they typeset, queued on Redis (REDIS_URL)."""
+    from rq import Queue
+
     from app.background.builds import rq_queue
 
     if not current_app.config.get("REDIS_URL"):
@@ -110,7 +115,18 @@ def worker_command(burst: bool) -> None:
             "REDIS_URL is not set: the web process then builds in child processes of its own and needs no worker.")
     from rq import SimpleWorker
 
-    queue = rq_queue(current_app.config)
-    # SimpleWorker, not a forking one: render_book already typesets in child
-    # processes that exit after each build, so WeasyPrint's memory goes with them.
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+    builds = rq_queue(current_app.config)
+    names = {"builds": builds.name, "typeset": current_app.config["TYPESET_QUEUE"]}
+    wanted = [name.strip() for name in queues.split(",") if name.strip()]
+    if not wanted or any(name not in names for name in wanted):
+        raise click.BadParameter("a comma-separated list of builds and typeset", param_hint="--queues")
+    if wanted == ["typeset"]:
+        from app.domain.proceedings.typesetting.workers import limit_memory
+
+        # it typesets in this very process: a hostile piece fails its build, not the host
+        # (a worker that also coordinates builds is left uncapped: a big book's assembly is its own)
+        limit_memory(current_app.config.get("TYPESETTING_MEMORY_LIMIT_MB"))
+    # SimpleWorker, not a forking one: a build's own typesetting processes
+    # exit after it, and a typesetting job keeps WeasyPrint and the fonts warm for the next.
+    SimpleWorker([Queue(names[name], connection=builds.connection) for name in wanted],
+                 connection=builds.connection).work(burst=burst)

@@ -89,7 +89,7 @@ class BookResult:
 def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = None,
                 processes: int | None = None, cache: PieceCache | None = None,
                 time_limit: float = BUILD_TIME_LIMIT,
-                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> BookResult:
+                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB, executor=None) -> BookResult:
     """Typeset ``spec`` into ``out_path`` and describe the result.
 
     ``processes`` defaults to the number of cores (one for a small book).
@@ -101,6 +101,11 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     at ``memory_limit_mb`` MB (``TypesetOutOfMemory`` past it,
     ``TypesetTimeout`` past the time). ``progress`` is called with
     ("queued" | "rendering" | "assembling" | "done", pieces done, pieces).
+    ``executor`` (anything with ``WorkerPool``'s ``map(jobs, deadline,
+    on_result)`` and ``close()``, such as the RQ executor of
+    ``app/background/typeset_jobs.py``) typesets the body items and the frame
+    instead of local worker processes; the book is then always built piece by
+    piece, and comes out the same, byte for byte.
     The file appears only when complete: a failed build leaves nothing at
     ``out_path`` (and an older file there untouched).
 
@@ -120,11 +125,11 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if processes == 1 and cache is None:
+        if processes == 1 and cache is None and executor is None:
             starts, refused = _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb)
         else:
             starts, refused = _render_pieces(spec, items, tmp, report, total, processes,
-                                             cache or PieceCache(None), deadline, memory_limit_mb)
+                                             cache or PieceCache(None), deadline, memory_limit_mb, executor)
         data = tmp.read_bytes()
         os.replace(tmp, out_path)
     except BaseException:
@@ -194,7 +199,8 @@ def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb=Non
 
 # ---------------------------------------------------------------- pieces
 
-def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, memory_limit_mb=None):
+def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, memory_limit_mb=None,
+                   executor=None):
     """Every body item from the cache or typeset on its own, then the frame, then assembled.
 
     A build from nothing takes this very path with an empty cache, so a
@@ -251,8 +257,8 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
 
     # a warm worker or two: the frame (cover, contents, index) waits for
     # the page counts, and should not also wait for a worker to start
-    pool = WorkerPool(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET, warm_up=True,
-                      memory_limit_mb=memory_limit_mb)
+    pool = executor or WorkerPool(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET,
+                                  warm_up=True, memory_limit_mb=memory_limit_mb)
     closing = threading.Thread(target=pool.close, name="huibian-workers-exit")
     try:
         try:
