@@ -23,7 +23,9 @@ from app.domain.proceedings.typesetting.render import render_book
 from app.domain.proceedings.typesetting.workers import TypesetTimeout
 from tests.proceedings.typesetting import factories
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+# A Redis database of each test process's own (9, 10, 11): the tests flush it, and
+# ``make test`` runs two processes at once.
+REDIS_URL = f"redis://127.0.0.1:6379/{9 + int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:] or 0) % 3}"
 ROOT = Path(__file__).resolve().parents[2]
 
 
