@@ -81,3 +81,26 @@ def login(page):
         page.wait_for_load_state()
 
     return login
+
+
+#: The body editor's writing surface (static/js/body-editor.js).
+EDITOR = "#body-editor .ProseMirror"
+
+
+@pytest.fixture
+def bureau_draft(factory):
+    """Makes the written piece of the "zhejiang" account (English interface), as a draft with ``values``."""
+
+    def make(**values):
+        from app.models import ExchangeKind, Role
+
+        conference = factory.conference()
+        organisation = factory.organisation("zhejiang")
+        user = factory.user(Role.SUBMITTER, organisation=organisation, username="zhejiang")
+        user.locale = "en"
+        invitation = factory.invitation(conference, organisation, ExchangeKind.WRITTEN)
+        submission = factory.submission(invitation, author=user, **values)
+        factory.commit()
+        return submission
+
+    return make

@@ -4,23 +4,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.models import Attachment, ExchangeKind, Role, Submission, SubmissionState
+from app.models import Attachment, Submission, SubmissionState
+from tests.e2e.conftest import EDITOR
 
 pytestmark = pytest.mark.e2e
 
-EDITOR = "#body-editor .ProseMirror"
-
 
 @pytest.fixture
-def draft(factory):
-    conference = factory.conference()
-    organisation = factory.organisation("zhejiang")
-    user = factory.user(Role.SUBMITTER, organisation=organisation, username="zhejiang")
-    user.locale = "en"
-    invitation = factory.invitation(conference, organisation, ExchangeKind.WRITTEN)
-    submission = factory.submission(invitation, author=user, body_source="")
-    factory.commit()
-    return submission
+def draft(bureau_draft):
+    return bureau_draft(body_source="")
 
 
 def saved(db) -> Submission:

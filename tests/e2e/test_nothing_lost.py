@@ -6,24 +6,16 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.models import ExchangeKind, Role, Submission, SubmissionState
+from app.models import Submission, SubmissionState
+from tests.e2e.conftest import EDITOR
 from tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.e2e
 
-EDITOR = "#body-editor .ProseMirror"
-
 
 @pytest.fixture
-def draft(factory):
-    conference = factory.conference()
-    organisation = factory.organisation("zhejiang")
-    user = factory.user(Role.SUBMITTER, organisation=organisation, username="zhejiang")
-    user.locale = "en"
-    invitation = factory.invitation(conference, organisation, ExchangeKind.WRITTEN)
-    submission = factory.submission(invitation, author=user)
-    factory.commit()
-    return submission
+def draft(bureau_draft):
+    return bureau_draft()
 
 
 def saved(db) -> Submission:
