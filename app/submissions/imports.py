@@ -12,7 +12,7 @@ from app.domain.submissions import attachments, drafting, import_runs
 from app.extensions import db
 from app.storage import file_store
 from app.submissions.forms import ImportForm
-from app.submissions.routes import _tell_removed, _upload_policy, bp, refused, render_detail
+from app.submissions.routes import bp, refused, render_detail, tell_removed, upload_policy
 from app.web import own_submission
 
 
@@ -31,7 +31,7 @@ def import_document(submission_id: int):
         change = drafting.import_word(
             submission, upload.read(), upload.filename or "", actor=current_user,
             loaded_version=form.lock_version.data, store=file_store(),
-            policy=_upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
+            policy=upload_policy(), max_concurrent=current_app.config["MAX_CONCURRENT_IMPORTS"],
             time_limit=current_app.config["IMPORT_TIME_LIMIT_SECONDS"],
         )
         import_runs.end(submission.id)
@@ -57,7 +57,7 @@ def import_document(submission_id: int):
                    change.image_count), "success")
     for message in change.messages:
         flash(message, "warning")
-    _tell_removed(change)
+    tell_removed(change)
     return redirect(url_for(".detail", submission_id=submission.id))
 
 

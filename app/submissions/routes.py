@@ -51,7 +51,7 @@ def require_login():
     """Every route here is for signed-in users; the loaders below decide the rest."""
 
 
-def _upload_policy() -> UploadPolicy:
+def upload_policy() -> UploadPolicy:
     return UploadPolicy.from_config(current_app.config)
 
 
@@ -105,7 +105,7 @@ def refused(submission: Submission, error: DomainError, *, form: DraftForm | Non
     return render_detail(submission, form=form, status=error.http_status)
 
 
-def _tell_removed(change: drafting.BodyChange) -> None:
+def tell_removed(change: drafting.BodyChange) -> None:
     if change.removed:
         flash(_("Removed from the body because Huibian does not allow it: %(items)s.",
                 items="; ".join(change.removed)), "warning")
@@ -165,7 +165,7 @@ def save(submission_id: int):
             flash(error.message, "error")
             return redirect(url_for(".detail", submission_id=submission.id))
         return refused(submission, error, form=form)
-    _tell_removed(change)
+    tell_removed(change)
     if then_submit:
         flash(_("Submitted as version %(n)d. The ministry will review it.", n=submission.latest_version.number),
               "success")
@@ -207,7 +207,7 @@ def upload_attachment(submission_id: int):
     try:
         attachment, created = attachments.add_attachment(
             submission, form.file.data.stream, form.file.data.filename or "", actor=current_user,
-            store=file_store(), policy=_upload_policy(),
+            store=file_store(), policy=upload_policy(),
         )
         db.session.commit()
     except DomainError as error:

@@ -76,7 +76,7 @@
       },
       transformPastedHTML: function (html) { reportRemovals(html); return html; },
     },
-    onUpdate: function () { syncToTextarea(); },
+    onUpdate: function () { edited(); },
     onSelectionUpdate: function () { showActiveMarks(); },
     onTransaction: function () { showActiveMarks(); },
   });
@@ -87,11 +87,31 @@
   shell.hidden = false;
   if (format) { format.value = "html"; }
 
-  function syncToTextarea() {
-    textarea.value = editor.isEmpty ? "" : editor.getHTML();
+  // Serialising the whole document to HTML is work in proportion to its length:
+  // done a moment after typing stops, not on every keystroke of a long report,
+  // and at once whenever the textarea is about to be read (a save, a preview,
+  // leaving the page). The form learns at once that it has changes, and the
+  // count follows each keystroke.
+  var syncTimer = null;
+  function edited() {
+    window.clearTimeout(syncTimer);
+    syncTimer = window.setTimeout(syncToTextarea, 250);
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
     showCount();
   }
+
+  function syncToTextarea() {
+    window.clearTimeout(syncTimer);
+    syncTimer = null;
+    textarea.value = editor.isEmpty ? "" : editor.getHTML();
+  }
+
+  function syncIfPending() { if (syncTimer !== null) { syncToTextarea(); } }
+  // Registered before submission-editor.js's listeners (this script comes first), so they read the text as typed.
+  form.addEventListener("submit", syncIfPending, true);
+  window.addEventListener("beforeunload", syncIfPending);
+  var previewButton = document.getElementById("preview-button");
+  if (previewButton) { previewButton.addEventListener("click", syncIfPending); }
 
   function showCount() {
     var count = editor.storage.characterCount.characters();
