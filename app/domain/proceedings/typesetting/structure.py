@@ -29,7 +29,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from .tagging import FALLBACK_ALT
+from .tagging import FALLBACK_ALT, HeadingLevels
 
 _P = NameObject("/P")
 _K = NameObject("/K")
@@ -55,6 +55,7 @@ class BookStructure:
     #: book page (object number) -> /Link elements without an annotation, in reading order
     open_links: dict[int, list] = field(default_factory=dict)
     ids: dict[str, IndirectObject] = field(default_factory=dict)
+    headings: HeadingLevels = field(default_factory=HeadingLevels)
 
 
 def merge_structure(writer: PdfWriter, parts: list[TaggedPart], lang: str) -> BookStructure:
@@ -110,14 +111,15 @@ def _merge_part(writer: PdfWriter, book: BookStructure, part: TaggedPart) -> Non
 
 def _adopt(book: BookStructure, top_ref: IndirectObject, lang: str) -> None:
     """Point every element under ``top_ref`` at its parent; note its /ID, the figures without
-    alt text and the links still without an annotation."""
+    alt text and the links still without an annotation; renumber headings that skip a level
+    (``tagging.HeadingLevels``). Depth first, so in reading order across the parts."""
     stack = [top_ref]
     while stack:
         reference = stack.pop()
         element = reference.get_object()
-        kids = element.get("/K", ())
         has_annotation = False
-        for kid in kids:
+        children = []
+        for kid in element.get("/K", ()):
             if not isinstance(kid, IndirectObject):
                 continue
             child = kid.get_object()
@@ -125,8 +127,12 @@ def _adopt(book: BookStructure, top_ref: IndirectObject, lang: str) -> None:
                 has_annotation = True
                 continue
             child[_P] = reference
-            stack.append(kid)
+            children.append(kid)
+        stack.extend(reversed(children))
         kind = element.get("/S")
+        relabelled = book.headings.relabel(str(kind))
+        if relabelled != kind:
+            element[NameObject("/S")] = NameObject(relabelled)
         if kind == "/Figure" and "/Alt" not in element:
             element[NameObject("/Alt")] = TextStringObject(FALLBACK_ALT.get(lang, FALLBACK_ALT["en"]))
         elif kind == "/Link" and not has_annotation:

@@ -10,6 +10,10 @@ WeasyPrint 70 writes a structure tree when asked (``pdf_tags``), but
   would read the conference title at the top of every page
   (:func:`install_artifact_margins`, in the worker);
 * a picture without alt text gets no /Alt, which PDF/UA forbids;
+* the index's task headings are ``<h3>`` right under its ``<h1>`` (the plain
+  book's outline hangs on those levels), and PDF/UA forbids a heading that
+  skips a level: the tree says them one level deeper than their parent
+  heading (:class:`HeadingLevels`);
 * its XMP packet has no /Producer and no dates to match the document
   information the book writes over WeasyPrint's (:func:`xmp_packet`), which
   PDF/A requires to agree.
@@ -18,6 +22,7 @@ Nothing here imports WeasyPrint at module level (see ``typeset.py``).
 """
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 #: Variants whose book is tagged (book.PDF_VARIANTS); "" is a plain PDF.
@@ -66,6 +71,27 @@ def install_artifact_margins() -> None:
     draw._huibian_artifact_margins = True
 
 
+class HeadingLevels:
+    """Renumbers headings in reading order so that none skips a level: a heading is one
+    level below the nearest earlier heading of a higher source level (H1 when there is none)."""
+
+    _HEADING = re.compile(r"/H([1-6])")
+
+    def __init__(self):
+        self._open: list[tuple[int, int]] = []   # (source level, tree level), outermost first
+
+    def relabel(self, kind: str) -> str:
+        match = self._HEADING.fullmatch(kind)
+        if match is None:
+            return kind
+        level = int(match[1])
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        tree_level = self._open[-1][1] + 1 if self._open else 1
+        self._open.append((level, tree_level))
+        return f"/H{tree_level}"
+
+
 def lang_of_pages(page_count: int, anchors: dict, langs, default: str) -> list[str]:
     """The language of every page: ``langs`` is [(anchor, lang), ...] in book order, each
     reaching from its anchor's page to the next one's; pages before the first, ``default``."""
@@ -77,9 +103,11 @@ def lang_of_pages(page_count: int, anchors: dict, langs, default: str) -> list[s
     return found
 
 
-def set_languages(pdf, page_langs: list[str]) -> None:
+def set_languages(pdf, page_langs: list[str], whole_book: bool = True) -> None:
     """In a pydyf PDF WeasyPrint tagged: /Lang on every top element of the structure tree
-    (its descendants inherit it), and /Alt on every /Figure that lacks one."""
+    (its descendants inherit it), /Alt on every /Figure that lacks one, and, in a
+    ``whole_book`` (not a part of one, whose headings are renumbered at assembly),
+    headings that do not skip a level."""
     import pydyf
 
     def resolve(reference):
@@ -88,22 +116,28 @@ def set_languages(pdf, page_langs: list[str]) -> None:
     root = resolve(pdf.catalog["StructTreeRoot"])
     document = resolve(root["K"][0])
     page_index = {reference: i for i, reference in enumerate(pdf.page_references)}
+    headings = HeadingLevels()
     for reference in document["K"]:
         element = resolve(reference)
         lang = page_langs[page_index[element["Pg"]]]
         element["Lang"] = pydyf.String(lang)
-        for figure in _figures(element, resolve):
-            if "Alt" not in figure:
-                figure["Alt"] = pydyf.String(FALLBACK_ALT.get(lang, FALLBACK_ALT["en"]))
+        for current in _in_reading_order(element, resolve):
+            kind = current.get("S")
+            if kind == "/Figure" and "Alt" not in current:
+                current["Alt"] = pydyf.String(FALLBACK_ALT.get(lang, FALLBACK_ALT["en"]))
+            elif kind is not None and whole_book:
+                current["S"] = headings.relabel(kind)
 
 
-def _figures(element, resolve):
+def _in_reading_order(element, resolve):
+    """The element and its descendant elements, depth first (OBJR dictionaries left out)."""
     stack = [element]
     while stack:
         current = stack.pop()
-        if current.get("S") == "/Figure":
-            yield current
-        stack.extend(resolve(kid) for kid in current.get("K", ()) if isinstance(kid, (str, bytes)))
+        if current.get("Type") != "/StructElem":
+            continue
+        yield current
+        stack.extend(reversed([resolve(kid) for kid in current.get("K", ()) if isinstance(kid, (str, bytes))]))
 
 
 def pdf_date_to_xmp(date: str) -> str:
@@ -131,7 +165,7 @@ def xmp_packet(info: dict, variant: str) -> bytes:
         + f'<dc:creator><rdf:Seq><rdf:li>{text(info["/Author"])}</rdf:li></rdf:Seq></dc:creator>'
         + (f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{text(info["/Subject"])}</rdf:li>'
            '</rdf:Alt></dc:description>')
-        + (f'<pdf:Keywords>{text(info["/Keywords"])}</pdf:Keywords>' if info.get("/Keywords") else "")
+        + f'<pdf:Keywords>{text(info.get("/Keywords", ""))}</pdf:Keywords>'
         + f'<pdf:Producer>{text(info["/Producer"])}</pdf:Producer>'
         + f'<xmp:CreatorTool>{text(info["/Creator"])}</xmp:CreatorTool>'
         + f'<xmp:CreateDate>{pdf_date_to_xmp(info["/CreationDate"])}</xmp:CreateDate>'

@@ -248,7 +248,7 @@ def _book_finisher(labels, info, page_langs=None, variant=""):
 
     def finish(_document, pdf):
         if page_langs is not None:
-            tagging.set_languages(pdf, page_langs)
+            tagging.set_languages(pdf, page_langs, whole_book=bool(variant))
         if variant and info:
             # WeasyPrint's packet (written by the variant) says its own producer, and no dates
             metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
