@@ -10,6 +10,11 @@ WeasyPrint 70 writes a structure tree when asked (``pdf_tags``), but
   would read the conference title at the top of every page
   (:func:`install_artifact_margins`, in the worker);
 * a picture without alt text gets no /Alt, which PDF/UA forbids;
+* every run of text is a /Span element of its own, which says nothing its
+  paragraph does not, and more than half the objects of a tagged book (a book
+  assembled from parts is written by pypdf, without object streams, so each
+  costs some 100 bytes): its marked content goes to the paragraph itself
+  (:func:`set_languages`);
 * the index's task headings are ``<h3>`` right under its ``<h1>`` (the plain
   book's outline hangs on those levels), and PDF/UA forbids a heading that
   skips a level: the tree says them one level deeper than their parent
@@ -117,16 +122,47 @@ def set_languages(pdf, page_langs: list[str], whole_book: bool = True) -> None:
     document = resolve(root["K"][0])
     page_index = {reference: i for i, reference in enumerate(pdf.page_references)}
     headings = HeadingLevels()
+    taken_in: dict[bytes, bytes] = {}   # a plain /Span -> the element that took its content
     for reference in document["K"]:
         element = resolve(reference)
         lang = page_langs[page_index[element["Pg"]]]
         element["Lang"] = pydyf.String(lang)
         for current in _in_reading_order(element, resolve):
+            _take_plain_spans(current, resolve, taken_in)
             kind = current.get("S")
             if kind == "/Figure" and "Alt" not in current:
                 current["Alt"] = pydyf.String(FALLBACK_ALT.get(lang, FALLBACK_ALT["en"]))
             elif kind is not None and whole_book:
                 current["S"] = headings.relabel(kind)
+    if taken_in:
+        nums = resolve(root["ParentTree"])["Nums"]
+        for k in range(1, len(nums), 2):
+            if isinstance(nums[k], list):   # a page's marked content, by MCID
+                nums[k] = pydyf.Array(taken_in.get(ref, ref) for ref in nums[k])
+
+
+#: What a /Span that only holds marked content has: nothing of its own to say.
+_PLAIN_SPAN = {"Type", "S", "K", "Pg", "P"}
+
+
+def _take_plain_spans(element, resolve, taken_in) -> None:
+    """Give ``element`` the marked content of its kids that are plain /Spans, which are then
+    not written at all."""
+    kids = element.get("K")
+    if not kids or not any(isinstance(kid, (str, bytes)) for kid in kids):
+        return
+    merged = type(kids)()
+    for kid in kids:
+        child = resolve(kid) if isinstance(kid, (str, bytes)) else None
+        if (child is not None and child.get("S") == "/Span" and set(child) <= _PLAIN_SPAN
+                and child["K"] and all(isinstance(mcid, int) for mcid in child["K"])
+                and child["Pg"] == element.get("Pg")):
+            merged.extend(child["K"])
+            taken_in[kid] = element.reference
+            child.free = "f"
+        else:
+            merged.append(kid)
+    element["K"] = merged
 
 
 def _in_reading_order(element, resolve):
