@@ -29,13 +29,17 @@ class TaggedBook:
 def read_tagged(path) -> TaggedBook:
     """Walk the structure tree and check what every tagged book promises: every element's
     /P is its parent; every page has /StructParents, and every marked-content id on it and
-    every annotation on it resolves through the ParentTree to an element on that page."""
+    every annotation on it resolves through the ParentTree to an element on that page;
+    every table cell's /Headers names a header of the IDTree, each id once."""
     reader = PdfReader(path)
     root = reader.trailer["/Root"]
     tree = root["/StructTreeRoot"]
     page_number = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
     elements, problems = [], []
     by_object: dict[int, Element] = {}
+    id_names = [str(name) for name in tree["/IDTree"]["/Names"][::2]] if "/IDTree" in tree else []
+    if len(set(id_names)) != len(id_names):
+        problems.append("two elements have the same /ID")
 
     def walk(reference, parent_ref, lang):
         element = reference.get_object()
@@ -48,6 +52,10 @@ def read_tagged(path) -> TaggedBook:
                         alt=str(element["/Alt"]) if "/Alt" in element else None)
         elements.append(found)
         by_object[reference.idnum] = found
+        attributes = element.get("/A")
+        for name in (attributes.get_object().get("/Headers", ()) if isinstance(attributes, dict) else ()):
+            if str(name) not in id_names:
+                problems.append(f"a cell names header {name}, which the IDTree does not hold")
         for kid in element.get("/K", ()):
             if isinstance(kid, IndirectObject):
                 child = kid.get_object()

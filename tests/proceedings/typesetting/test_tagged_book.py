@@ -66,6 +66,7 @@ def test_every_marked_content_and_link_resolves_to_an_element_on_its_page(tagged
     # the contents' links to pieces (added at assembly when built piece by piece) included
     assert annotations > len(result.piece_start_pages) and len(links) > 0
     assert sum(len(e.annotations) for e in book.elements) == annotations
+    assert "/IDTree" in book.reader.trailer["/Root"]["/StructTreeRoot"]   # the table's headers
 
 
 @pytest.mark.slow

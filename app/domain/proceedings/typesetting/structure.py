@@ -67,8 +67,10 @@ def merge_structure(writer: PdfWriter, parts: list[TaggedPart], lang: str) -> Bo
                                  _P: root_ref, _K: ArrayObject(), NameObject("/Lang"): TextStringObject(lang)})
     book = BookStructure(root=root, document=document, document_ref=writer._add_object(document))
     root[_K] = ArrayObject([book.document_ref])
+    prefixes: dict[int, str] = {}
     for part in parts:
-        _merge_part(writer, book, part)
+        # table headers' /IDs are unique within a part only (WeasyPrint makes them of object numbers)
+        _merge_part(writer, book, part, prefixes.setdefault(id(part.reader), f"{len(prefixes)}-"))
     for page in writer.pages:   # the blank versos between pieces: nothing marked, but numbered too
         if "/StructParents" not in page:
             page[NameObject("/StructParents")] = NumberObject(len(book.nums))
@@ -77,7 +79,7 @@ def merge_structure(writer: PdfWriter, parts: list[TaggedPart], lang: str) -> Bo
     return book
 
 
-def _merge_part(writer: PdfWriter, book: BookStructure, part: TaggedPart) -> None:
+def _merge_part(writer: PdfWriter, book: BookStructure, part: TaggedPart, prefix: str) -> None:
     tree = part.reader.trailer["/Root"].get("/StructTreeRoot")
     if tree is None:
         return
@@ -93,7 +95,7 @@ def _merge_part(writer: PdfWriter, book: BookStructure, part: TaggedPart) -> Non
         top[_P] = book.document_ref
         top[NameObject("/Lang")] = TextStringObject(part.lang)
         book.document[_K].append(clone)
-        _adopt(book, clone, part.lang)
+        _adopt(book, clone, part.lang, prefix)
     parent_tree = dict(_number_tree(tree["/ParentTree"].get_object()))
     for source_index, book_index in sorted(part.pages.items()):
         page = writer.pages[book_index]
@@ -109,8 +111,9 @@ def _merge_part(writer: PdfWriter, book: BookStructure, part: TaggedPart) -> Non
                 book.nums.append(value)
 
 
-def _adopt(book: BookStructure, top_ref: IndirectObject, lang: str) -> None:
-    """Point every element under ``top_ref`` at its parent; note its /ID, the figures without
+def _adopt(book: BookStructure, top_ref: IndirectObject, lang: str, prefix: str) -> None:
+    """Point every element under ``top_ref`` at its parent; note its /ID (made unique in the
+    book with the part's ``prefix``, and so the /Headers that name it), the figures without
     alt text and the links still without an annotation; renumber headings that skip a level
     (``tagging.HeadingLevels``). Depth first, so in reading order across the parts."""
     stack = [top_ref]
@@ -138,7 +141,13 @@ def _adopt(book: BookStructure, top_ref: IndirectObject, lang: str) -> None:
         elif kind == "/Link" and not has_annotation:
             book.open_links.setdefault(element.raw_get("/Pg").idnum, []).append(reference)
         if "/ID" in element:
+            element[NameObject("/ID")] = TextStringObject(prefix + str(element["/ID"]))
             book.ids[str(element["/ID"])] = reference
+        attributes = element.get("/A")
+        if attributes is not None and "/Headers" in attributes.get_object():
+            attributes = attributes.get_object()
+            attributes[NameObject("/Headers")] = ArrayObject(
+                TextStringObject(prefix + str(name)) for name in attributes["/Headers"])
 
 
 def tag_link(writer: PdfWriter, book: BookStructure, page_index: int, annotation: DictionaryObject,

@@ -134,6 +134,12 @@ def set_languages(pdf, page_langs: list[str], whole_book: bool = True) -> None:
                 current["Alt"] = pydyf.String(FALLBACK_ALT.get(lang, FALLBACK_ALT["en"]))
             elif kind is not None and whole_book:
                 current["S"] = headings.relabel(kind)
+    ids = sorted((e["ID"].string, e.reference) for e in pdf.objects
+                 if isinstance(e, dict) and e.get("Type") == "/StructElem" and "ID" in e)
+    if ids:   # the table headers /Headers name: a document with element ids has an IDTree
+        names = pydyf.Dictionary({"Names": pydyf.Array(x for name, ref in ids for x in (pydyf.String(name), ref))})
+        pdf.add_object(names)
+        root["IDTree"] = names.reference
     if taken_in:
         nums = resolve(root["ParentTree"])["Nums"]
         for k in range(1, len(nums), 2):
