@@ -6,23 +6,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from .pdf_reading import outline, page_texts, squashed, text_lines
+from .pdf_reading import faces_drawing, font_programs, outline, page_texts, squashed, text_lines
 
 pytestmark = pytest.mark.slow
 CONFERENCE = "2024年全国工作交流会"
-
-
-def _fonts_of(path, page_index: int, text: str) -> set[str]:
-    """The faces (subset tag dropped) that draw the characters of ``text`` on a page."""
-    found = set()
-
-    def visit(chunk, _cm, _tm, font, _size):
-        if font is not None and chunk.strip() and (squashed(chunk) in squashed(text)
-                                                    or squashed(text) in squashed(chunk)):
-            found.add(str(font["/BaseFont"]).split("+", 1)[-1])
-
-    PdfReader(path).pages[page_index].extract_text(visitor_text=visit)
-    return found
 
 
 def _openings(spec, path) -> dict[str, int]:
@@ -62,14 +49,14 @@ def test_headings_and_the_opening_of_a_piece_are_set_in_their_faces(built_book):
     spec, _result, path = built_book
     piece = spec.pieces[0]
     page = dict(outline(path))[piece.title]
-    assert _fonts_of(path, page, piece.title) == {"Noto-Serif-CJK-SC-Heavy"}          # heavy Song
+    assert faces_drawing(path, page, piece.title) == {"Noto-Serif-CJK-SC-Heavy"}          # heavy Song
     byline = f"{piece.organisation_zh}{piece.speaker_post}"
-    assert _fonts_of(path, page, byline) == {"AR-PL-KaitiM-GB"}                       # 楷体
-    assert _fonts_of(path, page, "一、主要做法") == {"Noto-Sans-CJK-SC"}                # 黑体, not bold
-    assert _fonts_of(path, page, "各地区认真贯彻落实党中央") == {"Noto-Serif-CJK-SC"}     # Song body
+    assert faces_drawing(path, page, byline) == {"AR-PL-KaitiM-GB"}                       # 楷体
+    assert faces_drawing(path, page, "一、主要做法") == {"Noto-Sans-CJK-SC"}                # 黑体, not bold
+    assert faces_drawing(path, page, "各地区认真贯彻落实党中央") == {"Noto-Serif-CJK-SC"}     # Song body
     english = spec.pieces[1]
     page = dict(outline(path))[english.title]
-    assert _fonts_of(path, page, "1. What we did") == {"Noto-Serif-Bold"}
+    assert faces_drawing(path, page, "1. What we did") == {"Noto-Serif-Bold"}
 
 
 def test_the_opening_of_a_piece_is_centred_with_post_before_name(built_book):
@@ -159,14 +146,7 @@ def test_bookmarks_keep_the_readers_zoom(built_book):
 
 def test_one_subset_name_names_one_font_program(built_book):
     _spec, _result, path = built_book
-    programs: dict[str, set[bytes]] = {}
-    for page in PdfReader(path).pages:
-        for ref in page["/Resources"].get("/Font", {}).values():   # a blank verso has none
-            font = ref.get_object()
-            part = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            descriptor = part["/FontDescriptor"].get_object()
-            program = next(descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
-            programs.setdefault(str(font["/BaseFont"]), set()).add(program.get_object().get_data())
+    programs = font_programs(path)
     assert programs and {name: len(found) for name, found in programs.items()} == \
            {name: 1 for name in programs}
 

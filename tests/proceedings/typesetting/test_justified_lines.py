@@ -11,15 +11,10 @@ import pytest
 from app.domain.proceedings.typesetting.render import render_book
 
 from . import factories
-from .pdf_reading import outline, text_lines
+from .pdf_reading import BLOCK_RIGHT, lines_inside_paragraphs, outline
 
 pytestmark = pytest.mark.slow
 
-#: The text block of the ministry style: A4 with 87.6 pt side margins (35 characters of 12 pt).
-BLOCK_LEFT, BLOCK_RIGHT = 87.6, 595.28 - 87.6
-#: Its top and bottom (26 mm and 24 mm margins): the running head and folio stand outside.
-BLOCK_TOP, BLOCK_BOTTOM = 26 / 25.4 * 72, 841.89 - 24 / 25.4 * 72
-CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 MIXED_SENTENCES = (
@@ -57,21 +52,6 @@ def justified_books(tmp_path_factory):
     return spec, {n: folder / f"book-{n}.pdf" for n in (1, 2)}
 
 
-def _lines_inside_paragraphs(path, page: int):
-    """(text, right edge) of each body line of a page that another line of its paragraph follows.
-
-    Body lines are the 12 pt lines inside the text block; a paragraph opens indented 2 em, so a
-    line is inside its paragraph when the next body line starts at the left edge, a line below.
-    """
-    body = sorted((y, left, right, text) for left, right, y, text in text_lines(path, page)
-                  if BLOCK_TOP - 1 <= y <= BLOCK_BOTTOM and left >= BLOCK_LEFT - 0.5 and right <= BLOCK_RIGHT + 0.5 and len(text) >= 10
-                  and len(CJK.findall(text)) >= len(text) / 2)
-    for (y, left, right, text), (next_y, next_left, _r, _t) in zip(body, body[1:]):
-        follows = 12 < next_y - y < 12 * 2.2
-        if follows and abs(next_left - BLOCK_LEFT) < 1 and left < BLOCK_LEFT + 2 * 12 + 1:
-            yield text, right
-
-
 def _body_pages(spec, path, title):
     marks = dict(outline(path))
     first = marks[title]
@@ -88,7 +68,7 @@ def test_every_line_inside_a_paragraph_ends_at_the_right_edge_of_the_text_block(
     path = paths[processes]
     checked = []
     for page in _body_pages(spec, path, title):
-        for text, right in _lines_inside_paragraphs(path, page):
+        for text, right in lines_inside_paragraphs(path, page):
             if bool(LATIN_OR_DIGIT.search(text)) == mixed:
                 checked.append((page, text, right))
     assert len(checked) >= 15, checked          # enough lines to say something
