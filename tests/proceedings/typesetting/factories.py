@@ -10,7 +10,14 @@ import itertools
 from dataclasses import replace
 from datetime import date
 
-from app.domain.proceedings.typesetting.book import BookConference, BookKeyTask, BookPiece, BookSection, BookSpec
+from app.domain.proceedings.typesetting.book import (
+    BookConference,
+    BookKeyTask,
+    BookPiece,
+    BookProgrammeRow,
+    BookSection,
+    BookSpec,
+)
 from tests.helpers import FIXTURES
 
 IGUANA = FIXTURES / "iguana.jpg"
@@ -136,3 +143,13 @@ def with_image(p: BookPiece) -> BookPiece:
     """The piece with the iguana picture attached and shown in its body."""
     return replace(p, body_html=p.body_html + f'<p><img src="/attachments/{IGUANA_SHA}" alt="鬣蜥"></p>',
                    attachment_paths={IGUANA_SHA: IGUANA})
+
+
+def programme(spec: BookSpec, minutes=(12, 8, 10, 15)) -> tuple[BookProgrammeRow, ...]:
+    """The programme of the book's oral speeches, in their order, with planned minutes (the
+    last speech of a long session without any)."""
+    oral = [p for s in spec.sections if s.kind == "oral" for p in s.pieces]
+    return tuple(BookProgrammeRow(order=n, bureau_zh=p.organisation_zh, bureau_en=p.organisation_en,
+                                  speaker_name=p.speaker_name, speaker_post=p.speaker_post,
+                                  minutes=minutes[n - 1] if n <= len(minutes) else None)
+                 for n, p in enumerate(oral, start=1))
