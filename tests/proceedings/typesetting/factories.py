@@ -62,8 +62,11 @@ def key_tasks(count: int = 4) -> tuple[BookKeyTask, ...]:
 
 def body_html(*, lang: str = "zh-CN", paragraphs: int = 6, sentences: int = 4,
               table: bool = False, footnote: bool = False, image: bool = False,
-              extra: str = "") -> str:
-    """A sanitised-looking body: headings, paragraphs, a list, optionally a table, note, image."""
+              extra: str = "", note_in: int = 0) -> str:
+    """A sanitised-looking body: headings, paragraphs, a list, optionally a table, note, image.
+
+    ``note_in``: the paragraph that calls the note (the first by default; the
+    last puts the note on the table's page)."""
     pool = itertools.cycle(ZH_SENTENCES if lang == "zh-CN" else EN_SENTENCES)
     glue = "" if lang == "zh-CN" else " "
     heading = ("一、主要做法", "二、存在的问题", "三、下一步打算") if lang == "zh-CN" else (
@@ -73,7 +76,7 @@ def body_html(*, lang: str = "zh-CN", paragraphs: int = 6, sentences: int = 4,
         if p % 3 == 0:
             parts.append(f"<h2>{heading[(p // 3) % 3]}</h2>")
         text = glue.join(next(pool) for _ in range(sentences))
-        if footnote and p == 0:
+        if footnote and p == note_in:
             text += '<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>'
         parts.append(f"<p>{text}</p>")
     parts.append("<ul><li>" + next(pool) + "</li><li>" + next(pool) + "</li></ul>")
