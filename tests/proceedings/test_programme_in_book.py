@@ -101,3 +101,16 @@ def test_the_command_line_prints_the_programme_with_its_flag(app, factory, tmp_p
     assert factory.db.session.query(ProceedingsEdition).one().programme[0]["minutes"] == 15
     texts = [page.extract_text() for page in PdfReader(out).pages]
     assert any(t.startswith("发言顺序表") and "赵明" in t and "15" in t for t in texts)
+
+
+def test_hostile_names_print_as_plain_text_in_the_book(app, factory):
+    from app.domain.proceedings.typesetting.html import book_html
+
+    conference = factory.conference()
+    _speech(factory, conference, 1, "第一个发言", post="\u202e<b>处长</b>" + "长" * 150, name="<script>王</script>")
+    edition = editions.create_edition(conference, actor=factory.user(Role.EDITOR), edition_date=conference.starts_on,
+                                      with_programme=True)
+    [row] = edition.programme
+    assert row["speaker_post"].startswith("<b>处长</b>") and len(row["speaker_post"]) <= 60
+    html = book_html(spec_for_edition(edition, file_store(app)), parts=("front",))
+    assert "&lt;script&gt;王&lt;/script&gt;" in html and "<script>王" not in html and "\u202e" not in html
