@@ -39,6 +39,10 @@ class ProceedingsEdition(Base):
     piece_numbering: Mapped[str] = mapped_column(sa.String(16), default="none", server_default="none")
     # The book's style (typesetting/book.py BOOK_STYLES): "ministry" compilation or "western" proceedings.
     book_style: Mapped[str] = mapped_column(sa.String(16), default="ministry", server_default="ministry")
+    # The programme of the oral session printed in the front matter (programme.printed_programme:
+    # [{"order", "bureau_zh", "bureau_en", "speaker_name", "speaker_post", "minutes"}]), frozen at
+    # creation like the foreword; NULL when the edition does not print one.
+    programme: Mapped[list | None] = mapped_column(sa.JSON)
     foreword_source: Mapped[str] = mapped_column(sa.Text, default="")
     foreword_html: Mapped[str] = mapped_column(sa.Text, default="")
     changes: Mapped[list] = mapped_column(sa.JSON, default=list)

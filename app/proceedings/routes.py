@@ -223,12 +223,16 @@ def build(slug: str):
         if form.book_style.errors:   # a style the book does not know: the form again, saying so
             flash(_("Choose the style of the book: ministry compilation or Western proceedings."), "error")
             return _editor_page(conference, build_form=form), 422
+        if form.with_programme.errors:
+            flash(_("Tick the programme of the oral session, or leave it unticked."), "error")
+            return _editor_page(conference, build_form=form), 422
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
                                       piece_numbering=form.piece_numbering.data,
-                                      book_style=form.book_style.data)
+                                      book_style=form.book_style.data,
+                                      with_programme=form.with_programme.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")

@@ -22,6 +22,7 @@ from app.domain.notifications import publication_notice
 from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings.changes import changes_between
 from app.domain.proceedings.preflight import latest_done_edition
+from app.domain.proceedings.programme import printed_programme
 from app.domain.proceedings.spec import current_entries
 from app.domain.proceedings.typesetting.book import BOOK_STYLES
 from app.domain.proceedings.typesetting.numbering import SCHEMES
@@ -133,14 +134,17 @@ def next_edition_number(conference: Conference) -> int:
 
 def create_edition(conference: Conference, *, actor: User, edition_date: date,
                    heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
-                   piece_numbering: str = "none", book_style: str = "ministry") -> ProceedingsEdition:
+                   piece_numbering: str = "none", book_style: str = "ministry",
+                   with_programme: bool = False) -> ProceedingsEdition:
     """Fix the next edition: the included approved versions in order, and the front matter.
 
     The edition is queued; the caller commits and then hands its id to the
     background worker. Refused while another edition of the conference is
     being built, and when no piece would be in it. ``piece_numbering`` is one
     of ``numbering.SCHEMES``, ``book_style`` one of ``book.BOOK_STYLES``;
-    both are fixed in the edition like its front matter.
+    both are fixed in the edition like its front matter. ``with_programme``
+    prints the programme of the oral session (发言顺序表) in the front matter,
+    frozen now too (``programme.printed_programme``).
     """
     if not can_build_proceedings(actor):
         raise Forbidden(_("Only editors may build the proceedings."))
@@ -160,7 +164,7 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
         conference_id=conference.id, number=number, status=EditionStatus.QUEUED,
         progress_stage="queued", progress_done=0, progress_total=len(entries),
         edition_date=edition_date, cover_note=conference.proceedings_cover_note, piece_numbering=piece_numbering,
-        book_style=book_style,
+        book_style=book_style, programme=printed_programme(entries) if with_programme else None,
         foreword_source=conference.proceedings_foreword,
         foreword_html=render_body(conference.proceedings_foreword, id_prefix="foreword-").html,
         changes=changes_between(previous.items if previous else [], entries) if previous else [],

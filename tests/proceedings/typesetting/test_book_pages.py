@@ -38,6 +38,8 @@ def test_running_heads_mirror_and_stay_off_dividers_and_the_first_page_of_a_piec
     openings = _openings(spec, path)
     for title in [s.title_zh for s in spec.sections] + [p.title for p in spec.pieces]:
         assert CONFERENCE not in texts[openings[title]], title
+    # nor on the index's opening, whose heading says what it is
+    assert CONFERENCE not in texts[openings["index"]] and texts[openings["index"]].count("重点任务索引") == 1
     # the heads mirror: the book's title on a verso, the section on a recto
     piece = spec.pieces[0]
     verso, recto = texts[openings[piece.title] + 1], texts[openings[piece.title] + 2]
@@ -179,3 +181,14 @@ def test_letter_spaced_titles_sit_in_the_centre(built_book):
     left, right, _y, _text = next(line for line in text_lines(path, divider)
                                   if squashed(line[3]) == spec.sections[0].title_zh)
     assert abs((left + right) / 2 - 595.28 / 2) < 0.5
+
+
+def test_the_contents_name_each_bureau_under_its_title(built_book):
+    spec, _result, path = built_book
+    contents = next(i for i, t in enumerate(page_texts(path)) if t.startswith("目\u3000录"))
+    lines = text_lines(path, contents)
+    for piece in spec.pieces:
+        org = piece.organisation_zh if piece.lang == "zh-CN" else piece.organisation_en
+        title_top = next(top for _l, _r, top, text in lines if text.startswith(squashed(piece.title)))
+        org_top = next(top for _l, _r, top, text in lines if text == squashed(org))
+        assert title_top < org_top < title_top + 30, piece.title

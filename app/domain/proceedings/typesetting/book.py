@@ -99,6 +99,19 @@ class BookSection:
 
 
 @dataclass(frozen=True)
+class BookProgrammeRow:
+    """One speech of the oral session, as the book's programme page (发言顺序表) prints it."""
+
+    order: int
+    bureau_zh: str
+    bureau_en: str
+    speaker_name: str
+    speaker_post: str
+    #: planned minutes; None when the bureau gave none
+    minutes: int | None
+
+
+@dataclass(frozen=True)
 class BookSpec:
     """Everything one edition of the proceedings prints, in order."""
 
@@ -111,6 +124,9 @@ class BookSpec:
     key_tasks: tuple[BookKeyTask, ...]
     #: one of BOOK_STYLES, frozen with the edition
     style: str = "ministry"
+    #: the programme of the oral session printed in the front matter, in speaking
+    #: order; None when the edition does not print one
+    programme: tuple[BookProgrammeRow, ...] | None = None
 
     @property
     def pieces(self) -> tuple[BookPiece, ...]:
