@@ -41,6 +41,10 @@ class ProceedingsEdition(Base):
     book_style: Mapped[str] = mapped_column(sa.String(16), default="ministry", server_default="ministry")
     # The PDF standard the book claims (typesetting/book.py PDF_VARIANTS): "" plain, "pdf/ua-1", "pdf/a-3u".
     pdf_variant: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    # The programme of the oral session printed in the front matter (programme.printed_programme:
+    # [{"order", "bureau_zh", "bureau_en", "speaker_name", "speaker_post", "minutes"}]), frozen at
+    # creation like the foreword; NULL when the edition does not print one.
+    programme: Mapped[list | None] = mapped_column(sa.JSON)
     foreword_source: Mapped[str] = mapped_column(sa.Text, default="")
     foreword_html: Mapped[str] = mapped_column(sa.Text, default="")
     changes: Mapped[list] = mapped_column(sa.JSON, default=list)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.domain.proceedings.order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
 from app.web import BaseForm
@@ -43,3 +43,9 @@ class BuildForm(BaseForm):
     piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)
     book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES)
     pdf_variant = SelectField(_l("Kind of PDF"), default="", choices=PDF_VARIANT_CHOICES)
+    with_programme = BooleanField(_l("Print the programme of the oral session (发言顺序表) in the front matter"))
+
+    def validate_with_programme(self, field) -> None:
+        # WTForms takes any value but "false" as ticked: a ticked box sends "y", nothing else.
+        if field.raw_data not in ([], ["y"]):
+            raise ValidationError(_l("Tick the programme of the oral session, or leave it unticked."))

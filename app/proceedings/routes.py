@@ -230,6 +230,9 @@ def build(slug: str):
         if form.book_style.errors:   # a style the book does not know: the form again, saying so
             flash(_("Choose the style of the book: ministry compilation or Western proceedings."), "error")
             return _editor_page(conference, build_form=form), 422
+        if form.with_programme.errors:
+            flash(_("Tick the programme of the oral session, or leave it unticked."), "error")
+            return _editor_page(conference, build_form=form), 422
         if form.pdf_variant.errors:   # a kind of PDF the builder does not make
             flash(_("Choose the kind of PDF: plain, PDF/UA-1 (accessible) or PDF/A-3u (archival)."), "error")
             return _editor_page(conference, build_form=form), 422
@@ -238,7 +241,8 @@ def build(slug: str):
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
                                       piece_numbering=form.piece_numbering.data,
-                                      book_style=form.book_style.data, pdf_variant=form.pdf_variant.data)
+                                      book_style=form.book_style.data, pdf_variant=form.pdf_variant.data,
+                                      with_programme=form.with_programme.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
     flash(_("Edition %(n)d is being built.", n=edition.number), "success")

@@ -1,7 +1,7 @@
 """PDF variant per edition: plain, PDF/UA-1 or PDF/A-3u
 
 Revision ID: f2a7c4e9b1d3
-Revises: d7e2b5a8c3f1
+Revises: f2c9a7d4e1b8
 Create Date: 2026-12-04 23:30:00
 
 An editor chooses, per edition, whether the book is a plain PDF (as every
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f2a7c4e9b1d3'
-down_revision = 'd7e2b5a8c3f1'
+down_revision = 'f2c9a7d4e1b8'
 branch_labels = None
 depends_on = None
 

@@ -128,6 +128,34 @@ def test_the_contents_is_a_toc_field_holding_its_entries(spec, document):
     assert "<w:updateFields" in document.settings.element.xml
 
 
+def test_the_programme_of_the_oral_session_is_a_table_in_the_front_matter_only_when_chosen(spec, document):
+    from dataclasses import replace
+
+    from tests.proceedings.typesetting.factories import programme
+
+    assert not any(p.text == "发言顺序表" for p in document.paragraphs)
+    with_programme = replace(spec, programme=programme(spec))
+    chosen = docx.Document(io.BytesIO(build_docx(with_programme, created=CREATED)))
+    texts = [p.text for p in chosen.paragraphs]
+    contents = texts.index("目　录")
+    assert texts[contents + 1:contents + 3] == ["前　言", "发言顺序表"]   # Word's contents list the front matter
+    foreword = texts.index("前　言", contents + 3)
+    heading = texts.index("发言顺序表", foreword)
+    assert heading < texts.index(spec.sections[0].title_zh, heading)   # the last page before the body
+    table = next(t for t in chosen.tables if t.rows[0].cells[0].text == "序号")
+    cells = [[cell.text for cell in row.cells] for row in table.rows]
+    oral = spec.sections[0].pieces
+    assert cells == [["序号", "发言单位", "发言人", "职务", "时长（分钟）"]] + [
+        [str(n), p.organisation_zh, p.speaker_name, p.speaker_post, str(minutes)]
+        for n, (p, minutes) in enumerate(zip(oral, (12, 8)), start=1)]
+    assert f"共 {len(oral)} 个发言，计划用时 20 分钟。" in texts
+    # its own section (cover, contents, foreword, programme) opens on a right-hand page with a roman folio
+    programme_section = chosen.sections[3]
+    assert programme_section.start_type == 4   # odd page
+    assert programme_section._sectPr.find(qn("w:pgNumType")).get(qn("w:fmt")) == "upperRoman"
+    assert chosen.sections[4]._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+
+
 def test_the_same_edition_gives_the_same_bytes(spec, data):
     assert build_docx(spec, created=CREATED) == data
     assert build_docx(spec, created=datetime(2025, 1, 2)) != data

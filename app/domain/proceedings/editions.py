@@ -22,6 +22,7 @@ from app.domain.notifications import publication_notice
 from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings.changes import changes_between
 from app.domain.proceedings.preflight import latest_done_edition
+from app.domain.proceedings.programme import printed_programme
 from app.domain.proceedings.spec import current_entries
 from app.domain.proceedings.typesetting.book import BOOK_STYLES, PDF_VARIANTS
 from app.domain.proceedings.typesetting.numbering import SCHEMES
@@ -134,7 +135,7 @@ def next_edition_number(conference: Conference) -> int:
 def create_edition(conference: Conference, *, actor: User, edition_date: date,
                    heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
                    piece_numbering: str = "none", book_style: str = "ministry",
-                   pdf_variant: str = "") -> ProceedingsEdition:
+                   pdf_variant: str = "", with_programme: bool = False) -> ProceedingsEdition:
     """Fix the next edition: the included approved versions in order, and the front matter.
 
     The edition is queued; the caller commits and then hands its id to the
@@ -142,7 +143,9 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
     being built, and when no piece would be in it. ``piece_numbering`` is one
     of ``numbering.SCHEMES``, ``book_style`` one of ``book.BOOK_STYLES``,
     ``pdf_variant`` one of ``book.PDF_VARIANTS``; all are fixed in the
-    edition like its front matter.
+    edition like its front matter. ``with_programme`` prints the programme
+    of the oral session (发言顺序表) in the front matter, frozen now too
+    (``programme.printed_programme``).
     """
     if not can_build_proceedings(actor):
         raise Forbidden(_("Only editors may build the proceedings."))
@@ -165,6 +168,7 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
         progress_stage="queued", progress_done=0, progress_total=len(entries),
         edition_date=edition_date, cover_note=conference.proceedings_cover_note, piece_numbering=piece_numbering,
         book_style=book_style, pdf_variant=pdf_variant,
+        programme=printed_programme(entries) if with_programme else None,
         foreword_source=conference.proceedings_foreword,
         foreword_html=render_body(conference.proceedings_foreword, id_prefix="foreword-").html,
         changes=changes_between(previous.items if previous else [], entries) if previous else [],

@@ -3,11 +3,16 @@
 Editors print it, download it as a one-page PDF (through the book's safe
 typesetting path) or as a Word table. Only pieces sent to the ministry count:
 approved ones, and submitted ones marked as not yet approved.
+
+An edition may also print it in the book's front matter
+(:func:`printed_programme`): there it lists the speeches the book prints.
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,6 +22,9 @@ from app.domain.errors import Forbidden
 from app.domain.permissions import can_build_proceedings
 from app.extensions import db
 from app.models import Conference, ExchangeKind, Invitation, Submission, SubmissionState, User
+
+if TYPE_CHECKING:
+    from app.domain.proceedings.spec import Entry
 
 #: Printed titles and names are cut to this many characters: the programme is
 #: one page, and a title is at most 300 characters in the database anyway.
@@ -77,6 +85,27 @@ def programme_of(conference: Conference, *, actor: User) -> list[ProgrammeRow]:
             running_minutes=total, approved=submission.state is SubmissionState.APPROVED,
         ))
     return rows
+
+
+def printed_programme(entries: Iterable[Entry]) -> list[dict]:
+    """The programme an edition prints in its front matter, as plain rows to freeze in it.
+
+    The oral speeches the edition prints (its approved versions, the
+    excluded ones left out with their pieces), in speaking order as
+    :func:`programme_of` orders them, each named as its approved version
+    names it, so that the programme and the piece's opening agree. No
+    "not yet approved" marks: a book prints only approved pieces.
+    """
+    oral = [e for e in entries if e.kind is ExchangeKind.ORAL]
+    oral.sort(key=lambda e: (e.submission.invitation.speaking_order is None,
+                             e.submission.invitation.speaking_order or 0, e.submission.invitation_id))
+    return [
+        {"order": order, "bureau_zh": _cell(e.submission.organisation.name_zh),
+         "bureau_en": _cell(e.submission.organisation.name_en),
+         "speaker_name": _cell(e.version.speaker_name, 40), "speaker_post": _cell(e.version.speaker_post, 60),
+         "minutes": e.version.planned_minutes}
+        for order, e in enumerate(oral, start=1)
+    ]
 
 
 def programme_pdf(html: str) -> bytes:

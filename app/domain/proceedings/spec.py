@@ -17,6 +17,7 @@ from app.domain.proceedings.typesetting.book import (
     BookConference,
     BookKeyTask,
     BookPiece,
+    BookProgrammeRow,
     BookSection,
     BookSpec,
 )
@@ -177,5 +178,14 @@ def spec_for_edition(edition: ProceedingsEdition, store: FileStore) -> BookSpec:
         conference=book_conference(conference), edition_number=edition.number,
         edition_date=edition.edition_date, cover_note=edition.cover_note,
         foreword_html=edition.foreword_html, sections=numbered_sections(sections, edition.piece_numbering), key_tasks=book_key_tasks(conference),
-        style=edition.book_style, pdf_variant=edition.pdf_variant,
+        style=edition.book_style, pdf_variant=edition.pdf_variant, programme=book_programme(edition.programme),
     )
+
+
+def book_programme(rows: list[dict] | None) -> tuple[BookProgrammeRow, ...] | None:
+    """The programme frozen in an edition (``ProceedingsEdition.programme``) as the book prints it."""
+    if rows is None:
+        return None
+    return tuple(BookProgrammeRow(order=r["order"], bureau_zh=r["bureau_zh"], bureau_en=r["bureau_en"],
+                                  speaker_name=r["speaker_name"], speaker_post=r["speaker_post"],
+                                  minutes=r["minutes"]) for r in rows)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import docx
 from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -60,6 +61,8 @@ def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
         heading = document.add_paragraph(style="Heading 1")
         heading.add_run("前　言")
         BodyWriter(document, notes, {}).write(spec.foreword_html)
+    if spec.programme:
+        _programme(document, spec)
     first_divider = None
     for book_section in spec.sections:
         document.add_section(WD_SECTION.ODD_PAGE)
@@ -76,7 +79,7 @@ def build_docx(spec: BookSpec, *, created: datetime) -> bytes:
     if first_divider is not None:
         # Folios count from the first divider, as in the printed book (after add_section's copies).
         _restart_folios(document.sections[first_divider])
-        # Contents and foreword are front matter: roman folios, i from the contents.
+        # Contents, foreword and programme are front matter: roman folios, i from the contents.
         for index in range(1, first_divider):
             _restart_folios(document.sections[index], start=index == 1, fmt="upperRoman")
     _footer(document)
@@ -200,6 +203,8 @@ def _contents(document, spec: BookSpec) -> None:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     styled_run(title, "目　录", HEI, Pt(18))
     entries = [("前　言", HEI, 0)] if spec.foreword_html.strip() else []
+    if spec.programme:
+        entries.append(("发言顺序表", HEI, 0))
     for book_section in spec.sections:
         entries.append((book_section.title_zh, HEI, 0))
         entries.extend((piece.title, SONG, 1) for piece in book_section.pieces)
@@ -214,6 +219,41 @@ def _contents(document, spec: BookSpec) -> None:
         styled_run(paragraph, text, face, BODY_SIZE)
         if index == len(entries) - 1:
             paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'))
+
+
+#: The programme's columns: heading and width (the text block is 15.6 cm wide).
+PROGRAMME_COLUMNS = (("序号", Cm(1.4)), ("发言单位", Cm(5.0)), ("发言人", Cm(2.8)), ("职务", Cm(3.8)),
+                     ("时长（分钟）", Cm(2.6)))
+
+
+def _programme(document, spec: BookSpec) -> None:
+    """The programme of the oral session (发言顺序表) on a right-hand page, last in the front matter as in the PDF."""
+    document.add_section(WD_SECTION.ODD_PAGE)
+    document.add_paragraph(style="Heading 1").add_run("发言顺序表")
+    subtitle = document.add_paragraph()
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    styled_run(subtitle, spec.conference.title_zh, KAI, BODY_SIZE)
+    table = document.add_table(rows=1, cols=len(PROGRAMME_COLUMNS))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, (heading, width) in zip(table.rows[0].cells, PROGRAMME_COLUMNS):
+        cell.width = width
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        styled_run(cell.paragraphs[0], heading, HEI, Pt(10.5))
+    # the heading row repeats if a long session runs over a page
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+    for row in spec.programme:
+        values = (str(row.order), row.bureau_zh, row.speaker_name, row.speaker_post, str(row.minutes or ""))
+        for index, (cell, text, (_heading, width)) in enumerate(zip(table.add_row().cells, values,
+                                                                     PROGRAMME_COLUMNS)):
+            cell.width = width
+            if index in (0, 4):
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            styled_run(cell.paragraphs[0], text, SONG, Pt(10.5))
+    total = sum(row.minutes or 0 for row in spec.programme)
+    summary = document.add_paragraph()
+    styled_run(summary, f"共 {len(spec.programme)} 个发言" + (f"，计划用时 {total} 分钟。" if total else "。"),
+               SONG, Pt(10.5))
 
 
 def _piece(document, notes, piece: BookPiece) -> None:

@@ -10,7 +10,14 @@ import itertools
 from dataclasses import replace
 from datetime import date
 
-from app.domain.proceedings.typesetting.book import BookConference, BookKeyTask, BookPiece, BookSection, BookSpec
+from app.domain.proceedings.typesetting.book import (
+    BookConference,
+    BookKeyTask,
+    BookPiece,
+    BookProgrammeRow,
+    BookSection,
+    BookSpec,
+)
 from tests.helpers import FIXTURES
 
 IGUANA = FIXTURES / "iguana.jpg"
@@ -55,8 +62,11 @@ def key_tasks(count: int = 4) -> tuple[BookKeyTask, ...]:
 
 def body_html(*, lang: str = "zh-CN", paragraphs: int = 6, sentences: int = 4,
               table: bool = False, footnote: bool = False, image: bool = False,
-              extra: str = "") -> str:
-    """A sanitised-looking body: headings, paragraphs, a list, optionally a table, note, image."""
+              extra: str = "", note_in: int = 0) -> str:
+    """A sanitised-looking body: headings, paragraphs, a list, optionally a table, note, image.
+
+    ``note_in``: the paragraph that calls the note (the first by default; the
+    last puts the note on the table's page)."""
     pool = itertools.cycle(ZH_SENTENCES if lang == "zh-CN" else EN_SENTENCES)
     glue = "" if lang == "zh-CN" else " "
     heading = ("一、主要做法", "二、存在的问题", "三、下一步打算") if lang == "zh-CN" else (
@@ -66,7 +76,7 @@ def body_html(*, lang: str = "zh-CN", paragraphs: int = 6, sentences: int = 4,
         if p % 3 == 0:
             parts.append(f"<h2>{heading[(p // 3) % 3]}</h2>")
         text = glue.join(next(pool) for _ in range(sentences))
-        if footnote and p == 0:
+        if footnote and p == note_in:
             text += '<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>'
         parts.append(f"<p>{text}</p>")
     parts.append("<ul><li>" + next(pool) + "</li><li>" + next(pool) + "</li></ul>")
@@ -136,3 +146,13 @@ def with_image(p: BookPiece) -> BookPiece:
     """The piece with the iguana picture attached and shown in its body."""
     return replace(p, body_html=p.body_html + f'<p><img src="/attachments/{IGUANA_SHA}" alt="鬣蜥"></p>',
                    attachment_paths={IGUANA_SHA: IGUANA})
+
+
+def programme(spec: BookSpec, minutes=(12, 8, 10, 15)) -> tuple[BookProgrammeRow, ...]:
+    """The programme of the book's oral speeches, in their order, with planned minutes (the
+    last speech of a long session without any)."""
+    oral = [p for s in spec.sections if s.kind == "oral" for p in s.pieces]
+    return tuple(BookProgrammeRow(order=n, bureau_zh=p.organisation_zh, bureau_en=p.organisation_en,
+                                  speaker_name=p.speaker_name, speaker_post=p.speaker_post,
+                                  minutes=minutes[n - 1] if n <= len(minutes) else None)
+                 for n, p in enumerate(oral, start=1))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
 import xml.etree.ElementTree as ET
 
 from pypdf import PdfReader
@@ -63,3 +64,53 @@ def text_lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
     return [(float(line.get("xMin")), float(line.get("xMax")), float(line.get("yMin")),
              "".join(w.text or "" for w in line.iter("word")))
             for line in ET.fromstring(out).iter("line")]
+
+
+#: The text block of the ministry style: A4 with 87.6 pt side margins (35 characters of 12 pt),
+#: 26 mm above and 24 mm below; the running head and the folio stand outside it.
+BLOCK_LEFT, BLOCK_RIGHT = 87.6, 595.28 - 87.6
+BLOCK_TOP, BLOCK_BOTTOM = 26 / 25.4 * 72, 841.89 - 24 / 25.4 * 72
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def lines_inside_paragraphs(path, page: int, size: float = 12) -> Iterator[tuple[str, float]]:
+    """(text, right edge) of each body line of a page that another line of its paragraph follows.
+
+    Body lines are the mostly Chinese lines inside the text block; a paragraph opens indented
+    2 em, so a line is inside its paragraph when the next body line starts at the left edge, a
+    line below (notes, set smaller, and headings, set apart, never qualify).
+    """
+    body = sorted((y, left, right, text) for left, right, y, text in text_lines(path, page)
+                  if BLOCK_TOP - 1 <= y <= BLOCK_BOTTOM and left >= BLOCK_LEFT - 0.5
+                  and right <= BLOCK_RIGHT + 0.5 and len(text) >= 10
+                  and len(_CJK.findall(text)) >= len(text) / 2)
+    for (y, left, right, text), (next_y, next_left, _r, _t) in zip(body, body[1:]):
+        follows = size < next_y - y < size * 2.2
+        if follows and abs(next_left - BLOCK_LEFT) < 1 and left < BLOCK_LEFT + 2 * size + 1:
+            yield text, right
+
+
+def faces_drawing(path, page_index: int, text: str) -> set[str]:
+    """The faces (subset tag dropped) that draw the characters of ``text`` on a page."""
+    found = set()
+
+    def visit(chunk, _cm, _tm, font, _size):
+        if font is not None and chunk.strip() and (squashed(chunk) in squashed(text)
+                                                    or squashed(text) in squashed(chunk)):
+            found.add(str(font["/BaseFont"]).split("+", 1)[-1])
+
+    PdfReader(path).pages[page_index].extract_text(visitor_text=visit)
+    return found
+
+
+def font_programs(path) -> dict[str, set[bytes]]:
+    """{font name with its subset tag: the embedded programs that carry that name}."""
+    programs: dict[str, set[bytes]] = {}
+    for page in PdfReader(path).pages:
+        for ref in page["/Resources"].get("/Font", {}).values():   # a blank verso has none
+            font = ref.get_object()
+            part = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = part["/FontDescriptor"].get_object()
+            program = next(descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+            programs.setdefault(str(font["/BaseFont"]), set()).add(program.get_object().get_data())
+    return programs

@@ -6,23 +6,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from .pdf_reading import outline, page_texts, squashed, text_lines
+from .pdf_reading import faces_drawing, font_programs, outline, page_texts, squashed, text_lines
 
 pytestmark = pytest.mark.slow
 CONFERENCE = "2024年全国工作交流会"
-
-
-def _fonts_of(path, page_index: int, text: str) -> set[str]:
-    """The faces (subset tag dropped) that draw the characters of ``text`` on a page."""
-    found = set()
-
-    def visit(chunk, _cm, _tm, font, _size):
-        if font is not None and chunk.strip() and (squashed(chunk) in squashed(text)
-                                                    or squashed(text) in squashed(chunk)):
-            found.add(str(font["/BaseFont"]).split("+", 1)[-1])
-
-    PdfReader(path).pages[page_index].extract_text(visitor_text=visit)
-    return found
 
 
 def _openings(spec, path) -> dict[str, int]:
@@ -51,6 +38,8 @@ def test_running_heads_mirror_and_stay_off_dividers_and_the_first_page_of_a_piec
     openings = _openings(spec, path)
     for title in [s.title_zh for s in spec.sections] + [p.title for p in spec.pieces]:
         assert CONFERENCE not in texts[openings[title]], title
+    # nor on the index's opening, whose heading says what it is
+    assert CONFERENCE not in texts[openings["index"]] and texts[openings["index"]].count("重点任务索引") == 1
     # the heads mirror: the book's title on a verso, the section on a recto
     piece = spec.pieces[0]
     verso, recto = texts[openings[piece.title] + 1], texts[openings[piece.title] + 2]
@@ -62,14 +51,14 @@ def test_headings_and_the_opening_of_a_piece_are_set_in_their_faces(built_book):
     spec, _result, path = built_book
     piece = spec.pieces[0]
     page = dict(outline(path))[piece.title]
-    assert _fonts_of(path, page, piece.title) == {"Noto-Serif-CJK-SC-Heavy"}          # heavy Song
+    assert faces_drawing(path, page, piece.title) == {"Noto-Serif-CJK-SC-Heavy"}          # heavy Song
     byline = f"{piece.organisation_zh}{piece.speaker_post}"
-    assert _fonts_of(path, page, byline) == {"AR-PL-KaitiM-GB"}                       # 楷体
-    assert _fonts_of(path, page, "一、主要做法") == {"Noto-Sans-CJK-SC"}                # 黑体, not bold
-    assert _fonts_of(path, page, "各地区认真贯彻落实党中央") == {"Noto-Serif-CJK-SC"}     # Song body
+    assert faces_drawing(path, page, byline) == {"AR-PL-KaitiM-GB"}                       # 楷体
+    assert faces_drawing(path, page, "一、主要做法") == {"Noto-Sans-CJK-SC"}                # 黑体, not bold
+    assert faces_drawing(path, page, "各地区认真贯彻落实党中央") == {"Noto-Serif-CJK-SC"}     # Song body
     english = spec.pieces[1]
     page = dict(outline(path))[english.title]
-    assert _fonts_of(path, page, "1. What we did") == {"Noto-Serif-Bold"}
+    assert faces_drawing(path, page, "1. What we did") == {"Noto-Serif-Bold"}
 
 
 def test_the_opening_of_a_piece_is_centred_with_post_before_name(built_book):
@@ -159,14 +148,7 @@ def test_bookmarks_keep_the_readers_zoom(built_book):
 
 def test_one_subset_name_names_one_font_program(built_book):
     _spec, _result, path = built_book
-    programs: dict[str, set[bytes]] = {}
-    for page in PdfReader(path).pages:
-        for ref in page["/Resources"].get("/Font", {}).values():   # a blank verso has none
-            font = ref.get_object()
-            part = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            descriptor = part["/FontDescriptor"].get_object()
-            program = next(descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
-            programs.setdefault(str(font["/BaseFont"]), set()).add(program.get_object().get_data())
+    programs = font_programs(path)
     assert programs and {name: len(found) for name, found in programs.items()} == \
            {name: 1 for name in programs}
 
@@ -199,3 +181,14 @@ def test_letter_spaced_titles_sit_in_the_centre(built_book):
     left, right, _y, _text = next(line for line in text_lines(path, divider)
                                   if squashed(line[3]) == spec.sections[0].title_zh)
     assert abs((left + right) / 2 - 595.28 / 2) < 0.5
+
+
+def test_the_contents_name_each_bureau_under_its_title(built_book):
+    spec, _result, path = built_book
+    contents = next(i for i, t in enumerate(page_texts(path)) if t.startswith("目\u3000录"))
+    lines = text_lines(path, contents)
+    for piece in spec.pieces:
+        org = piece.organisation_zh if piece.lang == "zh-CN" else piece.organisation_en
+        title_top = next(top for _l, _r, top, text in lines if text.startswith(squashed(piece.title)))
+        org_top = next(top for _l, _r, top, text in lines if text == squashed(org))
+        assert title_top < org_top < title_top + 30, piece.title

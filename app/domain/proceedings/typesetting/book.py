@@ -105,6 +105,19 @@ class BookSection:
 
 
 @dataclass(frozen=True)
+class BookProgrammeRow:
+    """One speech of the oral session, as the book's programme page (发言顺序表) prints it."""
+
+    order: int
+    bureau_zh: str
+    bureau_en: str
+    speaker_name: str
+    speaker_post: str
+    #: planned minutes; None when the bureau gave none
+    minutes: int | None
+
+
+@dataclass(frozen=True)
 class BookSpec:
     """Everything one edition of the proceedings prints, in order."""
 
@@ -119,6 +132,9 @@ class BookSpec:
     style: str = "ministry"
     #: one of PDF_VARIANTS, frozen with the edition
     pdf_variant: str = ""
+    #: the programme of the oral session printed in the front matter, in speaking
+    #: order; None when the edition does not print one
+    programme: tuple[BookProgrammeRow, ...] | None = None
 
     @property
     def pieces(self) -> tuple[BookPiece, ...]:
