@@ -16,7 +16,12 @@ changed book.
 
 Each measurement runs in a fresh Python process, so peak memory is its own.
 
-usage: python benchmarks/proceedings.py [--sizes 12,40,160]
+With ``--tagged-cost N`` it answers another question: what PDF/UA costs. The
+book of N pieces is built from nothing twice, plain and as PDF/UA-1 (tagged,
+its parts' structure trees merged at assembly), each in a fresh process;
+it prints seconds, CPU seconds and size per page of each, and the ratios.
+
+usage: python benchmarks/proceedings.py [--sizes 12,40,160] [--tagged-cost 160]
 """
 from __future__ import annotations
 
@@ -124,6 +129,8 @@ def measure(kind: str, size: int) -> dict:
     else:
         from app.domain.proceedings.typesetting.piece_cache import PieceCache
 
+        if kind == "tagged":
+            spec = replace(spec, pdf_variant="pdf/ua-1")
         cache = PieceCache(out.parent / "piece-cache")
         if kind == "rebuild":
             render_book(spec, out, cache=cache)     # the book before the change fills the cache
@@ -140,7 +147,7 @@ def measure(kind: str, size: int) -> dict:
                      and out.read_bytes() == out.with_name("cold.pdf").read_bytes(),
                      "typeset": cache.misses}
     return {"pages": len(PdfReader(out).pages), "seconds": seconds, "mb": peak_mb(),
-            "cpu": cpu if kind in ("project", "rebuild") else cpu_seconds() - cpu_before,
+            "cpu": cpu if kind in ("project", "rebuild", "tagged") else cpu_seconds() - cpu_before,
             "size": out.stat().st_size, **extra}
 
 
@@ -153,6 +160,8 @@ def in_fresh_process(kind: str, size: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="12,40,160")
+    parser.add_argument("--tagged-cost", type=int, metavar="PIECES",
+                        help="build a book of PIECES pieces plain and as PDF/UA-1, and compare")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -160,6 +169,9 @@ def main() -> None:
         return
     if not FIXTURE.exists():
         raise SystemExit(f"missing {FIXTURE} (copy it from /work/shared/fixtures/)")
+    if args.tagged_cost:
+        tagged_cost(args.tagged_cost)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{'pieces':>6} {'builder':<9} {'pages':>5} {'seconds':>8} {'pages/s':>8} {'cpu s':>7} "
           f"{'peak MB':>8} {'size MB':>8}")
@@ -188,6 +200,22 @@ def main() -> None:
     ratios.append(f"project peak MB at {big}: {project['mb']:.0f} (goal < 400)")
     ratios.append(f"warm preview: {preview['seconds']:.2f} s (goal < 1.5)")
     print("ratios: " + "; ".join(ratios))
+
+
+def tagged_cost(size: int) -> None:
+    """The same book built from nothing plain and as PDF/UA-1, each in a fresh process."""
+    print(f"{'pieces':>6} {'pdf':<9} {'pages':>5} {'seconds':>8} {'ms/page':>8} {'cpu s':>7} "
+          f"{'peak MB':>8} {'KB/page':>8}")
+    figures = {}
+    for kind, label in (("project", "plain"), ("tagged", "pdf/ua-1")):
+        f = figures[kind] = in_fresh_process(kind, size)
+        print(f"{size:>6} {label:<9} {f['pages']:>5} {f['seconds']:>8.2f} "
+              f"{1000 * f['seconds'] / f['pages']:>8.1f} {f['cpu']:>7.1f} {f['mb']:>8.0f} "
+              f"{f['size'] / f['pages'] / 1e3:>8.1f}", flush=True)
+    plain, tagged = figures["project"], figures["tagged"]
+    print(f"ratios (pdf/ua-1 / plain) at {size} pieces: time {tagged['seconds'] / plain['seconds']:.2f}, "
+          f"CPU {tagged['cpu'] / plain['cpu']:.2f}, size {tagged['size'] / plain['size']:.2f}, "
+          f"peak memory {tagged['mb'] / plain['mb']:.2f}")
 
 
 if __name__ == "__main__":

@@ -46,11 +46,13 @@ def _editor(username: str | None) -> User:
               show_default=True, help="How the pieces are numbered in the book and its contents.")
 @click.option("--style", type=click.Choice(["ministry", "western"]), default="ministry", show_default=True,
               help="The book's style: a ministry compilation, or Western proceedings for an English edition.")
+@click.option("--pdf", "pdf_variant", type=click.Choice(["plain", "pdf/ua-1", "pdf/a-3u"]), default="plain",
+              show_default=True, help="The PDF standard the book claims: accessible (PDF/UA-1) or archival (PDF/A-3u).")
 @click.option("--with-programme", is_flag=True,
               help="Print the programme of the oral session (发言顺序表) in the front matter.")
 @with_appcontext
 def build_command(slug: str | None, out: Path | None, username: str | None, numbering: str, style: str,
-                  with_programme: bool) -> None:
+                  pdf_variant: str, with_programme: bool) -> None:
     """Build a new edition of the proceedings, as the editors' page does."""
     from app.background.builds import run_build
     from app.domain.proceedings.editions import create_edition, edition_key, today_for
@@ -58,7 +60,8 @@ def build_command(slug: str | None, out: Path | None, username: str | None, numb
     conference = _conference(slug)
     try:
         edition = create_edition(conference, actor=_editor(username), edition_date=today_for(conference),
-                                 piece_numbering=numbering, book_style=style, with_programme=with_programme)
+                                 piece_numbering=numbering, book_style=style, with_programme=with_programme,
+                                 pdf_variant="" if pdf_variant == "plain" else pdf_variant)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     db.session.commit()

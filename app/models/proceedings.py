@@ -39,6 +39,8 @@ class ProceedingsEdition(Base):
     piece_numbering: Mapped[str] = mapped_column(sa.String(16), default="none", server_default="none")
     # The book's style (typesetting/book.py BOOK_STYLES): "ministry" compilation or "western" proceedings.
     book_style: Mapped[str] = mapped_column(sa.String(16), default="ministry", server_default="ministry")
+    # The PDF standard the book claims (typesetting/book.py PDF_VARIANTS): "" plain, "pdf/ua-1", "pdf/a-3u".
+    pdf_variant: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     # The programme of the oral session printed in the front matter (programme.printed_programme:
     # [{"order", "bureau_zh", "bureau_en", "speaker_name", "speaker_post", "minutes"}]), frozen at
     # creation like the foreword; NULL when the edition does not print one.

@@ -30,10 +30,19 @@ STYLE_CHOICES = [
 ]
 
 
+# The variants of app/domain/proceedings/typesetting/book.py PDF_VARIANTS.
+PDF_VARIANT_CHOICES = [
+    ("", _l("Plain PDF")),
+    ("pdf/ua-1", _l("PDF/UA-1: tagged, reads aloud (screen readers)")),
+    ("pdf/a-3u", _l("PDF/A-3u: for the archive (tagged as well)")),
+]
+
+
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
     piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES)
     book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES)
+    pdf_variant = SelectField(_l("Kind of PDF"), default="", choices=PDF_VARIANT_CHOICES)
     with_programme = BooleanField(_l("Print the programme of the oral session (发言顺序表) in the front matter"))
 
     def validate_with_programme(self, field) -> None:

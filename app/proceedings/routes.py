@@ -37,7 +37,14 @@ from app.domain.proceedings.previews import (
 from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
-from app.proceedings.forms import NUMBERING_CHOICES, STYLE_CHOICES, BuildForm, ExcludeForm, FrontMatterForm
+from app.proceedings.forms import (
+    NUMBERING_CHOICES,
+    PDF_VARIANT_CHOICES,
+    STYLE_CHOICES,
+    BuildForm,
+    ExcludeForm,
+    FrontMatterForm,
+)
 from app.proceedings.status import progress_text, status_payload
 from app.storage import file_store
 from app.storage.downloads import download_response
@@ -226,12 +233,15 @@ def build(slug: str):
         if form.with_programme.errors:
             flash(_("Tick the programme of the oral session, or leave it unticked."), "error")
             return _editor_page(conference, build_form=form), 422
+        if form.pdf_variant.errors:   # a kind of PDF the builder does not make
+            flash(_("Choose the kind of PDF: plain, PDF/UA-1 (accessible) or PDF/A-3u (archival)."), "error")
+            return _editor_page(conference, build_form=form), 422
         flash(_("Please give the date of the edition."), "error")
         return _back(conference)
     edition = editions.create_edition(conference, actor=current_user, edition_date=form.edition_date.data,
                                       heartbeat_interval=jobs.heartbeat_interval(current_app.config),
                                       piece_numbering=form.piece_numbering.data,
-                                      book_style=form.book_style.data,
+                                      book_style=form.book_style.data, pdf_variant=form.pdf_variant.data,
                                       with_programme=form.with_programme.data)
     db.session.commit()
     jobs.enqueue_build(edition.id)
@@ -246,7 +256,8 @@ def edition(slug: str, number: int):
     _abandon_stale_builds(conference)
     return render_template("proceedings/edition.html", conference=conference,
                            edition=_edition(conference, number), button=ButtonForm(),
-                           numbering_labels=dict(NUMBERING_CHOICES), style_labels=dict(STYLE_CHOICES))
+                           numbering_labels=dict(NUMBERING_CHOICES), style_labels=dict(STYLE_CHOICES),
+                           pdf_variant_labels=dict(PDF_VARIANT_CHOICES))
 
 
 @bp.get("/<slug>/editions/<int:number>/status")

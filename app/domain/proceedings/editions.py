@@ -24,7 +24,7 @@ from app.domain.proceedings.changes import changes_between
 from app.domain.proceedings.preflight import latest_done_edition
 from app.domain.proceedings.programme import printed_programme
 from app.domain.proceedings.spec import current_entries
-from app.domain.proceedings.typesetting.book import BOOK_STYLES
+from app.domain.proceedings.typesetting.book import BOOK_STYLES, PDF_VARIANTS
 from app.domain.proceedings.typesetting.numbering import SCHEMES
 from app.domain.submissions.bodies.rendering import render_body
 from app.extensions import db
@@ -135,16 +135,17 @@ def next_edition_number(conference: Conference) -> int:
 def create_edition(conference: Conference, *, actor: User, edition_date: date,
                    heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
                    piece_numbering: str = "none", book_style: str = "ministry",
-                   with_programme: bool = False) -> ProceedingsEdition:
+                   pdf_variant: str = "", with_programme: bool = False) -> ProceedingsEdition:
     """Fix the next edition: the included approved versions in order, and the front matter.
 
     The edition is queued; the caller commits and then hands its id to the
     background worker. Refused while another edition of the conference is
     being built, and when no piece would be in it. ``piece_numbering`` is one
-    of ``numbering.SCHEMES``, ``book_style`` one of ``book.BOOK_STYLES``;
-    both are fixed in the edition like its front matter. ``with_programme``
-    prints the programme of the oral session (发言顺序表) in the front matter,
-    frozen now too (``programme.printed_programme``).
+    of ``numbering.SCHEMES``, ``book_style`` one of ``book.BOOK_STYLES``,
+    ``pdf_variant`` one of ``book.PDF_VARIANTS``; all are fixed in the
+    edition like its front matter. ``with_programme`` prints the programme
+    of the oral session (发言顺序表) in the front matter, frozen now too
+    (``programme.printed_programme``).
     """
     if not can_build_proceedings(actor):
         raise Forbidden(_("Only editors may build the proceedings."))
@@ -152,6 +153,8 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
         raise DomainError(_("Choose how the pieces are numbered."))
     if book_style not in BOOK_STYLES:
         raise DomainError(_("Choose the style of the book: ministry compilation or Western proceedings."))
+    if pdf_variant not in PDF_VARIANTS:
+        raise DomainError(_("Choose the kind of PDF: plain, PDF/UA-1 (accessible) or PDF/A-3u (archival)."))
     abandon_stale_builds(conference, heartbeat_interval=heartbeat_interval)
     if running_edition(conference) is not None:
         raise NotAllowed(_("An edition of these proceedings is being built; wait until it has finished."))
@@ -164,7 +167,8 @@ def create_edition(conference: Conference, *, actor: User, edition_date: date,
         conference_id=conference.id, number=number, status=EditionStatus.QUEUED,
         progress_stage="queued", progress_done=0, progress_total=len(entries),
         edition_date=edition_date, cover_note=conference.proceedings_cover_note, piece_numbering=piece_numbering,
-        book_style=book_style, programme=printed_programme(entries) if with_programme else None,
+        book_style=book_style, pdf_variant=pdf_variant,
+        programme=printed_programme(entries) if with_programme else None,
         foreword_source=conference.proceedings_foreword,
         foreword_html=render_body(conference.proceedings_foreword, id_prefix="foreword-").html,
         changes=changes_between(previous.items if previous else [], entries) if previous else [],

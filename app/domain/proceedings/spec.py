@@ -178,7 +178,7 @@ def spec_for_edition(edition: ProceedingsEdition, store: FileStore) -> BookSpec:
         conference=book_conference(conference), edition_number=edition.number,
         edition_date=edition.edition_date, cover_note=edition.cover_note,
         foreword_html=edition.foreword_html, sections=numbered_sections(sections, edition.piece_numbering), key_tasks=book_key_tasks(conference),
-        style=edition.book_style, programme=book_programme(edition.programme),
+        style=edition.book_style, pdf_variant=edition.pdf_variant, programme=book_programme(edition.programme),
     )
 
 

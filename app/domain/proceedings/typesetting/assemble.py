@@ -28,12 +28,15 @@ from pypdf.generic import (
 
 from .folios import stamp_folios
 from .font_merge import embedded_fonts
+from .structure import TaggedPart, finish_structure, merge_structure, tag_link
+from .tagging import is_archival, is_tagged, xmp_packet
 from .typeset import TypesetResult, padded
 
 
 def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list,
              chunks: list[TypesetResult], *, metadata: dict,
-             book_fonts: dict[str, bytes] | None = None, folios=None) -> None:
+             book_fonts: dict[str, bytes] | None = None, folios=None, pdf_variant: str = "",
+             langs: list[str] | None = None, lang: str = "zh-CN") -> None:
     """Write front matter + chunks + back matter to ``out`` with working navigation.
 
     ``chunk_paths`` are paths or file objects. ``book_fonts`` (from
@@ -41,7 +44,12 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     subset of a Chinese face by one program shared by the whole book.
     ``folios`` is (``folios.FolioKit``, [(body page index, folio), ...]):
     the body's folios to stamp, for parts typeset without them.
+    ``pdf_variant`` (book.PDF_VARIANTS) other than "": the parts are tagged, and the book
+    gets one structure tree (``structure.py``) with each chunk's elements in its language
+    (``langs``, one per chunk; ``lang`` for the frame), folios as artifacts, XMP metadata
+    and, for PDF/A, an output intent.
     """
+    tagged = is_tagged(pdf_variant)
     front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
     body_pages = sum(padded(c.page_count) for c in chunks)
 
@@ -56,17 +64,25 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
 
     writer = PdfWriter()
     frame_reader = PdfReader(frame_path)
+    parts = [TaggedPart(frame_reader, {}, lang)]
     for index in range(front_pages):
+        parts[0].pages[index] = len(writer.pages)
         writer.add_page(frame_reader.pages[index])
-    for path, chunk in zip(chunk_paths, chunks):
+    for path, chunk, chunk_lang in zip(chunk_paths, chunks, langs or [lang] * len(chunks)):
         # page by page: ``append`` also merges names and outlines, rebuilt below anyway
-        for page in PdfReader(path).pages:
+        reader = PdfReader(path)
+        parts.append(TaggedPart(reader, {}, chunk_lang))
+        for index, page in enumerate(reader.pages):
+            parts[-1].pages[index] = len(writer.pages)
             writer.add_page(page)
         if padded(chunk.page_count) > chunk.page_count:
             # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
             writer.add_blank_page()
+    parts.append(TaggedPart(frame_reader, {}, lang))
     for index in range(front_pages, len(frame_reader.pages)):
+        parts[-1].pages[index] = len(writer.pages)
         writer.add_page(frame_reader.pages[index])
+    structure = merge_structure(writer, parts, lang) if tagged else None
 
     anchors = {name: (frame_page(i), x, y) for name, (i, x, y) in frame.anchors.items()}
     bookmarks = [(lvl, label, frame_page(i), x, y) for lvl, label, i, x, y in frame.bookmarks]
@@ -79,18 +95,23 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
 
     if folios:
         kit, stamps = folios
-        stamp_folios(writer, kit, [(front_pages + index, number) for index, number in stamps])
+        stamp_folios(writer, kit, [(front_pages + index, number) for index, number in stamps], artifact=tagged)
     if book_fonts:
         _share_font_programs(writer, writer.pages, book_fonts)
     _distinct_subset_tags(writer)
-    _add_links(writer, links, anchors)
+    for page_index, annotation, target in _add_links(writer, links, anchors):
+        if structure is not None:
+            tag_link(writer, structure, page_index, annotation, target)
     _name_destinations(writer, anchors)
     _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
     writer.set_page_label(0, front_pages - 1, style="/r", start=1)
     writer.set_page_label(front_pages, len(writer.pages) - 1, style="/D", start=1)
     writer.add_metadata(metadata)
-    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer._root_object[NameObject("/Lang")] = TextStringObject(lang if tagged else "zh-CN")
     writer.page_mode = "/UseOutlines"
+    if structure is not None:
+        finish_structure(writer, structure)
+        _claim(writer, pdf_variant, metadata, [frame_reader] + [part.reader for part in parts[1:-1]])
     # drops the per-part font programs replaced above, and any duplicate
     # object (the same image or descriptor in several parts)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
@@ -98,15 +119,52 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
         writer.write(handle)
 
 
-def _add_links(writer: PdfWriter, links, anchors) -> None:
-    """Links whose target lives in another part: the contents and the index, mostly."""
+def _add_links(writer: PdfWriter, links, anchors):
+    """Links whose target lives in another part: the contents and the index, mostly.
+    Yields (page index, annotation, target) of each."""
     for page_index, target, rect in links:
         if target not in anchors:
             continue
         target_page, x, y = anchors[target]
         # /XYZ with zoom 0 keeps the reader's zoom, as WeasyPrint's own links do
-        writer.add_annotation(page_index, Link(rect=rect, target_page_index=target_page,
-                                               fit=Fit.xyz(x, y, 0), border=[0, 0, 0]))
+        yield page_index, writer.add_annotation(page_index, Link(
+            rect=rect, target_page_index=target_page, fit=Fit.xyz(x, y, 0), border=[0, 0, 0])), target
+
+
+def _claim(writer: PdfWriter, variant: str, metadata: dict, readers) -> None:
+    """What the variant claims of the whole file: XMP metadata, a file identifier that depends
+    only on the parts, and for PDF/A an sRGB output intent and printable annotations."""
+    import hashlib
+    from importlib.resources import files
+
+    from pypdf.generic import ByteStringObject, StreamObject
+
+    stream = StreamObject()
+    stream.set_data(xmp_packet(metadata, variant))
+    stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    digest = hashlib.sha256()
+    for reader in readers:
+        stream_of = reader.stream
+        stream_of.seek(0)
+        digest.update(stream_of.read())
+    identifier = ByteStringObject(digest.digest()[:16])
+    writer._ID = ArrayObject([identifier, identifier])
+    writer.pdf_header = b"%PDF-1.7"
+    if not is_archival(variant):
+        return
+    profile = DecodedStreamObject()
+    profile.set_data((files("weasyprint.pdf") / "sRGB2014.icc").read_bytes())
+    profile[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject({
+        NameObject("/Type"): NameObject("/OutputIntent"), NameObject("/S"): NameObject("/GTS_PDFA1"),
+        NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB2014.icc"),
+        NameObject("/Info"): TextStringObject("sRGB2014.icc"),
+        NameObject("/DestOutputProfile"): writer._add_object(profile.flate_encode())})
+    writer._root_object[NameObject("/OutputIntents")] = ArrayObject([intent])
+    for page in writer.pages:
+        for annotation in page.get("/Annots", ()):
+            annotation.get_object()[NameObject("/F")] = NumberObject(4)   # print, as PDF/A asks
 
 
 def _name_destinations(writer: PdfWriter, anchors) -> None:

@@ -22,6 +22,12 @@ PieceLang = Literal["zh-CN", "en"]
 #: corner, notes 1 2, an English cover and English section titles).
 BOOK_STYLES = ("ministry", "western")
 
+#: The PDF standards an edition may claim, chosen per edition: "" a plain PDF;
+#: "pdf/ua-1" tagged for screen readers (structure tree, /Lang per piece, /Alt on
+#: figures, folios as artifacts); "pdf/a-3u" for the archive (an sRGB output
+#: intent, XMP claiming PDF/A-3u; tagged too, so that it also reads aloud).
+PDF_VARIANTS = ("", "pdf/ua-1", "pdf/a-3u")
+
 # The book's two parts, in Chinese and English, in the order they print.
 SECTION_TITLES: dict[PieceKind, tuple[str, str]] = {
     "oral": ("大会交流发言", "Oral exchange speeches"),
@@ -124,6 +130,8 @@ class BookSpec:
     key_tasks: tuple[BookKeyTask, ...]
     #: one of BOOK_STYLES, frozen with the edition
     style: str = "ministry"
+    #: one of PDF_VARIANTS, frozen with the edition
+    pdf_variant: str = ""
     #: the programme of the oral session printed in the front matter, in speaking
     #: order; None when the edition does not print one
     programme: tuple[BookProgrammeRow, ...] | None = None

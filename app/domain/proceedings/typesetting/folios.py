@@ -124,8 +124,14 @@ def folio_text(number: int, style: str = "ministry") -> str:
     return str(number) if style == "western" else f"— {number} —"
 
 
-def stamp_folios(writer: PdfWriter, kit: FolioKit, pages: list[tuple[int, int]]) -> None:
-    """Draw folio ``number`` on each (writer page index, number) of ``pages``."""
+#: A folio in a tagged book is page furniture, not content a screen reader reads (PDF/UA 7.8).
+ARTIFACT_BEGIN = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n"
+ARTIFACT_END = b"\nEMC\n"
+
+
+def stamp_folios(writer: PdfWriter, kit: FolioKit, pages: list[tuple[int, int]], artifact: bool = False) -> None:
+    """Draw folio ``number`` on each (writer page index, number) of ``pages``; ``artifact``
+    marks each as an /Artifact (a tagged book)."""
     font, state = (_into(writer, kit.font),
                    _into(writer, kit.state) if kit.state is not None else None)
     # the piece's own drawing leaves its transform set: enclose it in q … Q
@@ -144,7 +150,10 @@ def stamp_folios(writer: PdfWriter, kit: FolioKit, pages: list[tuple[int, int]])
         if contents is not None:
             resolved = contents.get_object()
             parts.extend(resolved if isinstance(resolved, ArrayObject) else [contents])
-        parts.extend([pop, _stream(writer, kit.drawing(number), compress=True)])
+        drawing = kit.drawing(number)
+        if artifact:
+            drawing = ARTIFACT_BEGIN + drawing + ARTIFACT_END
+        parts.extend([pop, _stream(writer, drawing, compress=True)])
         page[NameObject("/Contents")] = parts
 
 

@@ -32,7 +32,7 @@ FORMAT = b"HBPC1\n"
 #: Default bound of the cache folder.
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 #: Our modules whose code decides how a piece is typeset.
-_ENGINE_SOURCES = ("typeset.py", "cjk_justify.py", "fetcher.py", "font_merge.py", "piece_cache.py")
+_ENGINE_SOURCES = ("typeset.py", "cjk_justify.py", "fetcher.py", "font_merge.py", "piece_cache.py", "tagging.py")
 
 
 class PieceCache:
@@ -125,9 +125,11 @@ def _decode(data: bytes) -> tuple[bytes, dict] | None:
     return body[start + length:], meta
 
 
-def piece_key(engine: str, html: str) -> str:
-    """The fingerprint of one body item: the engine's and its own HTML's."""
-    return hashlib.sha256(engine.encode() + b"\0" + html.encode()).hexdigest()
+def piece_key(engine: str, html: str, tagged: bool = False) -> str:
+    """The fingerprint of one body item: the engine's and its own HTML's, and whether it is
+    typeset with a structure tree (for a PDF/UA or PDF/A book: other bytes, same pages)."""
+    return hashlib.sha256(engine.encode() + b"\0" + (b"tagged\0" if tagged else b"")
+                          + html.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)

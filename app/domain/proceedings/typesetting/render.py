@@ -45,6 +45,7 @@ from .book import SECTION_TITLES, BookConference, BookKeyTask, BookPiece, BookSe
 from .fonts import MissingFontError, check_cjk_fonts  # noqa: F401  (re-exported)
 from .html import BodyItem, body_items, book_html
 from .piece_cache import PieceCache, engine_fingerprint, piece_key
+from .tagging import is_tagged
 from .typeset import TypesetJob, TypesetResult, padded
 from .workers import (  # noqa: F401  (re-exported)
     DEFAULT_MEMORY_LIMIT_MB,
@@ -188,7 +189,9 @@ def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb=Non
     report("rendering", 0, total)
     job = TypesetJob(html=book_html(spec, items=items), attachments=_attachments(spec.pieces),
                      out_path=tmp, label_body_from=items[0].anchor if items else None,
-                     info=pdf_metadata(spec))
+                     info=pdf_metadata(spec), pdf_variant=spec.pdf_variant,
+                     langs=tuple((item.anchor, item_lang(spec, item)) for item in items)
+                     + (("key-task-index", book_lang(spec)),), lang=book_lang(spec))
     with _workers(1, memory_limit_mb=memory_limit_mb) as pool:
         [result] = pool.map([job], deadline)
     report("assembling", total, total)
@@ -212,8 +215,9 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
     from .font_merge import book_font_programs, font_signatures
 
     engine = engine_fingerprint()
+    tagged = is_tagged(spec.pdf_variant)
     htmls = [piece_html(spec, item) for item in items]
-    keys = [piece_key(engine, html) for html in htmls]
+    keys = [piece_key(engine, html, tagged) for html in htmls]
     # the style is in each item's HTML (its root class and stylesheet), so a western
     # piece never has a ministry piece's key; the kit is the style's own
     kit_source = kit_html(spec.style)
@@ -228,7 +232,7 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
             else:
                 wanted[key] = TypesetJob(html=html, attachments=_attachments(
                     [item.piece] if item.piece else []), folios=False, list_fonts=True,
-                    weight=_weight(item))
+                    weight=_weight(item), tagged=tagged, lang=item_lang(spec, item))
     for key, html in ((kit_key, kit_source),):
         found = cache.get(key)
         if found is not None:
@@ -268,7 +272,7 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
             frame_job = TypesetJob(
                 html=book_html(spec, parts=("front", "back"), items=[], page_numbers=starts),
                 attachments={}, first_page=body_pages + 1, first_page_group="back",
-                out_path=frame_path)
+                out_path=frame_path, tagged=tagged, lang=book_lang(spec))
             [frame] = pool.map([frame_job], deadline)
         finally:
             # the workers take a while to exit (they give back a lot of memory): meanwhile, assemble
@@ -282,7 +286,8 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
         kit = FolioKit.read(io.BytesIO(kit_pdf), spec.style)
         assemble(tmp, frame_path, frame, [io.BytesIO(pdf) for pdf, _meta in parts],
                  [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
-                 book_fonts=book_fonts, folios=(kit, stamps))
+                 book_fonts=book_fonts, folios=(kit, stamps), pdf_variant=spec.pdf_variant,
+                 langs=[item_lang(spec, item) for item in items], lang=book_lang(spec))
         refused = sorted({url for _pdf, meta in parts for url in meta["refused"]} | set(frame.refused))
         return starts, refused
     finally:
@@ -321,6 +326,16 @@ def piece_html(spec: BookSpec, item: BodyItem) -> str:
     (no date, no edition number), so that its fingerprint changes only when its pages would."""
     return book_html(spec, parts=("body",), items=[item], created=datetime(2000, 1, 1),
                      neutral_head=True)
+
+
+def book_lang(spec: BookSpec) -> str:
+    """The language of the book's own pages (cover, contents, index), as its HTML says."""
+    return "en" if spec.style == "western" else "zh-CN"
+
+
+def item_lang(spec: BookSpec, item: BodyItem) -> str:
+    """A piece's language; a section divider speaks the book's."""
+    return item.piece.lang if item.piece else book_lang(spec)
 
 
 def _default_processes(items, cores: int) -> int:

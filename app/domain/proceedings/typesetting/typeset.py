@@ -44,6 +44,14 @@ class TypesetJob:
     #: report the fonts of the PDF (``font_merge.font_signatures``): a body piece does, so
     #: that its fonts are known without reading it again when it comes from the cache
     list_fonts: bool = False
+    #: the PDF standard of a book typeset as one document (book.PDF_VARIANTS): WeasyPrint
+    #: writes it, tagged; ``tagged`` alone tags a part of a book assembled later
+    pdf_variant: str = ""
+    tagged: bool = False
+    #: ((anchor, lang), ...): the language of the pages from each anchor on, for the
+    #: structure tree of a tagged document; ``lang`` before the first
+    langs: tuple = ()
+    lang: str = "zh-CN"
 
 
 @dataclass
@@ -72,10 +80,13 @@ def typeset(job: TypesetJob) -> TypesetResult:
 
     Without ``out_path`` the PDF is returned as bytes (previews, body pieces).
     """
-    from . import cjk_justify
+    from . import cjk_justify, tagging
     from .fetcher import BookURLFetcher
 
     cjk_justify.install()
+    tagged = job.tagged or tagging.is_tagged(job.pdf_variant)
+    if tagged:
+        tagging.install_artifact_margins()
     fetcher = BookURLFetcher(job.attachments)
     document = _layout(job.html, fetcher, job.first_page, job.first_page_group, job.folios)
     result = TypesetResult(page_count=len(document.pages), first_page=job.first_page)
@@ -84,11 +95,19 @@ def typeset(job: TypesetJob) -> TypesetResult:
     labels = ()
     if job.label_body_from in result.anchors:
         labels = ((0, "/r"), (result.anchors[job.label_body_from][0], "/D"))
-    finisher = _book_finisher(labels, job.info) if labels or job.info else None
+    options = {}
+    if tagged:
+        options = {"pdf_tags": True, "pdf_version": "1.7"}
+        if job.pdf_variant:
+            options["pdf_variant"] = job.pdf_variant
+        page_langs = tagging.lang_of_pages(len(document.pages), result.anchors, job.langs, job.lang)
+    finisher = None
+    if labels or job.info or tagged:
+        finisher = _book_finisher(labels, job.info, page_langs if tagged else None, job.pdf_variant)
     if job.out_path is None:
-        result.pdf_bytes = document.write_pdf(finisher=finisher)
+        result.pdf_bytes = document.write_pdf(finisher=finisher, **options)
     else:
-        document.write_pdf(job.out_path, finisher=finisher)
+        document.write_pdf(job.out_path, finisher=finisher, **options)
     if job.list_fonts:
         import io
 
@@ -218,12 +237,22 @@ def _collect_navigation(document, result: TypesetResult) -> None:
                 result.dangling_links.append((index, target, rect))
 
 
-def _book_finisher(labels, info):
+def _book_finisher(labels, info, page_langs=None, variant=""):
     """Add /PageLabels ((first page index, style), ...) and the book's document information
-    (with the outline open, as ``assemble.py`` writes it) to the PDF WeasyPrint writes."""
+    (with the outline open, as ``assemble.py`` writes it) to the PDF WeasyPrint writes; in a
+    tagged PDF, the language of each page's elements (``page_langs``) and, for a book's
+    ``variant``, XMP metadata that says the document information again."""
     import pydyf
 
+    from . import tagging
+
     def finish(_document, pdf):
+        if page_langs is not None:
+            tagging.set_languages(pdf, page_langs, whole_book=bool(variant))
+        if variant and info:
+            # WeasyPrint's packet (written by the variant) says its own producer, and no dates
+            metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+            metadata.stream = [tagging.xmp_packet(info, variant)]
         if labels:
             nums = pydyf.Array()
             for start, style in dict(labels).items():
