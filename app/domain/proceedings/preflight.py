@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from app.domain.proceedings.spec import approved_versions, piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
@@ -52,34 +52,32 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
 
 
 def preflight(conference: Conference, *, check_fonts: bool = True,
-              store: FileStore | None = None) -> list[PreflightWarning]:
+              store: FileStore | None = None, missing_shown: int | None = None) -> list[PreflightWarning]:
     """Every warning for the next build of ``conference``'s proceedings, most serious first.
 
     With ``store`` (where attachments are stored) the pictures of the
-    pieces are measured too."""
+    pieces are measured too. With ``missing_shown``, at most that many
+    bureaus without an approved piece are named (the editors' page names the
+    first few and counts the rest with :func:`count_missing_pieces`): a
+    conference of 600 invitations is then not read row by row."""
     warnings: list[PreflightWarning] = []
     if check_fonts:
         try:
             check_cjk_fonts()
         except MissingFontError as error:
             warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
-    invitations = db.session.scalars(
-        # Joined: a conference of 600 invitations is past one selectin batch of 500 ids.
-        sa.select(Invitation).options(joinedload(Invitation.organisation))
-        .where(Invitation.conference_id == conference.id)
-        .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
-    ).all()
-    submissions = {
-        s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
-        )
-    }
-    approved = [s for s in submissions.values() if s.state is SubmissionState.APPROVED]
-    for invitation in invitations:
-        submission = submissions.get(invitation.id)
-        if submission is None or submission.state is not SubmissionState.APPROVED:
-            warnings.append(PreflightWarning("missing_piece", invitation=invitation, submission=submission,
-                                    state=submission.state if submission else None))
+    missing = _missing(conference).order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
+    if missing_shown is not None:
+        missing = missing.limit(missing_shown)
+    # Joined: a conference of 600 invitations is past one selectin batch of 500 ids.
+    warnings += [PreflightWarning("missing_piece", invitation=invitation, submission=submission,
+                                  state=submission.state if submission else None)
+                 for invitation, submission in db.session.execute(
+                     missing.options(joinedload(Invitation.organisation))).all()]
+    # Their bureaus: a picture's warning is made from the piece as the book prints it.
+    approved = db.session.scalars(sa.select(Submission).where(
+        Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
+        .options(selectinload(Submission.organisation)).order_by(Submission.id)).all()
     warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
                  for s in approved if s.excluded_from_proceedings]
     last = latest_done_edition(conference)
@@ -90,6 +88,19 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
     if not any(not s.excluded_from_proceedings for s in approved):
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
+
+
+def _missing(conference: Conference) -> sa.Select:
+    """The invitations of ``conference`` without an approved live piece, with that piece if any."""
+    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live())
+    return (sa.select(Invitation, Submission).outerjoin(Submission, live)
+            .where(Invitation.conference_id == conference.id,
+                   sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED)))
+
+
+def count_missing_pieces(conference: Conference) -> int:
+    """How many invitations of ``conference`` have no approved piece, counted in SQL."""
+    return db.session.scalar(_missing(conference).with_only_columns(sa.func.count())) or 0
 
 
 def _coarse_pictures(included: list[Submission], store: FileStore) -> list[PreflightWarning]:
