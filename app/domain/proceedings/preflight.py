@@ -108,8 +108,9 @@ def _coarse_pictures(included: list[Submission], store: FileStore) -> list[Prefl
     versions = approved_versions([s.id for s in included], with_bodies=False)
     # Only a version with files can hold a picture: read the bodies of those alone.
     with_files = [v.id for v in versions.values() if v.attachments]
-    db.session.scalars(sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files or [0]))
-                       .options(undefer(SubmissionVersion.body_html))).all()
+    if with_files:
+        db.session.scalars(sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files))
+                           .options(undefer(SubmissionVersion.body_html))).all()
     warnings = []
     for submission in included:
         if submission.id not in versions or not versions[submission.id].attachments:
