@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
 
-from app.domain.proceedings.spec import approved_versions, piece_from_version
+from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
 from app.extensions import db
@@ -74,10 +74,11 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
                                   state=submission.state if submission else None)
                  for invitation, submission in db.session.execute(
                      missing.options(joinedload(Invitation.organisation))).all()]
-    # Their bureaus: a picture's warning is made from the piece as the book prints it.
+    # What the warnings say of a piece; a piece with pictures is read whole by ``_coarse_pictures``.
     approved = db.session.scalars(sa.select(Submission).where(
         Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
-        .options(selectinload(Submission.organisation)).order_by(Submission.id)).all()
+        .options(load_only(Submission.id, Submission.title, Submission.state, Submission.excluded_from_proceedings,
+                           Submission.exclusion_reason)).order_by(Submission.id)).all()
     warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
                  for s in approved if s.excluded_from_proceedings]
     last = latest_done_edition(conference)
@@ -105,15 +106,29 @@ def count_missing_pieces(conference: Conference) -> int:
 
 def _coarse_pictures(included: list[Submission], store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    versions = approved_versions([s.id for s in included], with_bodies=False)
-    # Only a version with files can hold a picture: read the bodies of those alone.
-    with_files = [v.id for v in versions.values() if v.attachments]
-    if with_files:
-        db.session.scalars(sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files))
-                           .options(undefer(SubmissionVersion.body_html))).all()
+    if not included:
+        return []
+    # The approved version of each piece, as ``approved_versions`` finds it (the last
+    # approval wins), read as columns: only a version with files can hold a picture,
+    # and only those become objects, with their bodies.
+    approved = {}
+    for submission_id, version_id, attachments in db.session.execute(
+        sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.attachments)
+        .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
+        .where(Decision.submission_id.in_([s.id for s in included]), Decision.outcome == DecisionOutcome.APPROVE)
+        .order_by(Decision.decided_at, Decision.id)
+    ):
+        approved[submission_id] = version_id if attachments else None
+    with_files = [v for v in approved.values() if v is not None]
+    if not with_files:
+        return []
+    versions = {v.submission_id: v for v in db.session.scalars(
+        sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files))
+        .options(undefer(SubmissionVersion.body_html),
+                 selectinload(SubmissionVersion.submission).selectinload(Submission.organisation)))}
     warnings = []
     for submission in included:
-        if submission.id not in versions or not versions[submission.id].attachments:
+        if submission.id not in versions:
             continue
         piece = piece_from_version(versions[submission.id], store)
         warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
