@@ -6,15 +6,19 @@ conferences, N / 10 bureaus invited to each for both kinds, versions,
 comments, decisions, about eight notifications a piece; and a sixth, small
 conference of the same ten bureaus at any N); the app served by gunicorn
 (gunicorn.conf.py, 2 workers × 4 threads) on loopback; 16 clients with
-keep-alive connections hit one page at a time for a few seconds. The login
-page of the same app, measured just before each page, is the bare route
-that page's figure is a ratio of (the machine is shared: its load moves
-within a run). SQL queries per page are counted in-process (a test client
+keep-alive connections hit one page at a time for a few seconds, every page
+once a round, and each page's best round is its figure (the machine is
+shared: the others' load comes in bursts and only ever takes throughput
+away). The login page of the same app is the bare route every figure is a
+ratio of. SQL queries per page are counted in-process (a test client
 with an event listener on the engine), at each size.
 
 What "scale-invariant" means, page by page: a page that lists is a page of
 rows at any size, and is compared as such (the queue, coverage, homes,
-notifications, the proceedings editor). A search finds the same 60 pieces at
+notifications, the proceedings editor); but a conference holds 20 pieces at
+100 and 600 at 3,000, so the coverage page and the proceedings editor show 20
+and 6 rows at 100 against a full page of 50 at 3,000, and are measured on
+the small conference too (the same rows at both). A search finds the same 60 pieces at
 any size, so that its page holds the same rows and only the corpus grows;
 the filter is on the small conference, for the same reason. An export that
 lists a whole conference (coverage CSV, pieces xlsx) is measured twice: on
@@ -22,7 +26,7 @@ the small conference, whose rows are the same at any size (it must not pay
 for the rest of the database), and on a large one, 20 rows at 100 pieces
 and 600 at 3,000, by rows per second (it must not cost more per row).
 
-usage: python benchmarks/pages.py [--sizes 100 3000] [--seconds 4] [--clients 16]
+usage: python benchmarks/pages.py [--sizes 100 3000] [--seconds 4] [--clients 16] [--rounds 2]
                                   [--database postgresql|sqlite] [--postgres URL]
 
 Goals (issue 13 item 5): at 3,000 pieces every page serves ≥ 80 % of its own
@@ -147,6 +151,7 @@ def pages(seeded) -> list[tuple[str, str, str, int]]:
         ("queue, filter", seeded.reviewer, f"/review/?state=&kind=oral&conference={small}", 1),
         ("review page", seeded.reviewer, f"/review/{seeded.reviewed_piece}", 1),
         ("coverage", seeded.editor, f"/review/coverage?conference={conference}", 1),
+        ("coverage, small conference", seeded.editor, f"/review/coverage?conference={small}", 1),
         ("coverage CSV", seeded.editor, f"/review/coverage.csv?conference={small}", 1),
         ("pieces xlsx", seeded.editor, f"/review/coverage/pieces.xlsx?conference={small}", 1),
         ("coverage CSV, large (per row)", seeded.editor, f"/review/coverage.csv?conference={conference}",
@@ -155,6 +160,7 @@ def pages(seeded) -> list[tuple[str, str, str, int]]:
          large_rows),
         ("ministry home", seeded.editor, "/", 1),
         ("proceedings editor", seeded.editor, f"/proceedings/{seeded.conference_slugs[0]}/", 1),
+        ("proceedings editor, small", seeded.editor, f"/proceedings/{seeded.small_conference_slug}/", 1),
         ("bureau home", bureau_user, "/", 1),
         ("piece page", bureau_user, f"/submissions/{bureau_piece}", 1),
         ("notifications", seeded.reviewer, "/notifications/", 1),
@@ -288,7 +294,7 @@ def hammer(port: int, path: str, cookie: str, clients: int, seconds: float) -> d
             "errors": errors[0], "size": sizes[0], "n": len(latencies)}
 
 
-def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres: str) -> dict:
+def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres: str, rounds: int) -> dict:
     print(f"\n== {pieces} pieces on {kind}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="huibian-pages-"))
     database = Database(kind, f"pages{pieces}", postgres)
@@ -300,18 +306,21 @@ def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres:
         process = start_gunicorn(database.url, work, port)
         cookies = {who: login(port, who) for who in {who for _l, who, _p, _r in pages(seeded) if who}} | {"": ""}
         results = {}
-        for label, who, path, rows in pages(seeded):
-            hammer(port, path, cookies[who], clients, min(1.0, seconds))  # warm every thread of both workers
-            # The bare route just before each page: on a shared machine the load moves
-            # within a run, and a ratio to a login measured minutes earlier moves with it.
-            bare = hammer(port, "/login", "", clients, seconds / 2)["rps"]
-            results[label] = hammer(port, path, cookies[who], clients, seconds) | {"queries": queries[label][0],
-                                                                                  "rows": rows, "bare": bare}
-            r = results[label]
-            print(f"  {label:<28} {r['rps']:>7.1f} req/s ({100 * r['rps'] / bare:5.1f} % of login at {bare:.0f})"
-                  f"  p50 {r['p50']:>6.0f}  p95 {r['p95']:>6.0f}  "
-                  f"p99 {r['p99']:>6.0f} ms  {r['size'] / 1024:>6.1f} KB  {r['queries']:>3} queries"
-                  f"{'  ' + str(r['errors']) + ' ERRORS' if r['errors'] else ''}", flush=True)
+        # Best of ``rounds``: the other sessions of a shared machine only ever take
+        # throughput away, in bursts; the best round is the page's own figure.
+        for round_number in range(rounds):
+            for label, who, path, rows in pages(seeded):
+                if round_number == 0:
+                    hammer(port, path, cookies[who], clients, min(1.0, seconds))  # warm both workers' threads
+                r = hammer(port, path, cookies[who], clients, seconds) | {"queries": queries[label][0], "rows": rows}
+                if label not in results or r["rps"] > results[label]["rps"]:
+                    results[label] = r
+                print(f"  {label:<28} {r['rps']:>7.1f} req/s  p50 {r['p50']:>6.0f}  p95 {r['p95']:>6.0f}  "
+                      f"p99 {r['p99']:>6.0f} ms  {r['size'] / 1024:>6.1f} KB  {r['queries']:>3} queries"
+                      f"{'  ' + str(r['errors']) + ' ERRORS' if r['errors'] else ''}", flush=True)
+        bare = results["login (bare route)"]["rps"]
+        for r in results.values():
+            r["bare"] = bare
         return results
     finally:
         if process:
@@ -322,9 +331,8 @@ def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres:
 def report(by_size: dict[int, dict], clients: int) -> None:
     small, large = min(by_size), max(by_size)
     a, b = by_size[small], by_size[large]
-    print(f"\n== pages at {small} and {large} pieces, {clients} clients; requests/s as % of the login page "
-          f"measured just before each page (login: {a['login (bare route)']['rps']:.0f} and "
-          f"{b['login (bare route)']['rps']:.0f} req/s at the start of each size)")
+    print(f"\n== pages at {small} and {large} pieces, {clients} clients, best of the rounds; requests/s as % of the "
+          f"login page (login: {a['login (bare route)']['rps']:.0f} and {b['login (bare route)']['rps']:.0f} req/s)")
     print(f"| page | % login @{small} | % login @{large} | {large}/{small} | p50 / p95 / p99 ms @{large} "
           f"| KB @{large} | queries {small}/{large} |")
     print("|---|---|---|---|---|---|---|")
@@ -358,10 +366,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 3000])
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2, help="each page's best round is its figure")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--postgres", default=POSTGRES, help="a server URL; the benchmark makes its own database")
     args = parser.parse_args()
-    by_size = {n: measure_size(args.database, n, args.seconds, args.clients, args.postgres) for n in args.sizes}
+    by_size = {n: measure_size(args.database, n, args.seconds, args.clients, args.postgres, args.rounds)
+               for n in args.sizes}
     if len(by_size) > 1:
         report(by_size, args.clients)
 
