@@ -331,22 +331,24 @@ def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres:
 def report(by_size: dict[int, dict], clients: int) -> None:
     small, large = min(by_size), max(by_size)
     a, b = by_size[small], by_size[large]
-    print(f"\n== pages at {small} and {large} pieces, {clients} clients, best of the rounds; requests/s as % of the "
-          f"login page (login: {a['login (bare route)']['rps']:.0f} and {b['login (bare route)']['rps']:.0f} req/s)")
-    print(f"| page | % login @{small} | % login @{large} | {large}/{small} | p50 / p95 / p99 ms @{large} "
-          f"| KB @{large} | queries {small}/{large} |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\n== pages at {small} and {large} pieces, {clients} clients, best of the rounds (login: "
+          f"{a['login (bare route)']['rps']:.0f} and {b['login (bare route)']['rps']:.0f} req/s)")
+    print(f"| page | req/s @{small} | req/s @{large} | own {large}/{small} | % login @{small} | % login @{large} "
+          f"| held vs login | p50 / p95 / p99 ms @{large} | KB @{large} | queries {small}/{large} |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     failures = []
     for label in a:
         if label.startswith("login"):
             continue
         x, y = a[label], b[label]
         share_x, share_y = x["rps"] / x["bare"], y["rps"] / y["bare"]
-        # A whole-conference export is held if its rows per second hold.
-        held = (share_y * y["rows"]) / (share_x * x["rows"])
-        print(f"| {label} | {100 * share_x:.1f} % | {100 * share_y:.1f} % "
-              f"| {100 * held:.0f} % | {y['p50']:.0f} / {y['p95']:.0f} / {y['p99']:.0f} | {y['size'] / 1024:.1f} "
-              f"| {x['queries']}/{y['queries']} |")
+        # The goal is the page's own throughput; the share of the login page is printed beside it, as
+        # the machine's load differs between the sizes. A whole-conference export holds its rows per second.
+        held = (y["rps"] * y["rows"]) / (x["rps"] * x["rows"])
+        held_share = (share_y * y["rows"]) / (share_x * x["rows"])
+        print(f"| {label} | {x['rps']:.1f} | {y['rps']:.1f} | {100 * held:.0f} % | {100 * share_x:.1f} % "
+              f"| {100 * share_y:.1f} % | {100 * held_share:.0f} % | {y['p50']:.0f} / {y['p95']:.0f} / {y['p99']:.0f} "
+              f"| {y['size'] / 1024:.1f} | {x['queries']}/{y['queries']} |")
         html = not any(s in label for s in ("CSV", "xlsx"))
         if held < 0.8:
             failures.append(f"{label}: {100 * held:.0f} % of its throughput at {small}")
