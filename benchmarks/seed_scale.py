@@ -3,7 +3,11 @@
 Shared by ``benchmarks/pages.py`` and ``benchmarks/rush.py``. Five
 conferences; every bureau is invited to each for both kinds (an invitation
 is unique per conference, bureau and kind), so N pieces take N / 10 bureaus
-and a bureau's home shows ten invitations at any N. States, versions,
+and a bureau's home shows ten invitations at any N. A sixth, small conference
+invites the same ten bureaus at any N (20 more pieces): a page that lists a
+whole conference is measured on it, so that a growing database, not a growing
+conference, is what the figures compare. The search word is in the same
+number of pieces at any N, so that a search's page holds the same rows. States, versions,
 comments, decisions and notifications are spread as a season leaves them:
 about eight notifications a piece, most of them to the reviewers.
 """
@@ -16,6 +20,10 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 
 CONFERENCES = 5
+#: Bureaus invited to the small conference at any N.
+SMALL_CONFERENCE_BUREAUS = 10
+#: Pieces whose title and body hold SEARCH_WORD, at any N.
+SEARCH_MATCHES = 60
 PASSWORD = "correct horse battery"
 # A word that several titles and bodies hold, for the search.
 SEARCH_WORD = "蓝天保卫战"
@@ -34,6 +42,9 @@ _SENTENCES = [
 class Seeded:
     conference_ids: list[int]
     conference_slugs: list[str]
+    # The conference of SMALL_CONFERENCE_BUREAUS bureaus (not in conference_ids).
+    small_conference_id: int = 0
+    small_conference_slug: str = ""
     reviewer: str = "bench-reviewer"
     editor: str = "bench-editor"
     bureau_users: list[str] = field(default_factory=list)
@@ -82,10 +93,11 @@ def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
             organiser_zh="生态环境部", organiser_en="Ministry", city_zh="北京", city_en="Beijing",
             starts_on=date(2026, 1, 10 + n), ends_on=date(2026, 1, 11 + n), timezone="Asia/Shanghai",
             state="open", review_restricted_to_assigned=False, proceedings_cover_note="", proceedings_foreword="",
-            created_at=now) for n in range(1, CONFERENCES + 1)])
+            created_at=now) for n in range(1, CONFERENCES + 2)])
+        *conf_ids, small_conference = conf_ids
         tasks = {c: insert(conn, KeyTask, [dict(conference_id=c, number=k, title_zh=f"重点任务{k}",
                                                 title_en=f"Key task {k}", summary_en="") for k in (1, 2, 3)])
-                 for c in conf_ids}
+                 for c in conf_ids + [small_conference]}
         ministry, *orgs = insert(conn, Organisation, [dict(code="mee", name_zh="生态环境部", name_en="Ministry",
                                                            region_zh="", is_ministry=True)] + [
             dict(code=f"b{n:04d}", name_zh=f"第{n}省生态环境厅", name_en=f"Province {n} Department",
@@ -102,11 +114,12 @@ def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
             user(f"bench-b{n:04d}", "submitter", o) for n, o in enumerate(orgs)])
         org_user = dict(zip(orgs, bureau_users))
         seeded = Seeded(conf_ids, [f"bench-{n}" for n in range(1, CONFERENCES + 1)],
+                        small_conference_id=small_conference, small_conference_slug=f"bench-{CONFERENCES + 1}",
                         bureau_users=[f"bench-b{n:04d}" for n in range(len(orgs))])
 
         invitations = []
-        for c_index, c in enumerate(conf_ids):
-            for o_index, o in enumerate(orgs):
+        for c in conf_ids + [small_conference]:
+            for o_index, o in enumerate(orgs if c != small_conference else orgs[:SMALL_CONFERENCE_BUREAUS]):
                 for kind in ("written", "oral"):
                     invitations.append(dict(conference_id=c, organisation_id=o, kind=kind,
                                             due_at=now + timedelta(days=rng.randint(-5, 20)),
@@ -118,9 +131,10 @@ def seed(engine: sa.Engine, pieces: int, *, seed_value: int = 13) -> Seeded:
                   "approved", "rejected", "submitted", "approved", "withdrawn", "submitted", "approved",
                   "submitted", "draft", "submitted", "approved", "submitted", "changes_requested"]
         subs, plans = [], []
+        with_word = {k * len(invitations) // SEARCH_MATCHES for k in range(SEARCH_MATCHES)}
         for i, (inv_id, inv) in enumerate(zip(inv_ids, invitations)):
             state = states[i % len(states)]
-            word = i % 20 == 0
+            word = i in with_word
             source, html = _body(rng, word)
             title = f"{'深入打好' + SEARCH_WORD + '的' if word else ''}第{i}篇经验材料：{rng.choice(['大气', '水', '土壤', '核安全'])}治理"
             org = inv["organisation_id"]

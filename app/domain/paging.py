@@ -49,8 +49,15 @@ def clamp(requested: int | None, total: int, size: int = PAGE_SIZE) -> int:
 
 
 def count(query: sa.Select) -> int:
-    """How many rows ``query`` would return, counted in SQL."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    """How many rows ``query`` would return, counted in SQL.
+
+    Counted over its FROM and WHERE alone: a subquery of an entity's select
+    would name every column, the deferred bodies too.
+    """
+    query = query.order_by(None)
+    if not (query._distinct or query._group_by_clauses):
+        query = query.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
 def paged(query: sa.Select, requested: int | None, *, size: int = PAGE_SIZE, scalars: bool = True) -> Page:

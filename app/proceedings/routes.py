@@ -26,7 +26,8 @@ from app.domain.audit import record_event
 from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings import editions, published, word_files
 from app.domain.proceedings import order as proceedings_order
-from app.domain.proceedings.preflight import preflight
+from app.domain.proceedings.editor_list import pieces_to_order
+from app.domain.proceedings.preflight import count_missing_pieces, preflight
 from app.domain.proceedings.previews import (
     can_preview_draft,
     can_preview_version,
@@ -34,7 +35,6 @@ from app.domain.proceedings.previews import (
     preview_pdf,
     preview_policy,
 )
-from app.domain.proceedings.spec import current_entries
 from app.extensions import db
 from app.models import Conference, EditionStatus, ProceedingsEdition, Submission, SubmissionVersion
 from app.proceedings.forms import (
@@ -52,6 +52,8 @@ from app.web import ButtonForm, submission_or_404
 
 bp = Blueprint("proceedings", __name__, url_prefix="/proceedings")
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Bureaus without an approved piece named before the build; the rest are counted, the coverage page lists them.
+MISSING_SHOWN = 20
 bp.add_app_template_global(progress_text, "edition_progress_text")
 # The submissions page includes submissions/_pdf_preview_link.html, which asks these.
 bp.add_app_template_global(can_preview_draft)
@@ -98,7 +100,9 @@ def _abandon_stale_builds(conference: Conference) -> None:
 
 
 def _back(conference: Conference):
-    return redirect(url_for("proceedings.editor", slug=conference.slug))
+    # Back to the page of the list the editor was on (the positions form says which).
+    page = request.form.get("page", type=int) or request.args.get("page", type=int)
+    return redirect(url_for("proceedings.editor", slug=conference.slug, page=page if page and page > 1 else None))
 
 
 @bp.get("/")
@@ -121,8 +125,9 @@ def editor(slug: str):
 def _editor_page(conference: Conference, build_form: BuildForm | None = None):
     return render_template(
         "proceedings/editor.html", conference=conference,
-        entries=current_entries(conference, include_excluded=True, with_bodies=False),
-        warnings=preflight(conference, store=file_store()),
+        pieces=pieces_to_order(conference, request.args.get("page", 1, type=int)),
+        warnings=preflight(conference, store=file_store(), missing_shown=MISSING_SHOWN),
+        missing_total=count_missing_pieces(conference), missing_shown=MISSING_SHOWN,
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
                                    foreword=conference.proceedings_foreword),

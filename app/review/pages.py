@@ -215,7 +215,7 @@ def coverage_csv_response(args) -> Response:
     if conference is None:
         abort(404)
     headers = [_("Bureau (Chinese)"), _("Bureau (English)"), _("Kind"), _("Due"), _("Overdue"), _("Title")]
-    data = coverage_csv(coverage(conference), status_labels=status_labels(), headers=headers)
+    data = coverage_csv(conference, status_labels=status_labels(), headers=headers)
     return Response(data, mimetype="text/csv", headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="coverage-{conference.slug}.csv"',

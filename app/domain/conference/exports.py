@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy.orm import joinedload
 
@@ -159,28 +160,35 @@ def export_xlsx(export: ConferenceExport, *, labels: dict) -> bytes:
 
     ``labels`` holds the reader's column titles (``columns``, ``count_columns``),
     sheet names (``sheets``) and the names of kinds, statuses and outcomes.
+    Written row by row (openpyxl's write-only mode): a conference of 600
+    pieces costs 600 rows of cells, not a worksheet of cell objects kept to the end.
     """
-    book = Workbook()
-    pieces = book.active
-    pieces.title = labels["sheets"][0][:31]
-    _write(pieces, labels["columns"], (piece_values(r, export.conference, labels=labels) for r in export.rows))
-    counts = book.create_sheet(labels["sheets"][1][:31])
-    _write(counts, labels["count_columns"] + [labels["statuses"][s] for s in STATUSES], counts_values(export))
+    book = Workbook(write_only=True)
+    _write(book.create_sheet(labels["sheets"][0][:31]), labels["columns"],
+           (piece_values(r, export.conference, labels=labels) for r in export.rows))
+    _write(book.create_sheet(labels["sheets"][1][:31]),
+           labels["count_columns"] + [labels["statuses"][s] for s in STATUSES], counts_values(export))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _write(sheet, header: list[str], rows) -> None:
-    sheet.append([safe_cell(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in rows:
-        sheet.append([safe_cell(v) for v in values])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, safe_cell(h), font=bold) for h in header])
+    for values in rows:
+        sheet.append([_cell(sheet, v, number_format="yyyy-mm-dd hh:mm") if isinstance(v, datetime) else v
+                      for v in (safe_cell(v) for v in values)])
+
+
+def _cell(sheet, value, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
 
 
 def export_csv(export: ConferenceExport, *, labels: dict) -> bytes:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
 
-from app.domain.proceedings.spec import approved_versions, piece_from_version
+from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
 from app.extensions import db
@@ -52,34 +52,33 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
 
 
 def preflight(conference: Conference, *, check_fonts: bool = True,
-              store: FileStore | None = None) -> list[PreflightWarning]:
+              store: FileStore | None = None, missing_shown: int | None = None) -> list[PreflightWarning]:
     """Every warning for the next build of ``conference``'s proceedings, most serious first.
 
     With ``store`` (where attachments are stored) the pictures of the
-    pieces are measured too."""
+    pieces are measured too. With ``missing_shown``, at most that many
+    bureaus without an approved piece are named (the editors' page names the
+    first few and counts the rest with :func:`count_missing_pieces`): a
+    conference of 600 invitations is then not read row by row."""
     warnings: list[PreflightWarning] = []
     if check_fonts:
         try:
             check_cjk_fonts()
         except MissingFontError as error:
             warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
-    invitations = db.session.scalars(
-        # Joined: a conference of 600 invitations is past one selectin batch of 500 ids.
-        sa.select(Invitation).options(joinedload(Invitation.organisation))
-        .where(Invitation.conference_id == conference.id)
-        .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
-    ).all()
-    submissions = {
-        s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live())
-        )
-    }
-    approved = [s for s in submissions.values() if s.state is SubmissionState.APPROVED]
-    for invitation in invitations:
-        submission = submissions.get(invitation.id)
-        if submission is None or submission.state is not SubmissionState.APPROVED:
-            warnings.append(PreflightWarning("missing_piece", invitation=invitation, submission=submission,
-                                    state=submission.state if submission else None))
+    missing = _missing(conference).order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
+    if missing_shown is not None:
+        missing = missing.limit(missing_shown)
+    # Joined: a conference of 600 invitations is past one selectin batch of 500 ids.
+    warnings += [PreflightWarning("missing_piece", invitation=invitation, submission=submission,
+                                  state=submission.state if submission else None)
+                 for invitation, submission in db.session.execute(
+                     missing.options(joinedload(Invitation.organisation))).all()]
+    # What the warnings say of a piece; a piece with pictures is read whole by ``_coarse_pictures``.
+    approved = db.session.scalars(sa.select(Submission).where(
+        Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
+        .options(load_only(Submission.id, Submission.title, Submission.state, Submission.excluded_from_proceedings,
+                           Submission.exclusion_reason)).order_by(Submission.id)).all()
     warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
                  for s in approved if s.excluded_from_proceedings]
     last = latest_done_edition(conference)
@@ -92,16 +91,44 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
     return warnings
 
 
+def _missing(conference: Conference) -> sa.Select:
+    """The invitations of ``conference`` without an approved live piece, with that piece if any."""
+    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live())
+    return (sa.select(Invitation, Submission).outerjoin(Submission, live)
+            .where(Invitation.conference_id == conference.id,
+                   sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED)))
+
+
+def count_missing_pieces(conference: Conference) -> int:
+    """How many invitations of ``conference`` have no approved piece, counted in SQL."""
+    return db.session.scalar(_missing(conference).with_only_columns(sa.func.count())) or 0
+
+
 def _coarse_pictures(included: list[Submission], store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    versions = approved_versions([s.id for s in included], with_bodies=False)
-    # Only a version with files can hold a picture: read the bodies of those alone.
-    with_files = [v.id for v in versions.values() if v.attachments]
-    db.session.scalars(sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files or [0]))
-                       .options(undefer(SubmissionVersion.body_html))).all()
+    if not included:
+        return []
+    # The approved version of each piece, as ``approved_versions`` finds it (the last
+    # approval wins), read as columns: only a version with files can hold a picture,
+    # and only those become objects, with their bodies.
+    approved = {}
+    for submission_id, version_id, attachments in db.session.execute(
+        sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.attachments)
+        .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
+        .where(Decision.submission_id.in_([s.id for s in included]), Decision.outcome == DecisionOutcome.APPROVE)
+        .order_by(Decision.decided_at, Decision.id)
+    ):
+        approved[submission_id] = version_id if attachments else None
+    with_files = [v for v in approved.values() if v is not None]
+    if not with_files:
+        return []
+    versions = {v.submission_id: v for v in db.session.scalars(
+        sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files))
+        .options(undefer(SubmissionVersion.body_html),
+                 selectinload(SubmissionVersion.submission).selectinload(Submission.organisation)))}
     warnings = []
     for submission in included:
-        if submission.id not in versions or not versions[submission.id].attachments:
+        if submission.id not in versions:
             continue
         piece = piece_from_version(versions[submission.id], store)
         warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))

@@ -6,12 +6,16 @@ backends index trigrams (runs of three characters) of one column,
 PostgreSQL holds a pg_trgm GIN index on it and answers ``ILIKE``; SQLite keeps
 an FTS5 table with the trigram tokenizer (``submission_version_search``, kept
 by triggers) and answers ``LIKE`` on it. A query shorter than a trigram (one
-or two Chinese characters, common: 湿地, 云南) still works: both then read
-the one column instead of the index, never every body of every version.
+or two Chinese characters, common: 湿地, 云南) is answered on PostgreSQL by a
+second GIN index, of every character and pair of characters of the column
+(``huibian_search_grams``, migration f5a1c3e7b9d2); on SQLite it reads the one
+column instead of the index, never every body of every version.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.domain.submissions.bodies.rendering import plain_text
 from app.extensions import db
@@ -19,6 +23,9 @@ from app.models import Organisation
 
 #: The SQLite FTS5 table over ``submission_version.search_text`` (see the migration).
 SQLITE_SEARCH_TABLE = "submission_version_search"
+#: PostgreSQL's function of the characters and pairs of characters of a text,
+#: indexed over ``submission_version.search_text`` for queries under a trigram.
+POSTGRES_GRAMS_FUNCTION = "huibian_search_grams"
 
 
 def search_text(fields: dict, organisation: Organisation) -> str:
@@ -55,6 +62,11 @@ def matches(version, text: str) -> sa.ColumnElement[bool]:
     # PostgreSQL's LIKE escapes with a backslash by default; pg_trgm serves LIKE and ILIKE.
     # Chinese has no case: LIKE then gives the same rows, and without an index
     # (a query shorter than a trigram) reads the column about three times faster.
-    if text.lower() == text.upper():
-        return version.search_text.like(pattern)
-    return version.search_text.ilike(pattern)
+    caseless = text.lower() == text.upper()
+    found = version.search_text.like(pattern) if caseless else version.search_text.ilike(pattern)
+    if len(text) < 3:
+        # The trigram index cannot answer this; the index of characters and pairs
+        # can (lowercased, as the function lowercases), and LIKE rechecks its few rows.
+        grams = getattr(sa.func, POSTGRES_GRAMS_FUNCTION)(version.search_text)
+        found = sa.and_(grams.op("@>")(sa.literal([text.lower()], ARRAY(sa.Text))), found)
+    return found
