@@ -1,7 +1,7 @@
 """Sew a chunked build back into one book with pypdf.
 
-The parts arrive as: the frame (front matter, then back matter) and the body
-chunks. Each was typeset alone, so whatever crosses a part boundary is
+The parts arrive as: the frame (front matter and back matter, typeset apart)
+and the body chunks. Each was typeset alone, so whatever crosses a part boundary is
 rebuilt here from what the workers reported: the outline (bookmarks), links
 from the contents and index to pieces in other parts, page labels (roman,
 then arabic) and the document metadata. Each part also embedded its own
@@ -11,6 +11,7 @@ whole.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -28,19 +29,63 @@ from pypdf.generic import (
 
 from .folios import stamp_folios
 from .font_merge import embedded_fonts
+from .font_placeholders import is_placeholder
 from .typeset import TypesetResult, padded
+from .workers import BookBuildError
 
 
-def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list,
+class FontNotShared(BookBuildError):
+    """A part's font was left for the book to share, and the book has no program for it."""
+
+
+def frame_result(front: TypesetResult, back: TypesetResult) -> TypesetResult:
+    """The front and back matter, typeset apart (at once), described as the one document
+    they make: the back after the front and, if need be, a blank verso."""
+    shift = padded(front.page_count)
+    anchors = dict(front.anchors)
+    for name, (i, x, y) in back.anchors.items():
+        anchors.setdefault(name, (shift + i, x, y))
+    return TypesetResult(
+        page_count=shift + back.page_count, first_page=front.first_page, anchors=anchors,
+        bookmarks=front.bookmarks + [(lvl, label, shift + i, x, y) for lvl, label, i, x, y in back.bookmarks],
+        # a link from one to the other too: the assembling makes it
+        dangling_links=front.dangling_links
+        + [(shift + i, target, rect) for i, target, rect in back.dangling_links],
+        refused=front.refused + back.refused,
+        blank_pages=front.blank_pages + [shift + i for i in back.blank_pages])
+
+
+class Body:
+    """The body's pages, sewn part by part in reading order: a build does it as the parts
+    arrive, while the workers typeset the rest of the book."""
+
+    def __init__(self):
+        self.writer = PdfWriter()
+
+    def add(self, pdf, page_count: int) -> None:
+        """Append a part (a path or a file object) of ``page_count`` pages."""
+        # page by page: ``append`` also merges names and outlines, rebuilt at assembly anyway
+        for page in PdfReader(pdf).pages:
+            self.writer.add_page(page)
+        if padded(page_count) > page_count:
+            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
+            self.writer.add_blank_page()
+
+
+def assemble(out: Path, frame_pdfs: tuple, frame: TypesetResult, body: Body,
              chunks: list[TypesetResult], *, metadata: dict,
-             book_fonts: dict[str, bytes] | None = None, folios=None) -> None:
-    """Write front matter + chunks + back matter to ``out`` with working navigation.
+             book_fonts: dict[str, bytes] | Future | None = None, folios=None) -> None:
+    """Write front matter + ``body`` (its ``chunks`` sewn) + back matter to ``out`` with
+    working navigation.
 
-    ``chunk_paths`` are paths or file objects. ``book_fonts`` (from
-    :mod:`font_merge`, of the chunks and the frame) replaces each part's own
-    subset of a Chinese face by one program shared by the whole book.
-    ``folios`` is (``folios.FolioKit``, [(body page index, folio), ...]):
-    the body's folios to stamp, for parts typeset without them.
+    ``frame_pdfs`` are the front matter and the back matter (paths or file
+    objects), typeset apart; ``frame`` describes them as one document (:func:`frame_result`).
+
+    ``book_fonts`` (from :mod:`font_merge`, of the chunks and the frame, or
+    the future of it) replaces each part's own subset of a face (or its placeholder) by one
+    program shared by the whole book. ``folios`` is (``folios.FolioKit``,
+    [(body page index, folio), ...]): the body's folios to stamp, for parts
+    typeset without them.
     """
     front_pages = frame.anchors["key-task-index"][0]   # ends with a blank verso if need be
     body_pages = sum(padded(c.page_count) for c in chunks)
@@ -54,19 +99,17 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     def frame_page(index):
         return index if index < front_pages else index + body_pages
 
-    writer = PdfWriter()
-    frame_reader = PdfReader(frame_path)
-    for index in range(front_pages):
-        writer.add_page(frame_reader.pages[index])
-    for path, chunk in zip(chunk_paths, chunks):
-        # page by page: ``append`` also merges names and outlines, rebuilt below anyway
-        for page in PdfReader(path).pages:
-            writer.add_page(page)
-        if padded(chunk.page_count) > chunk.page_count:
-            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
-            writer.add_blank_page()
-    for index in range(front_pages, len(frame_reader.pages)):
-        writer.add_page(frame_reader.pages[index])
+    writer = body.writer
+    if len(writer.pages) != body_pages:
+        raise BookBuildError(f"the body has {len(writer.pages)} pages, its parts {body_pages}")
+    front, back = (PdfReader(pdf).pages for pdf in frame_pdfs)
+    for index, page in enumerate(front):
+        writer.insert_page(page, index)
+    if front_pages > len(front):
+        # the index opens on a recto: a blank verso, as WeasyPrint leaves in one document
+        writer.insert_blank_page(index=len(front))
+    for page in back:
+        writer.add_page(page)
 
     anchors = {name: (frame_page(i), x, y) for name, (i, x, y) in frame.anchors.items()}
     bookmarks = [(lvl, label, frame_page(i), x, y) for lvl, label, i, x, y in frame.bookmarks]
@@ -80,9 +123,6 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     if folios:
         kit, stamps = folios
         stamp_folios(writer, kit, [(front_pages + index, number) for index, number in stamps])
-    if book_fonts:
-        _share_font_programs(writer, writer.pages, book_fonts)
-    _distinct_subset_tags(writer)
     _add_links(writer, links, anchors)
     _name_destinations(writer, anchors)
     _add_outline(writer, sorted(bookmarks, key=lambda b: (b[2], -b[4])))
@@ -91,6 +131,10 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     writer.add_metadata(metadata)
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.page_mode = "/UseOutlines"
+    if isinstance(book_fonts, Future):   # cut meanwhile
+        book_fonts = book_fonts.result()
+    _share_font_programs(writer, writer.pages, book_fonts or {})
+    _distinct_subset_tags(writer)
     # drops the per-part font programs replaced above, and any duplicate
     # object (the same image or descriptor in several parts)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
@@ -180,10 +224,16 @@ def _distinct_subset_tags(writer: PdfWriter) -> None:
 
 
 def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:
-    """Point the font descriptors of ``pages`` at one shared program per face."""
+    """Point the font descriptors of ``pages`` at one shared program per face.
+
+    A part's placeholder (``font_placeholders.py``) with no program to stand for
+    it would print nothing: the build fails instead."""
     shared = {}
     for descriptor, name, key, _gids in embedded_fonts(pages):
         if name not in programs:
+            if is_placeholder(descriptor[key].get_object().get_data()):
+                raise FontNotShared(f"no program for the font {name} of the book (is its face installed "
+                                    "where the book is assembled, and HarfBuzz's subsetter?)")
             continue
         if name not in shared:
             stream = DecodedStreamObject()

@@ -44,6 +44,9 @@ class TypesetJob:
     #: report the fonts of the PDF (``font_merge.font_signatures``): a body piece does, so
     #: that its fonts are known without reading it again when it comes from the cache
     list_fonts: bool = False
+    #: a part of an assembled book: its shareable faces get placeholders for the book's
+    #: shared programs instead of subsets of their own (``font_placeholders.py``)
+    shared_fonts: bool = False
 
 
 @dataclass
@@ -72,11 +75,17 @@ def typeset(job: TypesetJob) -> TypesetResult:
 
     Without ``out_path`` the PDF is returned as bytes (previews, body pieces).
     """
-    from . import cjk_justify
+    from . import cjk_justify, font_placeholders
     from .fetcher import BookURLFetcher
 
     cjk_justify.install()
+    font_placeholders.install()
     fetcher = BookURLFetcher(job.attachments)
+    with font_placeholders.sharing(job.shared_fonts):
+        return _typeset(job, fetcher)
+
+
+def _typeset(job: TypesetJob, fetcher) -> TypesetResult:
     document = _layout(job.html, fetcher, job.first_page, job.first_page_group, job.folios)
     result = TypesetResult(page_count=len(document.pages), first_page=job.first_page)
     _collect_navigation(document, result)
@@ -90,11 +99,15 @@ def typeset(job: TypesetJob) -> TypesetResult:
     else:
         document.write_pdf(job.out_path, finisher=finisher)
     if job.list_fonts:
-        import io
+        from . import font_placeholders
 
-        from .font_merge import font_signatures
+        result.fonts = font_placeholders.document_fonts(document)
+        if result.fonts is None:
+            import io
 
-        result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
+            from .font_merge import font_signatures
+
+            result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
     result.refused = list(fetcher.refused)
     return result
 
