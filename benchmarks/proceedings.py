@@ -21,7 +21,12 @@ book of N pieces is built from nothing twice, plain and as PDF/UA-1 (tagged,
 its parts' structure trees merged at assembly), each in a fresh process;
 it prints seconds, CPU seconds and size per page of each, and the ratios.
 
-usage: python benchmarks/proceedings.py [--sizes 12,40,160] [--tagged-cost 160]
+On a shared machine the load changes from one minute to the next, and a
+plain pass measured in a quiet minute against a build measured in a busy one
+says nothing: ``--repeat N`` measures the plain pass and the build N times,
+alternately, and reports the median of each (and every pair's ratio).
+
+usage: python benchmarks/proceedings.py [--sizes 12,40,160] [--repeat 1] [--tagged-cost 160]
 """
 from __future__ import annotations
 
@@ -162,6 +167,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="12,40,160")
     parser.add_argument("--tagged-cost", type=int, metavar="PIECES",
                         help="build a book of PIECES pieces plain and as PDF/UA-1, and compare")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure the plain pass and the build this many times, alternately")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -176,12 +183,25 @@ def main() -> None:
     print(f"{'pieces':>6} {'builder':<9} {'pages':>5} {'seconds':>8} {'pages/s':>8} {'cpu s':>7} "
           f"{'peak MB':>8} {'size MB':>8}")
     figures = {}
+    pair_ratios = {}
     for size in sizes:
-        for kind in ("plain", "project", "rebuild"):  # rebuild: after one piece changed
-            f = figures[size, kind] = in_fresh_process(kind, size)
+        runs = {"plain": [], "project": []}
+        kinds = ["plain", "project"] * args.repeat + ["rebuild"]  # rebuild: after one piece changed
+        for kind in kinds:
+            f = in_fresh_process(kind, size)
+            runs.setdefault(kind, []).append(f)
             print(f"{size:>6} {kind:<9} {f['pages']:>5} {f['seconds']:>8.2f} "
                   f"{f['pages'] / f['seconds']:>8.1f} {f['cpu']:>7.1f} {f['mb']:>8.0f} "
                   f"{f['size'] / 1e6:>8.2f}", flush=True)
+        pair_ratios[size] = [p["seconds"] / q["seconds"] for p, q in zip(runs["plain"], runs["project"])]
+        for kind, measured in runs.items():
+            # the median run (by time), with its own figures; the worst memory of all
+            median = sorted(measured, key=lambda f: f["seconds"])[len(measured) // 2]
+            figures[size, kind] = {**median, "mb": max(f["mb"] for f in measured)}
+        if args.repeat > 1:
+            print(f"{size:>6} median of {args.repeat}: plain {figures[size, 'plain']['seconds']:.2f} s, "
+                  f"project {figures[size, 'project']['seconds']:.2f} s; plain/project of each pair: "
+                  + ", ".join(f"{r:.2f}" for r in pair_ratios[size]), flush=True)
     preview = in_fresh_process("preview", sizes[0])
     print(f"single-piece preview (warm worker, wall, median of {PREVIEWS - 1}): "
           f"{preview['seconds']:.2f} s; the first, starting the worker: {preview['cold']:.2f} s "

@@ -1,7 +1,7 @@
 """Sew a chunked build back into one book with pypdf.
 
-The parts arrive as: the frame (front matter, then back matter) and the body
-chunks. Each was typeset alone, so whatever crosses a part boundary is
+The parts arrive as: the frame (front matter and back matter, typeset apart)
+and the body chunks. Each was typeset alone, so whatever crosses a part boundary is
 rebuilt here from what the workers reported: the outline (bookmarks), links
 from the contents and index to pieces in other parts, page labels (roman,
 then arabic) and the document metadata. Each part also embedded its own
@@ -11,6 +11,7 @@ whole.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -28,22 +29,70 @@ from pypdf.generic import (
 
 from .folios import stamp_folios
 from .font_merge import embedded_fonts
+from .font_placeholders import is_placeholder
 from .structure import TaggedPart, finish_structure, merge_structure, tag_link
 from .tagging import is_archival, is_tagged, xmp_packet
 from .typeset import TypesetResult, padded
+from .workers import BookBuildError
 
 
-def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: list,
+class FontNotShared(BookBuildError):
+    """A part's font was left for the book to share, and the book has no program for it."""
+
+
+def frame_result(front: TypesetResult, back: TypesetResult) -> TypesetResult:
+    """The front and back matter, typeset apart (at once), described as the one document
+    they make: the back after the front and, if need be, a blank verso."""
+    shift = padded(front.page_count)
+    anchors = dict(front.anchors)
+    for name, (i, x, y) in back.anchors.items():
+        anchors.setdefault(name, (shift + i, x, y))
+    return TypesetResult(
+        page_count=shift + back.page_count, first_page=front.first_page, anchors=anchors,
+        bookmarks=front.bookmarks + [(lvl, label, shift + i, x, y) for lvl, label, i, x, y in back.bookmarks],
+        # a link from one to the other too: the assembling makes it
+        dangling_links=front.dangling_links
+        + [(shift + i, target, rect) for i, target, rect in back.dangling_links],
+        refused=front.refused + back.refused,
+        blank_pages=front.blank_pages + [shift + i for i in back.blank_pages])
+
+
+class Body:
+    """The body's pages, sewn part by part in reading order: a build does it as the parts
+    arrive, while the workers typeset the rest of the book."""
+
+    def __init__(self):
+        self.writer = PdfWriter()
+        #: (reader, index of its first page in the body) of each part, for a tagged book's tree
+        self.parts: list[tuple[PdfReader, int]] = []
+
+    def add(self, pdf, page_count: int) -> None:
+        """Append a part (a path or a file object) of ``page_count`` pages."""
+        reader = PdfReader(pdf)
+        self.parts.append((reader, len(self.writer.pages)))
+        # page by page: ``append`` also merges names and outlines, rebuilt at assembly anyway
+        for page in reader.pages:
+            self.writer.add_page(page)
+        if padded(page_count) > page_count:
+            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
+            self.writer.add_blank_page()
+
+
+def assemble(out: Path, frame_pdfs: tuple, frame: TypesetResult, body: Body,
              chunks: list[TypesetResult], *, metadata: dict,
-             book_fonts: dict[str, bytes] | None = None, folios=None, pdf_variant: str = "",
+             book_fonts: dict[str, bytes] | Future | None = None, folios=None, pdf_variant: str = "",
              langs: list[str] | None = None, lang: str = "zh-CN") -> None:
-    """Write front matter + chunks + back matter to ``out`` with working navigation.
+    """Write front matter + ``body`` (its ``chunks`` sewn) + back matter to ``out`` with
+    working navigation.
 
-    ``chunk_paths`` are paths or file objects. ``book_fonts`` (from
-    :mod:`font_merge`, of the chunks and the frame) replaces each part's own
-    subset of a Chinese face by one program shared by the whole book.
-    ``folios`` is (``folios.FolioKit``, [(body page index, folio), ...]):
-    the body's folios to stamp, for parts typeset without them.
+    ``frame_pdfs`` are the front matter and the back matter (paths or file
+    objects), typeset apart; ``frame`` describes them as one document (:func:`frame_result`).
+
+    ``book_fonts`` (from :mod:`font_merge`, of the chunks and the frame, or
+    the future of it) replaces each part's own subset of a face (or its placeholder) by one
+    program shared by the whole book. ``folios`` is (``folios.FolioKit``,
+    [(body page index, folio), ...]): the body's folios to stamp, for parts
+    typeset without them.
     ``pdf_variant`` (book.PDF_VARIANTS) other than "": the parts are tagged, and the book
     gets one structure tree (``structure.py``) with each chunk's elements in its language
     (``langs``, one per chunk; ``lang`` for the frame), folios as artifacts, XMP metadata
@@ -62,27 +111,26 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     def frame_page(index):
         return index if index < front_pages else index + body_pages
 
-    writer = PdfWriter()
-    frame_reader = PdfReader(frame_path)
-    parts = [TaggedPart(frame_reader, {}, lang)]
-    for index in range(front_pages):
-        parts[0].pages[index] = len(writer.pages)
-        writer.add_page(frame_reader.pages[index])
-    for path, chunk, chunk_lang in zip(chunk_paths, chunks, langs or [lang] * len(chunks)):
-        # page by page: ``append`` also merges names and outlines, rebuilt below anyway
-        reader = PdfReader(path)
-        parts.append(TaggedPart(reader, {}, chunk_lang))
-        for index, page in enumerate(reader.pages):
-            parts[-1].pages[index] = len(writer.pages)
-            writer.add_page(page)
-        if padded(chunk.page_count) > chunk.page_count:
-            # the next piece opens on a recto: a blank verso, as WeasyPrint leaves in one document
-            writer.add_blank_page()
-    parts.append(TaggedPart(frame_reader, {}, lang))
-    for index in range(front_pages, len(frame_reader.pages)):
-        parts[-1].pages[index] = len(writer.pages)
-        writer.add_page(frame_reader.pages[index])
-    structure = merge_structure(writer, parts, lang) if tagged else None
+    writer = body.writer
+    if len(writer.pages) != body_pages:
+        raise BookBuildError(f"the body has {len(writer.pages)} pages, its parts {body_pages}")
+    front_reader, back_reader = (PdfReader(pdf) for pdf in frame_pdfs)
+    for index, page in enumerate(front_reader.pages):
+        writer.insert_page(page, index)
+    if front_pages > len(front_reader.pages):
+        # the index opens on a recto: a blank verso, as WeasyPrint leaves in one document
+        writer.insert_blank_page(index=len(front_reader.pages))
+    for page in back_reader.pages:
+        writer.add_page(page)
+    structure = None
+    if tagged:
+        parts = [TaggedPart(front_reader, {i: i for i in range(len(front_reader.pages))}, lang)]
+        for (reader, start), chunk_lang in zip(body.parts, langs or [lang] * len(body.parts)):
+            parts.append(TaggedPart(reader, {i: front_pages + start + i for i in range(len(reader.pages))},
+                                    chunk_lang))
+        parts.append(TaggedPart(back_reader, {i: front_pages + body_pages + i
+                                              for i in range(len(back_reader.pages))}, lang))
+        structure = merge_structure(writer, parts, lang)
 
     anchors = {name: (frame_page(i), x, y) for name, (i, x, y) in frame.anchors.items()}
     bookmarks = [(lvl, label, frame_page(i), x, y) for lvl, label, i, x, y in frame.bookmarks]
@@ -96,9 +144,6 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     if folios:
         kit, stamps = folios
         stamp_folios(writer, kit, [(front_pages + index, number) for index, number in stamps], artifact=tagged)
-    if book_fonts:
-        _share_font_programs(writer, writer.pages, book_fonts)
-    _distinct_subset_tags(writer)
     for page_index, annotation, target in _add_links(writer, links, anchors):
         if structure is not None:
             tag_link(writer, structure, page_index, annotation, target)
@@ -109,9 +154,13 @@ def assemble(out: Path, frame_path: Path, frame: TypesetResult, chunk_paths: lis
     writer.add_metadata(metadata)
     writer._root_object[NameObject("/Lang")] = TextStringObject(lang if tagged else "zh-CN")
     writer.page_mode = "/UseOutlines"
+    if isinstance(book_fonts, Future):   # cut meanwhile
+        book_fonts = book_fonts.result()
+    _share_font_programs(writer, writer.pages, book_fonts or {})
+    _distinct_subset_tags(writer)
     if structure is not None:
         finish_structure(writer, structure)
-        _claim(writer, pdf_variant, metadata, [frame_reader] + [part.reader for part in parts[1:-1]])
+        _claim(writer, pdf_variant, metadata, [part.reader for part in parts])
     # drops the per-part font programs replaced above, and any duplicate
     # object (the same image or descriptor in several parts)
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
@@ -238,10 +287,16 @@ def _distinct_subset_tags(writer: PdfWriter) -> None:
 
 
 def _share_font_programs(writer: PdfWriter, pages, programs: dict[str, bytes]) -> None:
-    """Point the font descriptors of ``pages`` at one shared program per face."""
+    """Point the font descriptors of ``pages`` at one shared program per face.
+
+    A part's placeholder (``font_placeholders.py``) with no program to stand for
+    it would print nothing: the build fails instead."""
     shared = {}
     for descriptor, name, key, _gids in embedded_fonts(pages):
         if name not in programs:
+            if is_placeholder(descriptor[key].get_object().get_data()):
+                raise FontNotShared(f"no program for the font {name} of the book (is its face installed "
+                                    "where the book is assembled, and HarfBuzz's subsetter?)")
             continue
         if name not in shared:
             stream = DecodedStreamObject()

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 #: Bytes an OpenType font with CFF outlines starts with.
@@ -81,11 +83,13 @@ def font_signatures(pdf) -> dict[str, list]:
     return {name: [key, postscript, sorted(gids)] for name, (key, postscript, gids) in found.items()}
 
 
-def book_font_programs(signatures, cache=None, engine: str = "") -> dict[str, bytes]:
+def book_font_programs(signatures, cache=None, engine: str = "", made: dict | None = None) -> dict[str, bytes]:
     """Font name -> one program for every part: the installed face subset to the union of
     the glyphs the parts use (``signatures``: each part's :func:`font_signatures`).
 
-    A face whose installed file cannot be found is left out: its parts keep their own subsets.
+    ``made`` keeps the programs cut in this build (a call for the body alone may
+    precede the one for the whole book). A face whose installed file cannot be
+    found is left out: its parts keep their own subsets.
     """
     glyphs: dict[str, set[int]] = {}
     faces: dict[str, str | None] = {}
@@ -93,20 +97,31 @@ def book_font_programs(signatures, cache=None, engine: str = "") -> dict[str, by
         for name, (_key, postscript, gids) in signature.items():
             glyphs.setdefault(name, set()).update(gids)
             faces.setdefault(name, postscript)
-    programs = {}
+    programs, to_cut = {}, []
     for name in sorted(glyphs):
         source = _installed_faces().get(faces[name]) if faces[name] else None
         if source is None:
             continue
         gids = sorted(glyphs[name] | {0})
         cache_key = hashlib.sha256(f"{engine}\0font\0{source}\0{gids}".encode()).hexdigest()
+        if made is not None and cache_key in made:
+            programs[name] = made[cache_key]
+            continue
         found = cache.get(cache_key) if cache is not None else None
         if found is not None:
             programs[name] = found[0]
+            if made is not None:
+                made[cache_key] = found[0]
             continue
-        program = subset_face(*source, gids)
+        to_cut.append((name, source, gids, cache_key))
+    # HarfBuzz lets go of the interpreter while it cuts: the faces are cut side by side
+    with ThreadPoolExecutor(max_workers=max(1, min(len(to_cut), os.cpu_count() or 1))) as cutting:
+        cut = list(cutting.map(lambda job: subset_face(*job[1], job[2]), to_cut))
+    for (name, _source, _gids, cache_key), program in zip(to_cut, cut):
         if program:
             programs[name] = program
+            if made is not None:
+                made[cache_key] = program
             if cache is not None:
                 cache.put(cache_key, program, {"font": name})
     return programs

@@ -32,7 +32,8 @@ FORMAT = b"HBPC1\n"
 #: Default bound of the cache folder.
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 #: Our modules whose code decides how a piece is typeset.
-_ENGINE_SOURCES = ("typeset.py", "cjk_justify.py", "fetcher.py", "font_merge.py", "piece_cache.py", "tagging.py")
+_ENGINE_SOURCES = ("typeset.py", "cjk_justify.py", "fetcher.py", "font_merge.py", "font_placeholders.py",
+                   "piece_cache.py", "tagging.py")
 
 
 class PieceCache:

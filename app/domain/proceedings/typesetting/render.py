@@ -14,12 +14,16 @@ Two ways through:
   without its folio, so its pages do not depend on where it lands; it is
   taken from the piece cache (``piece_cache.py``) when its fingerprint was
   seen, else typeset by one of the worker processes — no item needs
-  anything from another. Once every item's page count is known, the front
-  matter (cover, contents) and back matter (index) are typeset with the
-  page numbers while this process merges the items' Chinese font subsets
-  (``font_merge.py``); ``assemble.py`` then sews the parts together and
-  stamps the body's folios (``folios.py``). Every piece opens on a
-  right-hand page, so an item that ends on one gets a blank verso (:func:`padded`).
+  anything from another. A thread of this process sews the items' pages
+  together in reading order as they arrive (:class:`_BodySewing`). Once
+  every item's page count is known, the front matter (cover, contents) and
+  the back matter (index) are typeset with the page numbers, one on each
+  worker, while the thread cuts the one program per face the parts share
+  (``font_merge.py``; the parts embed placeholders, ``font_placeholders.py``);
+  ``assemble.py`` then adds the frame's pages, the navigation and the
+  book's fonts, and stamps the body's folios (``folios.py``). Every piece
+  opens on a right-hand page, so an item that ends on one gets a blank verso
+  (:func:`padded`).
 
 Single-piece previews go to a warm, long-lived worker instead
 (``preview_workers.py``).
@@ -35,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -127,18 +132,17 @@ def render_book(spec: BookSpec, out_path: Path, *, progress: Progress | None = N
     tmp = Path(tmp_name)
     try:
         if processes == 1 and cache is None and executor is None:
-            starts, refused = _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb)
+            starts, refused, page_count = _render_whole(spec, items, tmp, report, total, deadline,
+                                                        memory_limit_mb)
         else:
-            starts, refused = _render_pieces(spec, items, tmp, report, total, processes,
-                                             cache or PieceCache(None), deadline, memory_limit_mb, executor)
+            starts, refused, page_count = _render_pieces(
+                spec, items, tmp, report, total, processes, cache or PieceCache(None), deadline,
+                memory_limit_mb, executor)
         data = tmp.read_bytes()
         os.replace(tmp, out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    from pypdf import PdfReader  # a cheap read-back; pypdf is light
-
-    page_count = len(PdfReader(out_path).pages)
     report("done", total, total)
     return BookResult(page_count=page_count, size=len(data),
                       sha256=hashlib.sha256(data).hexdigest(),
@@ -197,7 +201,7 @@ def _render_whole(spec, items, tmp, report, total, deadline, memory_limit_mb=Non
     report("assembling", total, total)
     body_start = result.anchors[items[0].anchor][0] if items else 0
     starts = {name: index - body_start + 1 for name, (index, _x, _y) in result.anchors.items()}
-    return starts, result.refused
+    return starts, result.refused, result.page_count
 
 
 # ---------------------------------------------------------------- pieces
@@ -210,42 +214,52 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
     rebuild gives the same bytes as a build from nothing by construction:
     the book is made from the same typeset items whichever build typeset them.
     """
-    from .assemble import assemble
+    from .assemble import assemble, frame_result
     from .folios import FolioKit, kit_html
-    from .font_merge import book_font_programs, font_signatures
+    from .font_merge import book_font_programs
 
-    engine = engine_fingerprint()
-    tagged = is_tagged(spec.pdf_variant)
-    htmls = [piece_html(spec, item) for item in items]
-    keys = [piece_key(engine, html, tagged) for html in htmls]
-    # the style is in each item's HTML (its root class and stylesheet), so a western
-    # piece never has a ministry piece's key; the kit is the style's own
-    kit_source = kit_html(spec.style)
-    kit_key = piece_key(engine, kit_source)
-    typeset_parts: dict[str, tuple[bytes, dict]] = {}
-    wanted = {}   # key -> job, each distinct key once, in book order
-    for key, item, html in zip(keys, items, htmls):
-        if key not in typeset_parts and key not in wanted:
+    # a warm worker from the start: it loads WeasyPrint while this process makes the HTML
+    pool = executor or WorkerPool(1, work_per_worker=WORKER_BUDGET, warm_up=True,
+                                  memory_limit_mb=memory_limit_mb)
+    try:
+        engine = engine_fingerprint()
+        tagged = is_tagged(spec.pdf_variant)
+        htmls = [piece_html(spec, item) for item in items]
+        keys = [piece_key(engine, html, tagged) for html in htmls]
+        # the style is in each item's HTML (its root class and stylesheet), so a western
+        # piece never has a ministry piece's key; the kit is the style's own
+        kit_source = kit_html(spec.style)
+        kit_key = piece_key(engine, kit_source)
+        typeset_parts: dict[str, tuple[bytes, dict]] = {}
+        wanted = {}   # key -> job, each distinct key once, in book order
+        for key, item, html in zip(keys, items, htmls):
+            if key not in typeset_parts and key not in wanted:
+                found = cache.get(key)
+                if found is not None:
+                    typeset_parts[key] = found
+                else:
+                    wanted[key] = TypesetJob(html=html, attachments=_attachments(
+                        [item.piece] if item.piece else []), folios=False, list_fonts=True,
+                        shared_fonts=True, weight=_weight(item), tagged=tagged, lang=item_lang(spec, item))
+        for key, html in ((kit_key, kit_source),):
             found = cache.get(key)
             if found is not None:
                 typeset_parts[key] = found
             else:
-                wanted[key] = TypesetJob(html=html, attachments=_attachments(
-                    [item.piece] if item.piece else []), folios=False, list_fonts=True,
-                    weight=_weight(item), tagged=tagged, lang=item_lang(spec, item))
-    for key, html in ((kit_key, kit_source),):
-        found = cache.get(key)
-        if found is not None:
-            typeset_parts[key] = found
-        else:
-            wanted[key] = TypesetJob(html=html, attachments={}, list_fonts=True, weight=200)
-    pieces_of = {}
-    for key, item in zip(keys, items):
-        pieces_of[key] = pieces_of.get(key, 0) + (1 if item.piece else 0)
-    done_pieces = sum(pieces_of.get(k, 0) for k in typeset_parts)
-    report("rendering", done_pieces, total)
-    frame_path = tmp.with_name(f"{tmp.stem}-frame.pdf")
-    jobs = list(wanted.items())
+                wanted[key] = TypesetJob(html=html, attachments={}, list_fonts=True, shared_fonts=True, weight=200)
+        pieces_of = {}
+        for key, item in zip(keys, items):
+            pieces_of[key] = pieces_of.get(key, 0) + (1 if item.piece else 0)
+        done_pieces = sum(pieces_of.get(k, 0) for k in typeset_parts)
+        report("rendering", done_pieces, total)
+        jobs = list(wanted.items())
+    except BaseException:
+        pool.close(kill=True)
+        raise
+    if executor is None:
+        # another warm worker or two if there is that much to do: a worker costs more to
+        # start than the front and back matter (which often come from the cache) to typeset
+        pool.grow(max(1, min(processes, len(jobs))))
 
     def piece_done(j, result):
         nonlocal done_pieces
@@ -256,45 +270,137 @@ def _render_pieces(spec, items, tmp, report, total, processes, cache, deadline, 
         if not meta["refused"]:   # a file it could not read may be there next time
             cache.put(key, pdf, meta)
         typeset_parts[key] = (pdf, meta)
+        sewing.arrived()
         done_pieces += pieces_of.get(key, 0)
         report("rendering", done_pieces, total)
 
-    # a warm worker or two: the frame (cover, contents, index) waits for
-    # the page counts, and should not also wait for a worker to start
-    pool = executor or WorkerPool(max(1, min(processes, len(jobs) + 1)), work_per_worker=WORKER_BUDGET,
-                                  warm_up=True, memory_limit_mb=memory_limit_mb)
     closing = threading.Thread(target=pool.close, name="huibian-workers-exit")
+    sewing = _BodySewing(keys, typeset_parts, kit_key, cache, engine)
+    sewing.start()
     try:
         try:
             pool.map([job for _key, job in jobs], deadline, on_result=piece_done)
+            sewing.arrived()
             parts = [typeset_parts[key] for key in keys]
             starts, body_pages, stamps = _positions(items, parts)
-            frame_job = TypesetJob(
-                html=book_html(spec, parts=("front", "back"), items=[], page_numbers=starts),
-                attachments={}, first_page=body_pages + 1, first_page_group="back",
-                out_path=frame_path, tagged=tagged, lang=book_lang(spec))
-            [frame] = pool.map([frame_job], deadline)
+            # the front matter and the back matter at once, one on each worker
+            front_job = TypesetJob(html=book_html(spec, parts=("front",), items=[], page_numbers=starts),
+                                   attachments={}, list_fonts=True, shared_fonts=True,
+                                   tagged=tagged, lang=book_lang(spec))
+            back_job = TypesetJob(html=book_html(spec, parts=("back",), items=[], page_numbers=starts),
+                                  attachments={}, first_page=body_pages + 1, first_page_group="back",
+                                  list_fonts=True, shared_fonts=True, tagged=tagged, lang=book_lang(spec))
+            front, back = _frame_parts(pool, [front_job, back_job], cache, engine, deadline)
         finally:
             # the workers take a while to exit (they give back a lot of memory): meanwhile, assemble
             closing.start()
         report("assembling", total, total)
+        body = sewing.sewn()
         # one program per face: the union of the glyphs of every part
         kit_pdf = typeset_parts[kit_key][0]
-        book_fonts = book_font_programs([meta["fonts"] for _pdf, meta in parts]
-                                        + [font_signatures(frame_path), typeset_parts[kit_key][1]["fonts"]],
-                                        cache, engine)
-        kit = FolioKit.read(io.BytesIO(kit_pdf), spec.style)
-        assemble(tmp, frame_path, frame, [io.BytesIO(pdf) for pdf, _meta in parts],
-                 [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
-                 book_fonts=book_fonts, folios=(kit, stamps), pdf_variant=spec.pdf_variant,
-                 langs=[item_lang(spec, item) for item in items], lang=book_lang(spec))
+        # (cut while the pages are assembled; most were cut by the sewing)
+        with ThreadPoolExecutor(max_workers=1) as cutting:
+            book_fonts = cutting.submit(book_font_programs, sewing.signatures + [front.fonts, back.fonts],
+                                        cache, engine, sewing.programs)
+            kit = FolioKit.read(io.BytesIO(kit_pdf), spec.style)
+            frame = frame_result(front, back)
+            assemble(tmp, (io.BytesIO(front.pdf_bytes), io.BytesIO(back.pdf_bytes)), frame, body,
+                     [_result(meta) for _pdf, meta in parts], metadata=pdf_metadata(spec),
+                     book_fonts=book_fonts, folios=(kit, stamps), pdf_variant=spec.pdf_variant,
+                     langs=[item_lang(spec, item) for item in items], lang=book_lang(spec))
         refused = sorted({url for _pdf, meta in parts for url in meta["refused"]} | set(frame.refused))
-        return starts, refused
+        return starts, refused, frame.page_count + body_pages
     finally:
-        frame_path.unlink(missing_ok=True)
+        sewing.cancel()
         cache.trim()
         if closing.is_alive():
             closing.join()
+
+
+def _frame_parts(pool, jobs, cache, engine, deadline) -> list[TypesetResult]:
+    """The front and back matter, typeset or, when their HTML and numbering are those of an
+    earlier build (no piece changed its length), taken from the piece cache."""
+    keys = [piece_key(engine, f"{job.html}\0frame\0{job.first_page}\0{job.first_page_group}", job.tagged)
+            for job in jobs]
+    parts = [cache.get(key) for key in keys]
+    missing = [i for i, part in enumerate(parts) if part is None]
+    for i, result in zip(missing, pool.map([jobs[i] for i in missing], deadline) if missing else []):
+        pdf, result.pdf_bytes = result.pdf_bytes, None
+        # what a later build reads back, so that both builds assemble the same thing
+        parts[i] = (pdf, json.loads(json.dumps(asdict(result))))
+        if not result.refused:
+            cache.put(keys[i], *parts[i])
+    results = []
+    for pdf, meta in parts:
+        result = _result(meta)
+        result.pdf_bytes, result.fonts = pdf, meta["fonts"]
+        results.append(result)
+    return results
+
+
+class _BodySewing(threading.Thread):
+    """Sews the body's parts together in reading order as they arrive (``parts``: key ->
+    (PDF, metadata), filled in by the build), then cuts the fonts the body and the folio
+    kit need: the frame is typeset meanwhile, and the assembling left is short.
+
+    What it makes depends only on the parts, not on when they arrived.
+    """
+
+    def __init__(self, keys, parts, kit_key, cache, engine):
+        super().__init__(name="huibian-body-sewing", daemon=True)
+        from .assemble import Body
+
+        self.body = Body()
+        self.signatures = []
+        self.programs = {}   # font programs cut (see font_merge.book_font_programs)
+        self._keys, self._parts, self._kit_key = keys, parts, kit_key
+        self._cache, self._engine = cache, engine
+        self._ready = threading.Condition()
+        self._cancelled = False
+        self._error = None
+
+    def arrived(self) -> None:
+        """Tell the thread a part arrived."""
+        with self._ready:
+            self._ready.notify()
+
+    def cancel(self) -> None:
+        with self._ready:
+            self._cancelled = True
+            self._ready.notify()
+
+    def _wait_for(self, key):
+        with self._ready:
+            while key not in self._parts and not self._cancelled:
+                self._ready.wait()
+            return None if self._cancelled else self._parts[key]
+
+    def run(self) -> None:
+        from .font_merge import book_font_programs
+
+        try:
+            for key in self._keys:
+                part = self._wait_for(key)
+                if part is None:
+                    return
+                pdf, meta = part
+                self.body.add(io.BytesIO(pdf), meta["page_count"])
+                self.signatures.append(meta["fonts"])
+            kit = self._wait_for(self._kit_key)
+            if kit is None:
+                return
+            self.signatures.append(kit[1]["fonts"])
+            # most often the frame uses no glyph the body does not: these are the book's
+            book_font_programs(self.signatures, self._cache, self._engine, self.programs)
+        except BaseException as error:   # handed to the build by sewn()
+            self._error = error
+
+    def sewn(self):
+        """The sewn body (once every part has arrived)."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self.body
 
 
 def _positions(items, parts):

@@ -52,6 +52,9 @@ class TypesetJob:
     #: structure tree of a tagged document; ``lang`` before the first
     langs: tuple = ()
     lang: str = "zh-CN"
+    #: a part of an assembled book: its shareable faces get placeholders for the book's
+    #: shared programs instead of subsets of their own (``font_placeholders.py``)
+    shared_fonts: bool = False
 
 
 @dataclass
@@ -80,14 +83,22 @@ def typeset(job: TypesetJob) -> TypesetResult:
 
     Without ``out_path`` the PDF is returned as bytes (previews, body pieces).
     """
-    from . import cjk_justify, tagging
+    from . import cjk_justify, font_placeholders, tagging
     from .fetcher import BookURLFetcher
 
     cjk_justify.install()
-    tagged = job.tagged or tagging.is_tagged(job.pdf_variant)
-    if tagged:
+    font_placeholders.install()
+    if job.tagged or tagging.is_tagged(job.pdf_variant):
         tagging.install_artifact_margins()
     fetcher = BookURLFetcher(job.attachments)
+    with font_placeholders.sharing(job.shared_fonts):
+        return _typeset(job, fetcher)
+
+
+def _typeset(job: TypesetJob, fetcher) -> TypesetResult:
+    from . import tagging
+
+    tagged = job.tagged or tagging.is_tagged(job.pdf_variant)
     document = _layout(job.html, fetcher, job.first_page, job.first_page_group, job.folios)
     result = TypesetResult(page_count=len(document.pages), first_page=job.first_page)
     _collect_navigation(document, result)
@@ -109,11 +120,15 @@ def typeset(job: TypesetJob) -> TypesetResult:
     else:
         document.write_pdf(job.out_path, finisher=finisher, **options)
     if job.list_fonts:
-        import io
+        from . import font_placeholders
 
-        from .font_merge import font_signatures
+        result.fonts = font_placeholders.document_fonts(document)
+        if result.fonts is None:
+            import io
 
-        result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
+            from .font_merge import font_signatures
+
+            result.fonts = font_signatures(io.BytesIO(result.pdf_bytes) if job.out_path is None else job.out_path)
     result.refused = list(fetcher.refused)
     return result
 

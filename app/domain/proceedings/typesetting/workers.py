@@ -108,6 +108,12 @@ class WorkerPool:
         self._retired = []
         self._workers = [self._spawn() for _ in range(processes)]
 
+    def grow(self, processes: int) -> None:
+        """Start workers until there are ``processes`` (a build knows how many it needs
+        only after its first worker has started)."""
+        while len(self._workers) < processes:
+            self._workers.append(self._spawn())
+
     def _spawn(self):
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child_end, self._warm_up, library_lookups(),
