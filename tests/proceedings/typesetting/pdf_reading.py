@@ -55,15 +55,24 @@ def footer_number(text: str) -> str:
     return match.group(1) if match else line
 
 
-def text_lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
-    """(x left, x right, y top, text) of every line pdftotext (poppler) finds on a page."""
+def _bbox_lines(path, page_index: int):
     page = str(page_index + 1)
     out = subprocess.run(["pdftotext", "-bbox-layout", "-f", page, "-l", page, str(path), "-"],
                          capture_output=True, text=True, check=True).stdout
     out = re.sub(r"<!DOCTYPE[^>]*>", "", out).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    return ET.fromstring(out).iter("line")
+
+
+def text_lines(path, page_index: int) -> list[tuple[float, float, float, str]]:
+    """(x left, x right, y top, text) of every line pdftotext (poppler) finds on a page."""
     return [(float(line.get("xMin")), float(line.get("xMax")), float(line.get("yMin")),
              "".join(w.text or "" for w in line.iter("word")))
-            for line in ET.fromstring(out).iter("line")]
+            for line in _bbox_lines(path, page_index)]
+
+
+def line_words(path, page_index: int) -> list[list[str]]:
+    """The words of every line of a page, as pdftotext separates them."""
+    return [[w.text or "" for w in line.iter("word")] for line in _bbox_lines(path, page_index)]
 
 
 #: The text block of the ministry style: A4 with 87.6 pt side margins (35 characters of 12 pt),

@@ -11,7 +11,7 @@ import pytest
 from app.domain.proceedings.typesetting.render import render_book
 
 from . import factories
-from .pdf_reading import BLOCK_RIGHT, lines_inside_paragraphs, outline
+from .pdf_reading import BLOCK_RIGHT, lines_inside_paragraphs, line_words, outline
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +25,12 @@ MIXED_SENTENCES = (
     "新建改造污水管网1,820公里，城市生活污水集中收集率提高到72.5%。",
 )
 CHINESE_SENTENCES = factories.ZH_SENTENCES[:6]
+NAMES = ("Shenzhen", "Guangzhou", "Chongqing", "Hangzhou", "Xinjiang", "Heilongjiang", "Guangdong",
+         "Qinghai", "Chengdu", "Nanchang", "Shijiazhuang", "Urumqi")
+ENGLISH_SENTENCES = tuple(
+    f"Inspectors from {a} compared their procedures with colleagues from {b} and {c}, "
+    f"and the delegations of {d} reported measurable improvements."
+    for a, b, c, d in zip(NAMES, NAMES[3:] + NAMES[:3], NAMES[6:] + NAMES[:6], NAMES[9:] + NAMES[:9]))
 
 
 def _paragraphs(sentences, count: int, per_paragraph: int) -> str:
@@ -40,7 +46,10 @@ def _book():
                     body_html="<h2>一、主要做法</h2>" + _paragraphs(MIXED_SENTENCES, 8, 4))
     chinese = replace(written.pieces[0], title="全中文的书面交流材料", lang="zh-CN",
                       body_html="<h2>一、主要做法</h2>" + _paragraphs(CHINESE_SENTENCES, 8, 5))
-    return replace(spec, sections=(replace(oral, pieces=(mixed,)), replace(written, pieces=(chinese,))))
+    english = replace(written.pieces[0], title="Names kept whole", lang="en", key="english-names",
+                      body_html="<h2>1. What we did</h2>" + _paragraphs(ENGLISH_SENTENCES, 8, 4))
+    return replace(spec, sections=(replace(oral, pieces=(mixed,)),
+                                   replace(written, pieces=(chinese, english))))
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +84,14 @@ def test_every_line_inside_a_paragraph_ends_at_the_right_edge_of_the_text_block(
     short = [(page, text[:12], round(BLOCK_RIGHT - right, 2)) for page, text, right in checked
              if abs(right - BLOCK_RIGHT) > 0.5]
     assert short == []
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-document", "piece-by-piece"])
+def test_english_names_are_never_hyphenated_though_other_words_are(justified_books, processes):
+    spec, paths = justified_books
+    path = paths[processes]
+    last_words = [words[-1] for page in _body_pages(spec, path, "Names kept whole")
+                  for words in line_words(path, page) if words]
+    hyphenated = [word for word in last_words if word.endswith(("-", "\u2010"))]
+    assert hyphenated, "no line was hyphenated: the test says nothing"
+    assert [word for word in hyphenated if word[:1].isupper()] == []

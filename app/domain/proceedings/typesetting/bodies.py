@@ -31,7 +31,7 @@ from app.domain.html_tree import remove_keeping_tail
 
 def printable_body(body_html: str, lang: str = "zh-CN") -> str:
     """``body_html`` with notes at their calls, captioned figures, units kept with their
-    numbers, compressed punctuation and (in English) curly quotes."""
+    numbers, compressed punctuation and (in English) curly quotes and names kept whole."""
     if "<" not in body_html:
         return body_html
     root = lxml_html.fragment_fromstring(body_html, create_parent="div")
@@ -40,6 +40,7 @@ def printable_body(body_html: str, lang: str = "zh-CN") -> str:
     _wrap_matches(root, NUMBER_WITH_UNIT, "unit")
     _wrap_matches(root, PUNCTUATION_PAIR, "halt")
     if lang.startswith("en"):
+        _wrap_matches(root, PROPER_NAME, "name")
         _curly_quotes(root)
     markup = lxml_html.tostring(root, encoding="unicode")
     return markup[len("<div>"):-len("</div>")]
@@ -165,6 +166,12 @@ CLOSING = "，。、；：？！）》」』”’〕】〗"
 #: ends with a full closing mark, and the next may start with a halved
 #: opening one, as Chinese typesetting allows.
 PUNCTUATION_PAIR = re.compile(f"[{CLOSING}](?=[{CLOSING}])|(?<=[{OPENING}{CLOSING}])[{OPENING}]")
+
+
+#: A capitalised word long enough to be hyphenated (print.css: 6 letters and more): a place
+#: or a person ("Shenzhen", "Xinjiang") is never cut; a sentence's first word goes with them,
+#: which costs nothing a reader would notice.
+PROPER_NAME = re.compile(r"\b[A-Z][a-z]{5,}(?:[A-Z][a-z]+)*\b")
 
 
 _OPENS_QUOTE = re.compile(r"""(^|(?<=[\s(\[{\u2014\u2013-]))(["'])""")
