@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +44,15 @@ class PieceCache:
         self.folder = Path(folder) if folder else None
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
+        # a build reads the cache from two threads (the pieces; the fonts, while the frame is typeset)
+        self._counting = threading.Lock()
+
+    def _count(self, hit: bool) -> None:
+        with self._counting:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.piece"
@@ -50,24 +60,24 @@ class PieceCache:
     def get(self, key: str) -> tuple[bytes, dict] | None:
         """(PDF bytes, metadata) of the piece typeset under ``key``, or None."""
         if self.folder is None:
-            self.misses += 1
+            self._count(False)
             return None
         path = self._path(key)
         try:
             data = path.read_bytes()
         except OSError:
-            self.misses += 1
+            self._count(False)
             return None
         entry = _decode(data)
         if entry is None:
             path.unlink(missing_ok=True)   # corrupt: typeset again
-            self.misses += 1
+            self._count(False)
             return None
         try:
             os.utime(path)   # most recently used
         except OSError:
             pass
-        self.hits += 1
+        self._count(True)
         return entry
 
     def put(self, key: str, pdf: bytes, meta: dict) -> None:
