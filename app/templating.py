@@ -10,6 +10,7 @@ from app.domain.labels import (
     audit_action_label,
     audit_state_label,
     conference_state_label,
+    coverage_status_label,
     field_label,
     kind_label,
     outcome_label,
@@ -34,7 +35,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     # The names of an enum's members: a few words, asked for on every row.
     enum_labels = dict(state_label=state_label, kind_label=kind_label, role_label=role_label,
-                       outcome_label=outcome_label, conference_state_label=conference_state_label)
+                       outcome_label=outcome_label, conference_state_label=conference_state_label,
+                       coverage_status_label=coverage_status_label)
     app.jinja_env.globals.update({name: once_per_language(label) for name, label in enum_labels.items()})
     app.jinja_env.globals.update(field_label=field_label, audit_action_label=audit_action_label,
                                  audit_state_label=audit_state_label, revision_label=revision_label)
