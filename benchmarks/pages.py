@@ -50,8 +50,8 @@ changed here). p95 ≤ 300 ms and 10 % of the login page are not met by the
 heavier pages at either size (a per-request cost, not growth: the ministry
 home has 26 queries at both sizes).
 
-Then (branch pages2), main before → after, three runs of this benchmark
-(one before, two after; load average 5–9, the figures of pages whose code did
+Then (branch pages2), main before → after, four runs of this benchmark
+(one before, three after; load average 5–9, the figures of pages whose code did
 not change swing from 53 % to 133 % between runs, so read them with
 ``benchmarks/page_costs.py`` beside them): ministry home 76 % → 160 % and 87 %
 (the 45 % of a third run is a burst: its p50 was 68 ms), 26 → 14 queries;
