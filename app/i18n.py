@@ -10,9 +10,19 @@ from app.extensions import babel
 LANGUAGES = {"zh": "中文", "en": "English"}
 
 
+# Locale → language: ``str(locale)`` rebuilds the identifier at every call,
+# and templates ask once per row and column. A pure mapping, never stale.
+_LANG_OF_LOCALE: dict = {}
+
+
 def current_lang() -> str:
     """``zh`` or ``en``: the language this request is answered in."""
-    return "zh" if str(get_locale()).startswith("zh") else "en"
+    locale = get_locale()
+    try:
+        return _LANG_OF_LOCALE[locale]
+    except KeyError:
+        lang = _LANG_OF_LOCALE[locale] = "zh" if str(locale).startswith("zh") else "en"
+        return lang
 
 
 def select_locale() -> str | None:

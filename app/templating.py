@@ -10,6 +10,7 @@ from app.domain.labels import (
     audit_action_label,
     audit_state_label,
     conference_state_label,
+    coverage_status_label,
     field_label,
     kind_label,
     outcome_label,
@@ -32,11 +33,13 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["page_url"] = page_url
-    app.jinja_env.globals.update(state_label=state_label, kind_label=kind_label, role_label=role_label,
-                                  outcome_label=outcome_label, field_label=field_label,
-                                  conference_state_label=conference_state_label,
-                                  audit_action_label=audit_action_label, audit_state_label=audit_state_label,
-                                  revision_label=revision_label)
+    # The names of an enum's members: a few words, asked for on every row.
+    enum_labels = dict(state_label=state_label, kind_label=kind_label, role_label=role_label,
+                       outcome_label=outcome_label, conference_state_label=conference_state_label,
+                       coverage_status_label=coverage_status_label)
+    app.jinja_env.globals.update({name: once_per_language(label) for name, label in enum_labels.items()})
+    app.jinja_env.globals.update(field_label=field_label, audit_action_label=audit_action_label,
+                                 audit_state_label=audit_state_label, revision_label=revision_label)
 
     @app.context_processor
     def inject_globals():
@@ -45,6 +48,28 @@ def register_template_helpers(app: Flask) -> None:
             "lang": current_lang(),
             "unread_notifications": _unread_count(),
         }
+
+
+def once_per_language(label):
+    """``label`` of an enum member, translated once per language and member, not once per row.
+
+    The words of a language are fixed while the process runs (the catalogue
+    is compiled before it starts), so nothing kept here is ever stale; the
+    keys are a language and a member (or its value), a few dozen at most.
+    """
+    words: dict = {}
+
+    def word(value):
+        key = (current_lang(), value)
+        try:
+            return words[key]
+        except KeyError:
+            words[key] = found = label(value)
+            return found
+        except TypeError:  # an unhashable value: translate it as it comes
+            return label(value)
+    word.__name__ = label.__name__
+    return word
 
 
 def page_url(number: int) -> str:

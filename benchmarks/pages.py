@@ -49,6 +49,21 @@ of 50 at 3,000; the small conference holds 103 %), ministry home (68 %, not
 changed here). p95 ≤ 300 ms and 10 % of the login page are not met by the
 heavier pages at either size (a per-request cost, not growth: the ministry
 home has 26 queries at both sizes).
+
+Then (branch pages2), main before → after, four runs of this benchmark
+(one before, three after; load average 5–9, the figures of pages whose code did
+not change swing from 53 % to 133 % between runs, so read them with
+``benchmarks/page_costs.py`` beside them): ministry home 76 % → 160 % and 87 %
+(the 45 % of a third run is a burst: its p50 was 68 ms), 26 → 14 queries;
+queue default 64 % → 91 % and 68–70 %, 45 → 30 KB (the bureau filter holds the
+conference's bureaus, not all 300); coverage, small conference 105 % → 122 %
+and 106–135 %; coverage on the large conference 57 % → 52–67 % (20 rows at
+100 against 50 at 3,000: not like for like). In-process, one request at a
+time, median wall ms (SQL ms) at 100 / 3,000 pieces, two runs each:
+ministry home 20.6–28.2 (5.4–6.9) / 27.5–36.7 (10.5–13.8) → 14.2–15.9
+(3.3–3.8) / 18.5–21.4 (6.5–7.2); queue default 14.7–15.1 / 22.4–28.0 →
+13.5–16.0 / 16.0–21.1; coverage, small conference 9.0–11.6 / 9.9–10.4,
+unchanged; the login page 1.1–1.8 ms.
 """
 from __future__ import annotations
 

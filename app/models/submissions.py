@@ -108,6 +108,9 @@ class Submission(Base):
         # An invitation has at most one live piece; superseded ones stay beside it on record.
         sa.Index("uq_submission_live_invitation", "invitation_id", unique=True,
                  sqlite_where=sa.text(LIVE_STATE_FILTER), postgresql_where=sa.text(LIVE_STATE_FILTER)),
+        # The home page's counts and charts group a conference's pieces by state and invitation:
+        # read from this index alone, never from the wide rows (abstracts, bodies).
+        sa.Index("ix_submission_conference_state", "conference_id", "state", "invitation_id", "id"),
     )
 
     @classmethod
@@ -163,6 +166,9 @@ class SubmissionVersion(Base):
         # counterpart is an FTS5 table that the models do not describe.
         sa.Index("ix_submission_version_search_text", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # When each piece was first sent (the charts' submissions over time), without reading any body.
+        sa.Index("ix_submission_version_first", "submission_id", "created_at",
+                 sqlite_where=sa.text("number = 1"), postgresql_where=sa.text("number = 1")),
     )
 
 

@@ -17,7 +17,7 @@ from app.domain.dates import local_time
 from app.domain.labels import KIND_LABELS, OUTCOME_LABELS, coverage_status_label, outcome_label, state_label
 from app.domain.review import decisions, thread
 from app.domain.review.coverage import STATUSES, coverage, coverage_csv
-from app.domain.review.queue import QueueFilters, review_queue
+from app.domain.review.queue import QueueFilters, bureau_choices, review_queue
 from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
 from app.extensions import db
@@ -63,9 +63,9 @@ def queue_context(args, *, viewer: User) -> dict:
         page=value["page"] or 1,
     )
     page = review_queue(filters, viewer=viewer, lang=current_lang())
-    name = Organisation.name_zh if current_lang() == "zh" else Organisation.name_en
-    bureaus = db.session.execute(
-        sa.select(Organisation.id, name).where(Organisation.is_ministry.is_(False)).order_by(Organisation.code)).all()
+    # The conference chosen, else the newest: its bureaus are the few a reviewer picks among.
+    scope = filters.conference_id or (conferences[0].id if conferences else None)
+    bureaus = bureau_choices(scope, selected=filters.organisation_id, lang=current_lang())
     return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
             "bureaus": bureaus}
 

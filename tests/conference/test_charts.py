@@ -149,3 +149,39 @@ def test_a_hostile_key_task_title_is_text_in_the_charts(client, auth, factory, d
     assert response.status_code == 200 and page.count('role="img"') == 3
     assert "<script>alert" not in page and "<svg onload" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_charts_of_a_page_of_conferences_cost_what_one_conference_costs(client, auth, factory, db):
+    factory.user(Role.EDITOR, username="chief")
+    first = factory.conference()
+    factory.submission(factory.invitation(conference=first), state=SubmissionState.SUBMITTED)
+    factory.commit()
+    auth.login("chief")
+    db.session.expire_all()
+    with QueryCounter(db.engine) as one:
+        assert client.get("/").get_data(as_text=True).count('role="img"') == 3
+    for _ in range(2):
+        conference = factory.conference()
+        factory.submission(factory.invitation(conference=conference), state=SubmissionState.SUBMITTED)
+    factory.commit()
+    db.session.expire_all()
+    with QueryCounter(db.engine) as three:
+        assert client.get("/").get_data(as_text=True).count('role="img"') == 9
+    assert three.count == one.count
+
+
+def test_charts_counted_together_are_the_charts_counted_alone(factory, db, known):
+    from app.domain.conference.charts import charts_of
+
+    other = factory.conference(timezone="Europe/Paris")
+    factory.submission(factory.invitation(conference=other), state=SubmissionState.APPROVED)
+    factory.commit()
+    together = charts_of([known, other])
+    for conference in (known, other):
+        alone = conference_charts(conference)
+        assert together[conference.id].bureaus == alone.bureaus
+        assert [(b.key_task.id, b.counts) for b in together[conference.id].key_tasks] == [
+            (b.key_task.id, b.counts) for b in alone.key_tasks]
+        assert together[conference.id].days == alone.days
+        assert together[conference.id].due_dates == alone.due_dates
+    assert together[other.id].bureaus["approved"] == 1 and together[known.id].bureaus["approved"] == 1

@@ -224,3 +224,50 @@ def test_search_syntax_in_a_query_is_plain_text(factory, db, reviewer, text):
     piece(factory, conference, title="深入打好蓝天保卫战")
     assert titles(review_queue(QueueFilters(text=text), viewer=reviewer)) == []
     assert titles(review_queue(QueueFilters(text="蓝天保卫"), viewer=reviewer)) == ["深入打好蓝天保卫战"]
+
+
+def bureau_options(page: str) -> list[str]:
+    """The names offered by the queue's bureau filter, "All" left out."""
+    select = page.split('<select id="organisation"', 1)[1].split("</select>", 1)[0]
+    return [option.split(">", 1)[1].split("<", 1)[0] for option in select.split("<option")[2:]]
+
+
+def test_the_bureau_filter_offers_the_bureaus_of_the_conference_not_every_bureau(client, auth, factory):
+    from datetime import date
+
+    older = factory.conference(starts_on=date(2023, 1, 10), ends_on=date(2023, 1, 11))
+    newest = factory.conference(starts_on=date(2024, 1, 10), ends_on=date(2024, 1, 11))
+    piece(factory, older, org_zh="旧会议的厅", org_en="Bureau of the older conference", title="旧材料")
+    piece(factory, newest, org_zh="新会议的厅", org_en="Bureau of the newest conference", title="新材料")
+    for n in range(30):  # bureaus on record that neither conference invited
+        factory.organisation(name_en=f"Uninvited bureau {n}")
+    reviewer = factory.user(Role.REVIEWER)
+    factory.commit()
+    auth.login(reviewer.username)
+
+    # No conference chosen: the newest conference's bureaus.
+    assert bureau_options(client.get("/review/").get_data(as_text=True)) == [
+        "Bureau of the newest conference"]
+    chosen = client.get(f"/review/?conference={older.id}").get_data(as_text=True)
+    assert bureau_options(chosen) == ["Bureau of the older conference"]
+    # A bureau chosen by hand stays on offer, selected, even outside the conference.
+    outsider = factory.organisation(name_en="Chosen by hand")
+    factory.commit()
+    kept = client.get(f"/review/?conference={newest.id}&organisation={outsider.id}").get_data(as_text=True)
+    assert bureau_options(kept) == ["Bureau of the newest conference", "Chosen by hand"]
+    assert f'<option value="{outsider.id}" selected>' in kept
+
+
+def test_the_bureau_filter_costs_the_same_whatever_the_number_of_bureaus(client, auth, factory, db):
+    conference = factory.conference()
+    piece(factory, conference, title="材料")
+    reviewer = factory.user(Role.REVIEWER)
+    factory.commit()
+    auth.login(reviewer.username)
+    few, page = queue_page_queries(client, db, "/review/")
+    size = len(page)
+    for n in range(100):
+        factory.organisation()
+    factory.commit()
+    many, page = queue_page_queries(client, db, "/review/")
+    assert many == few and len(page) == size

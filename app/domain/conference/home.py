@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.domain.conference.charts import ConferenceCharts, conference_charts
+from app.domain.conference.charts import ConferenceCharts, charts_of
 from app.domain.paging import Page, paged
 from app.extensions import db
 from app.models import Conference, Invitation, Submission, SubmissionState, User, utcnow
@@ -113,9 +113,10 @@ def ministry_overview(*, with_charts: bool = False, page: int = 1) -> Page[Confe
     by_conference: dict[int, list[Invitation]] = {}
     for invitation in invitations:
         by_conference.setdefault(invitation.conference_id, []).append(invitation)
+    charts = charts_of(conferences.items, pieces=counts, invitations=totals) if with_charts else {}
     overviews = [ConferenceOverview(
         conference, by_conference.get(conference.id, []),
         {state.value: counts.get(conference.id, {}).get(state, 0) for state in SubmissionState},
-        submissions, conference_charts(conference) if with_charts else None, totals.get(conference.id, 0),
+        submissions, charts.get(conference.id), totals.get(conference.id, 0),
     ) for conference in conferences.items]
     return Page(overviews, conferences.total, conferences.number, conferences.size)

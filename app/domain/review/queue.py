@@ -18,6 +18,7 @@ from app.domain.submissions import search
 from app.extensions import db
 from app.models import (
     ExchangeKind,
+    Invitation,
     Organisation,
     ReviewAssignment,
     Submission,
@@ -145,3 +146,21 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh") -> Qu
         rows=[QueueRow(s, v, bool(m), reviewers_by_submission.get(s.id, [])) for s, v, m in rows],
         total=total, page=page, pages=pages, state_counts=state_counts,
     )
+
+
+def bureau_choices(conference_id: int | None, *, selected: int | None = None,
+                   lang: str = "zh") -> list[tuple[int, str]]:
+    """(id, name) of the bureaus invited to one conference, for the queue's bureau filter, by code.
+
+    A conference invites a few dozen bureaus, however many the database
+    holds; the bureau already chosen stays on offer even when the conference
+    did not invite it, so that the filter shown is the filter applied.
+    """
+    name = Organisation.name_zh if lang == "zh" else Organisation.name_en
+    invited = sa.select(Invitation.organisation_id).where(Invitation.conference_id == conference_id)
+    wanted = Organisation.id.in_(invited)
+    if selected:
+        wanted = sa.or_(wanted, Organisation.id == selected)
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Organisation.id, name).where(Organisation.is_ministry.is_(False), wanted)
+        .order_by(Organisation.code)).all()]
