@@ -96,10 +96,14 @@ class Admission:
                 if owner is not None:
                     self._owners.add(owner)
                 try:
-                    while not self._may_start(ticket, queued=True):
+                    while True:
+                        # the deadline first: a thread woken late on a busy machine, just as a
+                        # slot frees, has still waited longer than it may
                         remaining = None if deadline is None else deadline - time.monotonic()
                         if remaining is not None and remaining <= 0:
                             raise PreviewsBusy()
+                        if self._may_start(ticket, queued=True):
+                            break
                         self._changed.wait(remaining)
                 except BaseException:
                     self._owners.discard(owner)
