@@ -45,28 +45,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.proceedings.typesetting import factories  # noqa: E402  (after the path is set)
+from tests.proceedings.typesetting.factories import synthetic_book  # noqa: E402,F401  (distributed.py too)
 
 FIXTURE = ROOT / "tests" / "fixtures" / "iguana.jpg"
 #: Previews timed: the first starts the warm worker, the median of the rest is reported.
 PREVIEWS = 6
-
-
-def synthetic_book(size: int):
-    """``size`` pieces of about 1,500 words, alternately Chinese and English; a third of
-    the speeches and materials with a table, a footnote and an image."""
-    oral = max(1, size // 4)
-
-    def make(n, kind):
-        lang = "zh-CN" if n % 2 else "en"
-        rich = n % 3 == 0
-        p = factories.piece(n, kind=kind, lang=lang, body_html=factories.body_html(
-            lang=lang, paragraphs=20, sentences=5, table=rich, footnote=rich))
-        return factories.with_image(p) if rich else p
-
-    spec = factories.spec(pieces_by_kind={
-        "oral": [make(n, "oral") for n in range(1, oral + 1)],
-        "written": [make(n, "written") for n in range(oral + 1, size + 1)]})
-    return replace(spec, key_tasks=factories.key_tasks(8))
 
 
 def changed_book(spec):

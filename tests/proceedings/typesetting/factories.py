@@ -156,3 +156,22 @@ def programme(spec: BookSpec, minutes=(12, 8, 10, 15)) -> tuple[BookProgrammeRow
                                   speaker_name=p.speaker_name, speaker_post=p.speaker_post,
                                   minutes=minutes[n - 1] if n <= len(minutes) else None)
                  for n, p in enumerate(oral, start=1))
+
+
+def synthetic_book(size: int):
+    """The proceedings benchmark's book (and the long book's tests): ``size`` pieces of about
+    1,500 words, alternately Chinese and English; a third of the speeches and materials with
+    a table, a footnote and an image."""
+    oral = max(1, size // 4)
+
+    def make(n, kind):
+        lang = "zh-CN" if n % 2 else "en"
+        rich = n % 3 == 0
+        p = piece(n, kind=kind, lang=lang, body_html=body_html(
+            lang=lang, paragraphs=20, sentences=5, table=rich, footnote=rich))
+        return with_image(p) if rich else p
+
+    book = spec(pieces_by_kind={
+        "oral": [make(n, "oral") for n in range(1, oral + 1)],
+        "written": [make(n, "written") for n in range(oral + 1, size + 1)]})
+    return replace(book, key_tasks=key_tasks(8))

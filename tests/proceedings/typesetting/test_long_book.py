@@ -4,7 +4,6 @@ chunk joins, many notes, tables and pictures, and 800 pages give every rule its 
 (issue 10: "the demo book and a 160-piece synthetic book pass all of (7)")."""
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pypdf import PdfReader
 from app.domain.proceedings.typesetting.piece_cache import PieceCache
 from app.domain.proceedings.typesetting.render import render_book
 
+from .factories import synthetic_book
 from .pdf_reading import (
     BLOCK_RIGHT,
     faces_drawing,
@@ -33,14 +33,6 @@ ROOT = Path(__file__).resolve().parents[3]
 #: The outside checker, in the shared folder beside the project (or where the team keeps it).
 CHECK_PDF = next((p for p in (ROOT.parent / "shared" / "tools" / "check_pdf.py",
                               Path("/work/shared/tools/check_pdf.py")) if p.exists()), None)
-
-
-def synthetic_book(size: int):
-    """The proceedings benchmark's book: the same spec its figures are measured on."""
-    loader = importlib.util.spec_from_file_location("benchmark_proceedings", ROOT / "benchmarks" / "proceedings.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module.synthetic_book(size)
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,23 @@ whole.
 """
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import Future
+from importlib.resources import files
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.generic import (
     ArrayObject,
+    ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
     Fit,
     FloatObject,
     NameObject,
     NumberObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -183,11 +187,6 @@ def _add_links(writer: PdfWriter, links, anchors):
 def _claim(writer: PdfWriter, variant: str, metadata: dict, readers) -> None:
     """What the variant claims of the whole file: XMP metadata, a file identifier that depends
     only on the parts, and for PDF/A an sRGB output intent and printable annotations."""
-    import hashlib
-    from importlib.resources import files
-
-    from pypdf.generic import ByteStringObject, StreamObject
-
     stream = StreamObject()
     stream.set_data(xmp_packet(metadata, variant))
     stream.update({NameObject("/Type"): NameObject("/Metadata"), NameObject("/Subtype"): NameObject("/XML")})
@@ -250,7 +249,6 @@ def _distinct_subset_tags(writer: PdfWriter) -> None:
     different subsets of one face alike ("ABCDEF+Noto-Serif"), and print RIPs
     cache fonts by name. Where a name covers several programs, each is tagged
     from a hash of its bytes: the same program keeps the same name."""
-    import hashlib
 
     programs: dict[int, list] = {}        # program object number -> [(font parts), ...]
     names: dict[str, set[int]] = {}

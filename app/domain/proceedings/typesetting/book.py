@@ -154,18 +154,17 @@ class BookMetadata:
 
 def book_metadata(spec: BookSpec) -> BookMetadata:
     conference = spec.conference
+    edition = f", edition {spec.edition_number}" if spec.edition_number else ""
     if spec.style == "western":
         return BookMetadata(
             title=f"{conference.title_en}: Proceedings",
             author=conference.organiser_en,
-            subject=f"Proceedings of {conference.title_en}"
-                    + (f", edition {spec.edition_number}" if spec.edition_number else ""),
+            subject=f"Proceedings of {conference.title_en}{edition}",
             keywords=", ".join(t.title_en for t in spec.key_tasks),
         )
     return BookMetadata(
         title=f"{conference.title_zh} 交流材料汇编",
         author=conference.organiser_zh,
-        subject=f"{conference.title_en}: proceedings"
-                + (f", edition {spec.edition_number}" if spec.edition_number else ""),
+        subject=f"{conference.title_en}: proceedings{edition}",
         keywords=", ".join(t.title_zh for t in spec.key_tasks),
     )

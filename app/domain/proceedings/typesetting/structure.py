@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -187,14 +188,8 @@ def finish_structure(writer: PdfWriter, book: BookStructure) -> None:
         book.root[NameObject("/IDTree")] = writer._add_object(DictionaryObject({NameObject("/Names"): names}))
     root = writer._root_object
     root[NameObject("/StructTreeRoot")] = book.root.indirect_reference
-    root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): _true()})
-    root[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): _true()})
-
-
-def _true():
-    from pypdf.generic import BooleanObject
-
-    return BooleanObject(True)
+    root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+    root[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
 
 
 def _number_tree(node):

@@ -88,17 +88,17 @@ def typeset(job: TypesetJob) -> TypesetResult:
 
     cjk_justify.install()
     font_placeholders.install()
-    if job.tagged or tagging.is_tagged(job.pdf_variant):
+    tagged = job.tagged or tagging.is_tagged(job.pdf_variant)
+    if tagged:
         tagging.install_artifact_margins()
     fetcher = BookURLFetcher(job.attachments)
     with font_placeholders.sharing(job.shared_fonts):
-        return _typeset(job, fetcher)
+        return _typeset(job, fetcher, tagged)
 
 
-def _typeset(job: TypesetJob, fetcher) -> TypesetResult:
+def _typeset(job: TypesetJob, fetcher, tagged: bool) -> TypesetResult:
     from . import tagging
 
-    tagged = job.tagged or tagging.is_tagged(job.pdf_variant)
     document = _layout(job.html, fetcher, job.first_page, job.first_page_group, job.folios)
     result = TypesetResult(page_count=len(document.pages), first_page=job.first_page)
     _collect_navigation(document, result)
