@@ -44,10 +44,11 @@ def main() -> None:
     parser.add_argument("--sql", default="", help="print the statements of one request to this page")
     parser.add_argument("--profile", default="", help="cProfile the requests to this page")
     parser.add_argument("--postgres", default=bench.POSTGRES)
+    parser.add_argument("--tag", default="", help="a database of this name's own (a branch whose migrations differ)")
     args = parser.parse_args()
 
     base = sa.engine.make_url(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"huibian_page_costs_{args.pieces}"
+    name = f"huibian_page_costs_{args.pieces}" + (f"_{args.tag}" if args.tag else "")
     url = base.set(database=name).render_as_string(hide_password=False)
     work = Path(f"/tmp/{name}")
     work.mkdir(exist_ok=True)
@@ -95,18 +96,21 @@ def measure(app, seeded, args) -> None:
         sa.event.listen(engine, "before_cursor_execute", before)
         sa.event.listen(engine, "after_cursor_execute", after)
         timed.clear()
-        walls = []
+        walls, cpus = [], []
         for _ in range(args.n):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(path)
             walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu_started)
         sa.event.remove(engine, "before_cursor_execute", before)
         sa.event.remove(engine, "after_cursor_execute", after)
         assert response.status_code == 200, (label, response.status_code)
         walls.sort()
+        cpus.sort()
         sql_ms = sum(seconds for seconds, _ in timed) / args.n * 1000
         print(f"{label:32s} {len(timed) // args.n:3d} queries  SQL {sql_ms:5.1f} ms  "
               f"wall median {walls[len(walls) // 2] * 1000:5.1f} ms, best {walls[0] * 1000:5.1f} ms  "
+              f"app CPU median {cpus[len(cpus) // 2] * 1000:5.1f} ms  "
               f"{len(response.get_data()) / 1024:5.1f} KB", flush=True)
         if args.sql and label.startswith(args.sql):
             sa.event.listen(engine, "before_cursor_execute", before)
