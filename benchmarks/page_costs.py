@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--sql", default="", help="print the statements of one request to this page")
     parser.add_argument("--profile", default="", help="cProfile the requests to this page")
     parser.add_argument("--postgres", default=bench.POSTGRES)
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, ncalls")
     parser.add_argument("--tag", default="", help="a database of this name's own (a branch whose migrations differ)")
     args = parser.parse_args()
 
@@ -127,7 +128,7 @@ def measure(app, seeded, args) -> None:
             for _ in range(args.n):
                 client.get(path)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
     engine.dispose()
 
 

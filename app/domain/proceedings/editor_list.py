@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain.paging import Page, clamp
-from app.domain.proceedings.spec import SECTION_ORDER, approved_versions
+from app.domain.proceedings.spec import SECTION_ORDER
 from app.extensions import db
 from app.models import (
     Conference,
@@ -25,6 +25,7 @@ from app.models import (
     Organisation,
     Submission,
     SubmissionState,
+    SubmissionVersion,
 )
 
 #: Pieces on a page of the editors' list.
@@ -59,6 +60,16 @@ def _included(conference: Conference, *, excluded: bool = False) -> sa.Select:
         Submission.excluded_from_proceedings.is_(excluded), approved)
 
 
+def _approved_version_number() -> sa.ScalarSelect:
+    """The number of the version a piece's latest approval points at (as ``spec.approved_versions``
+    finds it: the last decided, then the last written), in the row of the piece."""
+    return (sa.select(SubmissionVersion.number)
+            .join(Decision, Decision.version_id == SubmissionVersion.id)
+            .where(Decision.submission_id == Submission.id, Decision.outcome == DecisionOutcome.APPROVE)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1)
+            .correlate(Submission).scalar_subquery().label("version_number"))
+
+
 def _book_order(query: sa.Select) -> sa.Select:
     """The order of ``spec.book_order_key``, in SQL."""
     section = sa.case(*((Submission.kind == kind, n) for n, kind in enumerate(SECTION_ORDER)), else_=len(SECTION_ORDER))
@@ -75,12 +86,12 @@ def pieces_to_order(conference: Conference, requested_page: int | None) -> Piece
     total = sum(section_sizes.values())
     number = clamp(requested_page, total, PAGE_SIZE)
     rows = db.session.execute(_book_order(
-        _included(conference).with_only_columns(Submission.id, Submission.title, Submission.kind, Organisation)
+        _included(conference).with_only_columns(Submission.id, Submission.title, Submission.kind, Organisation,
+                                                _approved_version_number())
         .join(Organisation, Organisation.id == Submission.organisation_id))
         .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    versions = approved_versions([row.id for row in rows], with_bodies=False)
     before = {kind: sum(section_sizes[k] for k in SECTION_ORDER[:n]) for n, kind in enumerate(SECTION_ORDER)}
-    listed = [ListedPiece(row.id, row.title, row.kind, row.Organisation, versions[row.id].number,
+    listed = [ListedPiece(row.id, row.title, row.kind, row.Organisation, row.version_number,
                           (number - 1) * PAGE_SIZE + index + 1 - before[row.kind], section_sizes[row.kind])
               for index, row in enumerate(rows)]
     left_out = db.session.scalars(_book_order(_included(conference, excluded=True))

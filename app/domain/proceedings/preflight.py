@@ -6,6 +6,8 @@ they are plain data, and the template words them in the reader's language.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,26 +76,31 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
                                   state=submission.state if submission else None)
                  for invitation, submission in db.session.execute(
                      missing.options(joinedload(Invitation.organisation))).all()]
-    # What the warnings say of a piece; a piece with pictures is read whole by ``_coarse_pictures``.
-    approved = db.session.scalars(sa.select(Submission).where(
-        Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
-        .options(load_only(Submission.id, Submission.title, Submission.state, Submission.excluded_from_proceedings,
-                           Submission.exclusion_reason)).order_by(Submission.id)).all()
+    # Each warning asks SQL for the pieces it names (the excluded, the approved
+    # since), and no piece becomes an object unless a warning names it.
+    approved = (Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
+    included = (*approved, Submission.excluded_from_proceedings.is_(False))
     warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
-                 for s in approved if s.excluded_from_proceedings]
+                 for s in db.session.scalars(
+                     sa.select(Submission).where(*approved, Submission.excluded_from_proceedings.is_(True))
+                     .options(load_only(Submission.id, Submission.title, Submission.exclusion_reason))
+                     .order_by(Submission.id))]
     last = latest_done_edition(conference)
     if last is not None:
-        warnings += _approved_since(approved, last)
+        warnings += _approved_since(included, last)
     if store is not None:
-        warnings += _coarse_pictures([s for s in approved if not s.excluded_from_proceedings], store)
-    if not any(not s.excluded_from_proceedings for s in approved):
+        warnings += _coarse_pictures(included, store)
+    if not db.session.scalar(sa.select(sa.exists().where(*included))):
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
 
 
 def _missing(conference: Conference) -> sa.Select:
     """The invitations of ``conference`` without an approved live piece, with that piece if any."""
-    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live())
+    # The conference said twice (an invitation's piece is of its conference) lets the join
+    # read the conference's pieces by index rather than every piece of every conference.
+    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.conference_id == conference.id,
+                   Submission.is_live())
     return (sa.select(Invitation, Submission).outerjoin(Submission, live)
             .where(Invitation.conference_id == conference.id,
                    sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED)))
@@ -104,49 +111,65 @@ def count_missing_pieces(conference: Conference) -> int:
     return db.session.scalar(_missing(conference).with_only_columns(sa.func.count())) or 0
 
 
-def _coarse_pictures(included: list[Submission], store: FileStore) -> list[PreflightWarning]:
+#: content hash of a version -> the dots per inch of its pictures too coarse to print.
+#: A version never changes, nor do its pictures (stored by their sha256), so
+#: what was measured once holds; bounded, as a process may see many conferences.
+_COARSE_BY_CONTENT: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+_COARSE_CACHE_SIZE = 4096
+_coarse_lock = threading.Lock()
+
+
+def _coarse_pictures(included: tuple, store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    if not included:
-        return []
     # The approved version of each piece, as ``approved_versions`` finds it (the last
-    # approval wins), read as columns: only a version with files can hold a picture,
-    # and only those become objects, with their bodies.
-    approved = {}
-    for submission_id, version_id, attachments in db.session.execute(
-        sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.attachments)
+    # approval wins), read as columns: only a version with files can hold a picture.
+    approved: dict[int, tuple[int, str] | None] = {}
+    for submission_id, version_id, content, attachments in db.session.execute(
+        sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.content_hash,
+                  SubmissionVersion.attachments)
         .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
-        .where(Decision.submission_id.in_([s.id for s in included]), Decision.outcome == DecisionOutcome.APPROVE)
+        .join(Submission, Submission.id == Decision.submission_id)
+        .where(*included, Decision.outcome == DecisionOutcome.APPROVE)
         .order_by(Decision.decided_at, Decision.id)
     ):
-        approved[submission_id] = version_id if attachments else None
-    with_files = [v for v in approved.values() if v is not None]
+        approved[submission_id] = (version_id, content) if attachments else None
+    with_files = {submission_id: found for submission_id, found in approved.items() if found is not None}
     if not with_files:
         return []
-    versions = {v.submission_id: v for v in db.session.scalars(
-        sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(with_files))
-        .options(undefer(SubmissionVersion.body_html),
-                 selectinload(SubmissionVersion.submission).selectinload(Submission.organisation)))}
-    warnings = []
-    for submission in included:
-        if submission.id not in versions:
-            continue
-        piece = piece_from_version(versions[submission.id], store)
-        warnings += [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
-                     for _sha, dpi in low_resolution_images(piece.body_html, piece.attachment_paths)]
-    return warnings
-
-
-def _approved_since(approved: list[Submission], last: ProceedingsEdition) -> list[PreflightWarning]:
-    if not approved:
+    with _coarse_lock:
+        known = {content: _COARSE_BY_CONTENT[content] for _v, content in with_files.values()
+                 if content in _COARSE_BY_CONTENT}
+    unmeasured = [version_id for version_id, content in with_files.values() if content not in known]
+    if unmeasured:
+        for version in db.session.scalars(
+            sa.select(SubmissionVersion).where(SubmissionVersion.id.in_(unmeasured))
+            .options(undefer(SubmissionVersion.body_html),
+                     selectinload(SubmissionVersion.submission).selectinload(Submission.organisation))):
+            piece = piece_from_version(version, store)
+            known[version.content_hash] = tuple(
+                dpi for _sha, dpi in low_resolution_images(piece.body_html, piece.attachment_paths))
+        with _coarse_lock:
+            for content, dpis in known.items():
+                _COARSE_BY_CONTENT[content] = dpis
+                _COARSE_BY_CONTENT.move_to_end(content)
+            while len(_COARSE_BY_CONTENT) > _COARSE_CACHE_SIZE:
+                _COARSE_BY_CONTENT.popitem(last=False)
+    coarse = {submission_id: known[content] for submission_id, (_v, content) in with_files.items() if known[content]}
+    if not coarse:
         return []
-    latest = {}
-    for decision in db.session.scalars(
-        sa.select(Decision).where(
-            Decision.submission_id.in_([s.id for s in approved]),
-            Decision.outcome == DecisionOutcome.APPROVE,
-            Decision.decided_at > last.created_at,
-        ).order_by(Decision.decided_at)
-    ):
-        latest[decision.submission_id] = decision.decided_at
-    return [PreflightWarning("approved_since", submission=s, when=latest[s.id])
-            for s in approved if s.id in latest and not s.excluded_from_proceedings]
+    titled = db.session.scalars(sa.select(Submission).where(Submission.id.in_(coarse))
+                                .options(load_only(Submission.id, Submission.title)).order_by(Submission.id))
+    return [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
+            for submission in titled for dpi in coarse[submission.id]]
+
+
+def _approved_since(included: tuple, last: ProceedingsEdition) -> list[PreflightWarning]:
+    """The pieces approved (again) since ``last`` was built, each with its latest approval."""
+    return [PreflightWarning("approved_since", submission=submission, when=when)
+            for submission, when in db.session.execute(
+                sa.select(Submission, sa.func.max(Decision.decided_at))
+                .join(Decision, Decision.submission_id == Submission.id)
+                .where(*included, Decision.outcome == DecisionOutcome.APPROVE,
+                       Decision.decided_at > last.created_at)
+                .group_by(Submission.id).order_by(Submission.id)
+                .options(load_only(Submission.id, Submission.title)))]
