@@ -123,10 +123,10 @@ def editor(slug: str):
 
 
 def _editor_page(conference: Conference, build_form: BuildForm | None = None):
+    pieces = pieces_to_order(conference, request.args.get("page", 1, type=int))
     return render_template(
-        "proceedings/editor.html", conference=conference,
-        pieces=pieces_to_order(conference, request.args.get("page", 1, type=int)),
-        warnings=preflight(conference, store=file_store(), missing_shown=MISSING_SHOWN),
+        "proceedings/editor.html", conference=conference, pieces=pieces,
+        warnings=preflight(conference, store=file_store(), missing_shown=MISSING_SHOWN, listed=pieces),
         missing_total=count_missing_pieces(conference), missing_shown=MISSING_SHOWN,
         editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,

@@ -58,16 +58,20 @@ def test_pieces_approved_since_the_last_edition_carry_their_latest_approval_and_
     assert "nothing_to_build" not in [w.code for w in warnings]
 
 
-def test_a_conference_whose_every_approved_piece_is_left_out_has_nothing_to_build(app, factory):
+def test_a_conference_whose_every_approved_piece_is_left_out_has_nothing_to_build(app, factory, client, auth):
     conference = factory.conference()
     editor = factory.user(Role.EDITOR)
-    piece = approved_piece(factory, conference)
+    piece = approved_piece(factory, conference, title="暂缓的材料")
     proceedings_order.exclude(piece, "暂不收录", actor=editor)
     factory.commit()
 
     codes = [w.code for w in preflight(conference, check_fonts=False)]
+    auth.login(editor.username)
+    page = client.get(f"/proceedings/{conference.slug}/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
 
     assert codes[0] == "nothing_to_build" and "excluded" in codes
+    # The page says the same from the list it shows (its left-out pieces and its total).
+    assert page.index("会议材料汇编中尚无已通过的材料。") < page.index("不收录：暂缓的材料——暂不收录")
 
 
 def _piece_with_picture(factory, app, conference, *, width, title):

@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
 
+from app.domain.proceedings.editor_list import PiecesToOrder
 from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
@@ -53,15 +54,17 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
     )
 
 
-def preflight(conference: Conference, *, check_fonts: bool = True,
-              store: FileStore | None = None, missing_shown: int | None = None) -> list[PreflightWarning]:
+def preflight(conference: Conference, *, check_fonts: bool = True, store: FileStore | None = None,
+              missing_shown: int | None = None, listed: PiecesToOrder | None = None) -> list[PreflightWarning]:
     """Every warning for the next build of ``conference``'s proceedings, most serious first.
 
     With ``store`` (where attachments are stored) the pictures of the
     pieces are measured too. With ``missing_shown``, at most that many
     bureaus without an approved piece are named (the editors' page names the
     first few and counts the rest with :func:`count_missing_pieces`): a
-    conference of 600 invitations is then not read row by row."""
+    conference of 600 invitations is then not read row by row. ``listed``,
+    the editors' list of the same conference, gives the pieces left out and
+    whether any is included, so that they are not asked for twice."""
     warnings: list[PreflightWarning] = []
     if check_fonts:
         try:
@@ -80,17 +83,19 @@ def preflight(conference: Conference, *, check_fonts: bool = True,
     # since), and no piece becomes an object unless a warning names it.
     approved = (Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
     included = (*approved, Submission.excluded_from_proceedings.is_(False))
-    warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason)
-                 for s in db.session.scalars(
-                     sa.select(Submission).where(*approved, Submission.excluded_from_proceedings.is_(True))
-                     .options(load_only(Submission.id, Submission.title, Submission.exclusion_reason))
-                     .order_by(Submission.id))]
+    left_out = listed.left_out if listed is not None else db.session.scalars(
+        sa.select(Submission).where(*approved, Submission.excluded_from_proceedings.is_(True))
+        .options(load_only(Submission.id, Submission.title, Submission.exclusion_reason))
+        .order_by(Submission.id)).all()
+    warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason) for s in left_out]
     last = latest_done_edition(conference)
     if last is not None:
         warnings += _approved_since(included, last)
     if store is not None:
         warnings += _coarse_pictures(included, store)
-    if not db.session.scalar(sa.select(sa.exists().where(*included))):
+    anything = listed.page.total > 0 if listed is not None else db.session.scalar(
+        sa.select(sa.exists().where(*included)))
+    if not anything:
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
 
