@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.conference.charts import ConferenceCharts, charts_of, latest_extensions
 from app.domain.paging import Page, clamp, count, paged
@@ -110,7 +110,7 @@ def ministry_overview(*, with_charts: bool = False, page: int = 1) -> Page[Confe
 
 
 def _conference_page(requested: int) -> Page:
-    """A page of ``(conference, its invitations)``, newest first, with its key tasks.
+    """A page of ``(conference, how many invitations)``, newest first, its key tasks joined.
 
     The list's length rides on every row (a window over the whole list)
     instead of a count of its own; only a page past the end, where no row
@@ -120,15 +120,17 @@ def _conference_page(requested: int) -> Page:
     size = CONFERENCES_PER_PAGE
 
     def rows(number: int) -> list:
-        return db.session.execute(query.limit(size).offset((number - 1) * size)).all()
+        return db.session.execute(query.limit(size).offset((number - 1) * size)).unique().all()
 
     number = max(1, requested or 1)
     found = rows(number)
     if found:
-        return Page([(conference, total) for conference, total, _listed in found], found[0][2], number, size)
-    total = count(query)
-    number = clamp(requested, total, size)
-    return Page([(conference, n) for conference, n, _listed in rows(number)] if total else [], total, number, size)
+        total = found[0][2]
+    else:
+        total = count(query)
+        number = clamp(requested, total, size)
+        found = rows(number) if total else []
+    return Page([(conference, invitations) for conference, invitations, _listed in found], total, number, size)
 
 
 # The statements of the page are built once and run with its conferences as
@@ -140,7 +142,7 @@ def _conferences_query() -> sa.Select:
     invitations = (sa.select(sa.func.count()).where(Invitation.conference_id == Conference.id)
                    .correlate(Conference).scalar_subquery())
     return (sa.select(Conference, invitations, sa.func.count().over())
-            .options(selectinload(Conference.key_tasks))
+            .options(joinedload(Conference.key_tasks))
             .order_by(Conference.starts_on.desc(), Conference.id.desc()))
 
 
