@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -123,7 +123,7 @@ def charts_of(conferences: list[Conference], *, pieces: dict[int, dict[Submissio
         invitations = dict(db.session.execute(
             sa.select(Invitation.conference_id, sa.func.count()).where(Invitation.conference_id.in_(ids))
             .group_by(Invitation.conference_id)).all())
-    due_at: dict[int, list] = {}
+    due_at: dict[int, list] = {}  # aware: the coalesce keeps the columns' type
     for conference_id, at in db.session.execute(_due_dates_query(), {"ids": ids}):
         due_at.setdefault(conference_id, []).append(at)
     bars = _key_task_bars(conferences)
@@ -131,7 +131,7 @@ def charts_of(conferences: list[Conference], *, pieces: dict[int, dict[Submissio
     charts = {}
     for conference in conferences:
         zone = ZoneInfo(conference.timezone)
-        due_dates = sorted({_aware(at).astimezone(zone).date() for at in due_at.get(conference.id, [])})
+        due_dates = sorted({at.astimezone(zone).date() for at in due_at.get(conference.id, [])})
         points = days.get(conference.id, [])
         marks = [point.day for point in points] + due_dates or [datetime.now(zone).date()]
         # One day either side keeps the first step and the last due line off the frame.
@@ -193,13 +193,6 @@ def _first_days_query(minutes: int, dialect: str) -> sa.Select:
     day = _local_day(first.c.at, minutes, dialect)
     return (sa.select(first.c.conference_id, day, sa.func.count()).group_by(first.c.conference_id, day)
             .order_by(first.c.conference_id, day))
-
-
-def _aware(value) -> datetime:
-    # A coalesce loses the column's type: SQLite answers text, naive UTC.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _key_task_bars(conferences: list[Conference]) -> dict[int, list[KeyTaskBar]]:
