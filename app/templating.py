@@ -19,7 +19,9 @@ from app.domain.labels import (
     state_label,
 )
 from app.domain.notifications import unread_count
+from app.domain.review.coverage import NOT_STARTED
 from app.i18n import LANGUAGES, current_lang
+from app.models import ExchangeKind, SubmissionState
 
 
 def localized(obj, attr: str) -> str:
@@ -38,6 +40,12 @@ def register_template_helpers(app: Flask) -> None:
                        outcome_label=outcome_label, conference_state_label=conference_state_label,
                        coverage_status_label=coverage_status_label)
     app.jinja_env.globals.update({name: once_per_language(label) for name, label in enum_labels.items()})
+    # Whole tables, for a page that names a status or kind on every bar and row: one call a page.
+    app.jinja_env.globals.update(
+        coverage_status_labels=table_per_language(
+            coverage_status_label, [NOT_STARTED, *(state.value for state in SubmissionState)]),
+        kind_labels=table_per_language(kind_label, [kind.value for kind in ExchangeKind]))
+    app.jinja_env.globals["counted"] = counted
     app.jinja_env.globals.update(field_label=field_label, audit_action_label=audit_action_label,
                                  audit_state_label=audit_state_label, revision_label=revision_label)
 
@@ -70,6 +78,30 @@ def once_per_language(label):
             return label(value)
     word.__name__ = label.__name__
     return word
+
+
+def table_per_language(label, values):
+    """``label`` of each of ``values`` as one dict per language, built once (as ``once_per_language``).
+
+    The template asks for the table once a page and looks each bar's or
+    row's word up in it, with neither a call nor the locale asked for per row.
+    """
+    tables: dict[str, dict] = {}
+
+    def table() -> dict:
+        lang = current_lang()
+        try:
+            return tables[lang]
+        except KeyError:
+            tables[lang] = found = {value: label(value) for value in values}
+            return found
+    table.__name__ = f"{label.__name__}s"
+    return table
+
+
+def counted(counts: dict, words: dict, *, nonzero: bool = False) -> str:
+    """``draft 2, submitted 5``: each status in ``counts`` by its word, for a chart's text alternative."""
+    return ", ".join(f"{words[status]} {n}" for status, n in counts.items() if n or not nonzero)
 
 
 def page_url(number: int) -> str:

@@ -121,6 +121,8 @@ class Invitation(Base):
         sa.UniqueConstraint(
             "conference_id", "organisation_id", "kind", name="uq_invitation_conference_org_kind"
         ),
+        # The home page's first invitations of a conference, in the programme's order, read from here.
+        sa.Index("ix_invitation_conference_order", "conference_id", "kind", "speaking_order", "id"),
     )
 
     @property
@@ -146,4 +148,8 @@ class Extension(Base):
     invitation: Mapped[Invitation] = relationship(back_populates="extensions")
     granted_by: Mapped["User"] = relationship()  # noqa: F821
 
-    __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="reason_given"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(reason) > 0", name="reason_given"),
+        # An invitation's latest extension moves its due date: looked up per invitation.
+        sa.Index("ix_extension_invitation_latest", "invitation_id", "granted_at", "id"),
+    )

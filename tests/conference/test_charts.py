@@ -3,6 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from app.domain.conference.charts import conference_charts
 from app.models import Role, SubmissionState, SubmissionVersion
@@ -185,3 +186,71 @@ def test_charts_counted_together_are_the_charts_counted_alone(factory, db, known
         assert together[conference.id].days == alone.days
         assert together[conference.id].due_dates == alone.due_dates
     assert together[other.id].bureaus["approved"] == 1 and together[known.id].bureaus["approved"] == 1
+
+
+def test_the_bureaus_bar_splits_the_width_by_status_with_the_counts_inside_the_runs_that_hold_them(db, known):
+    from app.domain.conference.chart_drawing import Run
+
+    # Six invitations, one each in six statuses: 480 / 6 = 80 units each; none rejected, so no run for it.
+    assert charts_of(db, known).bureau_runs == [
+        Run("not_started", 1, "0.0", "80.0", "40.0"), Run("draft", 1, "80.0", "80.0", "120.0"),
+        Run("submitted", 1, "160.0", "80.0", "200.0"), Run("changes_requested", 1, "240.0", "80.0", "280.0"),
+        Run("approved", 1, "320.0", "80.0", "360.0"), Run("withdrawn", 1, "400.0", "80.0", "440.0"),
+    ]
+
+
+def test_the_key_task_bars_scale_to_the_largest_and_write_their_totals_after_them(db, known):
+    rows = charts_of(db, known).key_task_rows
+    assert [row.top for row in rows] == [0, 44, 88] and charts_of(db, known).key_tasks_height == 136
+    # The largest bar (4 pieces) spans 960 - 40 units: 230 a piece.
+    assert [(r.status, r.x, r.width) for r in rows[0].runs] == [
+        ("draft", "0.0", "230.0"), ("submitted", "230.0", "230.0"), ("approved", "460.0", "230.0"),
+        ("withdrawn", "690.0", "230.0")]
+    assert [(r.status, r.x, r.width) for r in rows[1].runs] == [
+        ("changes_requested", "0.0", "230.0"), ("approved", "230.0", "230.0")]
+    assert [row.total_x for row in rows] == ["926.0", "466.0", "6.0"] and rows[2].runs == []
+
+
+def test_the_time_axis_steps_up_on_each_day_against_the_due_lines(db, known):
+    axis = charts_of(db, known).time_axis
+    # From 2 to 16 January (14 days over 424 units from x = 40); six invitations at the top (y 16), none at 172.
+    assert axis.most == 6
+    assert axis.due_lines == [(date(2025, 1, 10), "282.3"), (date(2025, 1, 15), "433.7")]
+    assert axis.due_label_x == "286.3"
+    assert axis.points == "40,172 70.3,172 70.3,146.0 161.1,146.0 161.1,94.0 221.7,94.0 221.7,68.0 464,68.0"
+
+
+def test_the_editor_home_draws_the_marks_where_the_drawing_puts_them(client, auth, factory, known):
+    factory.user(Role.EDITOR, username="chief")
+    factory.commit()
+    auth.login("chief")
+    page = client.get("/").get_data(as_text=True)
+    assert '<polyline class="chart-line" points="40,172 70.3,172 70.3,146.0 161.1,146.0' in page
+    assert '<line class="chart-due" x1="282.3" y1="16" x2="282.3" y2="172"><title>Due 2025-01-10</title></line>' in page
+    assert '<text class="chart-tick chart-due-label" x="286.3" y="30">Due</text>' in page
+    assert ('<rect class="chart-approved" x="320.0" y="4" width="80.0" height="32"><title>approved: 1</title></rect>'
+            in page)
+    assert '<text class="chart-value chart-inside" x="360.0" y="25">1</text>' in page
+    assert ('<rect class="chart-changes_requested" x="0.0" y="64" width="230.0" height="18">'
+            '<title>changes requested: 1</title></rect>') in page
+    assert '<text class="chart-value" x="926.0" y="34">4</text>' in page
+
+
+def test_a_conference_without_due_dates_or_submissions_draws_a_flat_line_and_no_due_label(db, factory):
+    charts = conference_charts(factory.conference())
+    assert charts.time_axis.due_lines == [] and charts.time_axis.due_label_x is None
+    assert charts.time_axis.points == "40,172 464,172"
+    assert charts.bureau_runs == []
+
+
+def test_the_label_tables_speak_the_readers_language_and_are_built_once_per_language(app):
+    tables = app.jinja_env.globals
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        chinese = tables["coverage_status_labels"]()
+        assert chinese["not_started"] == "未开始" and chinese["superseded"] == "已被替换"
+        assert tables["kind_labels"]()["oral"] == "大会交流发言"
+        assert tables["coverage_status_labels"]() is chinese
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        refresh()  # the locale is kept on the app context, which the test's outlives a request's
+        english = tables["coverage_status_labels"]()
+        assert english["changes_requested"] == "changes requested" and english is not chinese

@@ -1,16 +1,18 @@
 """What each role's home page shows."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.domain.conference.charts import ConferenceCharts, charts_of
-from app.domain.paging import Page, paged
+from app.domain.conference.charts import ConferenceCharts, charts_of, latest_extensions
+from app.domain.paging import Page, clamp, count, paged
 from app.extensions import db
-from app.models import Conference, Invitation, Submission, SubmissionState, User, utcnow
+from app.models import Conference, Invitation, Organisation, Submission, SubmissionState, User, utcnow
 
 
 @dataclass
@@ -62,12 +64,21 @@ HOME_INVITATIONS = 20
 CONFERENCES_PER_PAGE = 3
 
 
+class InvitationLine(NamedTuple):
+    """One line of a conference's table on the ministry's home, read as columns, not objects."""
+
+    name_zh: str  # the bureau's
+    name_en: str
+    kind: str  # ``ExchangeKind`` value
+    due_at: datetime  # moved by the latest extension, if any
+    state: str | None  # the live piece's ``SubmissionState`` value; None if not started
+
+
 @dataclass
 class ConferenceOverview:
     conference: Conference
-    invitations: list[Invitation]  # the first HOME_INVITATIONS
-    state_counts: dict[str, int]
-    submitted_by_invitation: dict[int, Submission]
+    invitations: list[InvitationLine]  # the first HOME_INVITATIONS
+    state_counts: dict[str, int]  # every ``SubmissionState`` value, superseded included
     charts: ConferenceCharts | None = None
     invitation_total: int = 0
 
@@ -76,47 +87,106 @@ def ministry_overview(*, with_charts: bool = False, page: int = 1) -> Page[Confe
     """A page of conferences, each with its counts, its first invitations and, when asked, the editors' charts.
 
     Counts are grouped in SQL for the whole page at once; the invitations
-    listed are the first few of each conference (a window in SQL), so a
-    conference of 600 invitations costs what one of 20 does.
+    listed are the first few of each conference, read as plain columns in one
+    query, so a conference of 600 invitations costs what one of 20 does.
     """
-    conferences = paged(
-        sa.select(Conference).options(selectinload(Conference.key_tasks)).order_by(Conference.starts_on.desc(),
-                                                                                   Conference.id.desc()),
-        page, size=CONFERENCES_PER_PAGE)
-    ids = [c.id for c in conferences.items]
-    if not ids:
+    conferences = _conference_page(page)
+    if not conferences.items:
         return Page([], conferences.total, conferences.number, conferences.size)
+    totals = {conference.id: total for conference, total in conferences.items}
+    listed = [conference for conference, _total in conferences.items]
+    ids = list(totals)
     counts: dict[int, dict] = {}
-    for conference_id, state, n in db.session.execute(
-        sa.select(Submission.conference_id, Submission.state, sa.func.count())
-        .where(Submission.conference_id.in_(ids)).group_by(Submission.conference_id, Submission.state)
-    ):
+    for conference_id, state, n in db.session.execute(_state_counts_query(), {"ids": ids}):
         counts.setdefault(conference_id, {})[state] = n
-    totals = dict(db.session.execute(
-        sa.select(Invitation.conference_id, sa.func.count()).where(Invitation.conference_id.in_(ids))
-        .group_by(Invitation.conference_id)
-    ).all())
-    rank = sa.func.row_number().over(
-        partition_by=Invitation.conference_id,
-        order_by=(Invitation.kind, Invitation.speaking_order, Invitation.id)).label("rank")
-    first = sa.select(Invitation.id, rank).where(Invitation.conference_id.in_(ids)).subquery()
-    invitations = db.session.scalars(
-        sa.select(Invitation).join(first, first.c.id == Invitation.id).where(first.c.rank <= HOME_INVITATIONS)
-        .options(selectinload(Invitation.organisation), selectinload(Invitation.extensions))
-        .order_by(Invitation.conference_id, first.c.rank)
-    ).all()
-    submissions = {
-        s.invitation_id: s for s in db.session.scalars(
-            sa.select(Submission).where(Submission.invitation_id.in_([i.id for i in invitations]), Submission.is_live())
-        )
-    } if invitations else {}
-    by_conference: dict[int, list[Invitation]] = {}
-    for invitation in invitations:
-        by_conference.setdefault(invitation.conference_id, []).append(invitation)
-    charts = charts_of(conferences.items, pieces=counts, invitations=totals) if with_charts else {}
+    lines = _first_invitations(ids)
+    charts = charts_of(listed, pieces=counts, invitations=totals) if with_charts else {}
     overviews = [ConferenceOverview(
-        conference, by_conference.get(conference.id, []),
+        conference, lines.get(conference.id, []),
         {state.value: counts.get(conference.id, {}).get(state, 0) for state in SubmissionState},
-        submissions, charts.get(conference.id), totals.get(conference.id, 0),
-    ) for conference in conferences.items]
+        charts.get(conference.id), totals[conference.id],
+    ) for conference in listed]
     return Page(overviews, conferences.total, conferences.number, conferences.size)
+
+
+def _conference_page(requested: int) -> Page:
+    """A page of ``(conference, how many invitations)``, newest first, its key tasks joined.
+
+    The list's length rides on every row (a window over the whole list)
+    instead of a count of its own; only a page past the end, where no row
+    carries it, asks for the count apart and shows the last page instead.
+    """
+    query = _conferences_query()
+    size = CONFERENCES_PER_PAGE
+
+    def rows(number: int) -> list:
+        return db.session.execute(query.limit(size).offset((number - 1) * size)).unique().all()
+
+    number = max(1, requested or 1)
+    found = rows(number)
+    if found:
+        total = found[0][2]
+    else:
+        total = count(query)
+        number = clamp(requested, total, size)
+        found = rows(number) if total else []
+    return Page([(conference, invitations) for conference, invitations, _listed in found], total, number, size)
+
+
+# The statements of the page are built once and run with its conferences as
+# parameters: composing a select with subqueries costs more than running it.
+
+@functools.cache
+def _conferences_query() -> sa.Select:
+    """Every conference, newest first, with its invitations counted and the length of the list."""
+    invitations = (sa.select(sa.func.count()).where(Invitation.conference_id == Conference.id)
+                   .correlate(Conference).scalar_subquery())
+    return (sa.select(Conference, invitations, sa.func.count().over())
+            .options(joinedload(Conference.key_tasks))
+            .order_by(Conference.starts_on.desc(), Conference.id.desc()))
+
+
+@functools.cache
+def _state_counts_query() -> sa.Select:
+    """Pieces of the conferences ``ids`` by state, superseded ones included."""
+    return (sa.select(Submission.conference_id, Submission.state, sa.func.count())
+            .where(Submission.conference_id.in_(sa.bindparam("ids", expanding=True)))
+            .group_by(Submission.conference_id, Submission.state))
+
+
+def _first_invitations(conference_ids: list[int]) -> dict[int, list[InvitationLine]]:
+    """The first HOME_INVITATIONS invitations of each conference, with bureau, due date and live state."""
+    lines: dict[int, list[InvitationLine]] = {}
+    for conference_id, name_zh, name_en, kind, due_at, extended_to, state in db.session.execute(
+            _first_invitations_query(len(conference_ids)),
+            {f"conference_{n}": conference_id for n, conference_id in enumerate(conference_ids)}):
+        lines.setdefault(conference_id, []).append(InvitationLine(
+            name_zh, name_en, kind.value, extended_to or due_at, state.value if state else None))
+    return lines
+
+
+@functools.cache
+def _first_invitations_query(conferences: int) -> sa.Select:
+    """One query for a page of ``conferences``: a ``LIMIT`` per conference, then the names and states.
+
+    Each conference's first lines come from the index in the programme's
+    order (twenty read, whatever the conference holds), and only those are
+    joined. Built once per number of conferences (at most a page's).
+    """
+    firsts = [
+        sa.select(sa.select(Invitation.id, Invitation.conference_id, Invitation.organisation_id, Invitation.kind,
+                            Invitation.speaking_order, Invitation.due_at)
+                  .where(Invitation.conference_id == sa.bindparam(f"conference_{n}"))
+                  .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
+                  .limit(HOME_INVITATIONS).subquery())
+        for n in range(conferences)
+    ]
+    first = (sa.union_all(*firsts) if conferences > 1 else firsts[0]).subquery()
+    latest = latest_extensions()
+    live_state = (sa.select(Submission.state).where(Submission.invitation_id == first.c.id, Submission.is_live())
+                  .scalar_subquery())
+    return (sa.select(first.c.conference_id, Organisation.name_zh, Organisation.name_en, first.c.kind,
+                      first.c.due_at, latest.c.new_due_at, live_state)
+            .join(Organisation, Organisation.id == first.c.organisation_id)
+            .outerjoin(latest, latest.c.invitation_id == first.c.id)
+            .order_by(first.c.conference_id, first.c.kind, first.c.speaking_order, first.c.id))
