@@ -14,7 +14,14 @@ from app.domain.conference import reminders
 from app.domain.conference.archive import latest_archive
 from app.domain.conference.exports import conference_export, export_csv, export_xlsx
 from app.domain.dates import local_time
-from app.domain.labels import KIND_LABELS, OUTCOME_LABELS, coverage_status_label, outcome_label, state_label
+from app.domain.labels import (
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    coverage_status_label,
+    kind_label,
+    outcome_label,
+    state_label,
+)
 from app.domain.review import decisions, thread
 from app.domain.review.coverage import STATUSES, coverage, coverage_csv
 from app.domain.review.queue import QueueFilters, bureau_choices, review_queue
@@ -67,7 +74,23 @@ def queue_context(args, *, viewer: User) -> dict:
     scope = filters.conference_id or (conferences[0].id if conferences else None)
     bureaus = bureau_choices(scope, selected=filters.organisation_id, lang=current_lang())
     return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
-            "bureaus": bureaus}
+            "bureaus": bureaus, "row_labels": _row_labels(), "detail_url": _url_with_id("review.detail", "submission_id")}
+
+
+def _row_labels() -> dict:
+    """The words a row of the queue repeats, translated once a page, not once a row."""
+    return {"states": {state: state_label(state) for state in SubmissionState},
+            "kinds": {kind: kind_label(kind) for kind in ExchangeKind}, "mine": _("assigned to me")}
+
+
+# Larger than any id (the ids are 32-bit integers), so that it cannot be mistaken for one.
+_ID_MARK = 2 ** 40
+
+
+def _url_with_id(endpoint: str, key: str) -> tuple[str, str]:
+    """``endpoint``'s URL as what comes before and after the id: one ``url_for`` a page, not one a row."""
+    before, after = url_for(endpoint, **{key: _ID_MARK}).split(str(_ID_MARK))
+    return before, after
 
 
 def page_url(args, page: int, **overrides) -> str:

@@ -2,23 +2,27 @@
 
 A page costs the same few queries however many submissions there are: one
 count per state (grouped, the total is their sum), one for the rows with their latest
-version and bureau joined in, one for their key tasks and one for their
-assignments. The queue always shows the *latest submitted version*, never
-the bureau's draft in progress.
+version and bureau joined in (the viewer's assigned pieces, then the rest),
+one for their key tasks and one for their reviewers, each reading the
+columns shown, not whole objects. The queue always shows the *latest
+submitted version*, never the bureau's draft in progress.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased
 
 from app.domain.submissions import search
 from app.extensions import db
 from app.models import (
     ExchangeKind,
     Invitation,
+    KeyTask,
     Organisation,
     ReviewAssignment,
     Submission,
@@ -45,12 +49,18 @@ class QueueFilters:
     page: int = 1
 
 
-@dataclass
-class QueueRow:
-    submission: Submission
-    version: SubmissionVersion
+class QueueRow(NamedTuple):
+    """One line of the queue: the columns it shows, read as such (no ORM objects to build per row)."""
+    id: int
+    title: str
+    version_number: int
+    bureau: str
+    kind: ExchangeKind
+    state: SubmissionState
+    submitted_at: datetime | None
     assigned_to_me: bool
-    reviewers: list[User] = field(default_factory=list)
+    key_tasks: list[tuple[int, str]]  # (number, title in the page's language)
+    reviewers: list[str]  # display names, in the order they were assigned
 
 
 @dataclass
@@ -109,43 +119,92 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh") -> Qu
     base = _filtered(filters, version, with_state=True, for_rows=True)
     by_state = _filtered(filters, version, with_state=False)
     if filters.assigned_to_me:
-        base = base.where(_mine(viewer))
         by_state = by_state.where(_mine(viewer))
 
-    # One grouped count serves the tabs and the total: a search is read once for both.
-    counted = dict(db.session.execute(
-        by_state.with_only_columns(Submission.state, sa.func.count()).group_by(Submission.state)
-    ).all())
-    state_counts = {state: counted.get(state, 0) for state in SubmissionState if state is not SubmissionState.DRAFT}
-    total = sum(counted.values()) if filters.state is None else counted.get(filters.state, 0)
+    # One grouped count serves the tabs, the total, and where the viewer's own pieces
+    # end (the page that passes from theirs to the rest): a search is read once for all.
+    mine_count = sa.func.count() if filters.assigned_to_me else sa.func.count().filter(_mine(viewer))
+    counted = {state: (count, mine) for state, count, mine in db.session.execute(
+        by_state.with_only_columns(Submission.state, sa.func.count(), mine_count).group_by(Submission.state)
+    )}
+    state_counts = {state: counted.get(state, (0, 0))[0]
+                    for state in SubmissionState if state is not SubmissionState.DRAFT}
+    shown = counted.values() if filters.state is None else [counted.get(filters.state, (0, 0))]
+    total, mine_total = sum(count for count, _mine_count in shown), sum(mine for _count, mine in shown)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, filters.page), pages)
 
-    mine = _mine(viewer).label("mine")
-    org_name = Organisation.name_zh if lang == "zh" else Organisation.name_en
-    order = {
-        "submitted_desc": [Submission.submitted_at.desc(), Submission.id.desc()],
-        "submitted_asc": [Submission.submitted_at.asc(), Submission.id.asc()],
-        "organisation": [org_name.asc(), Submission.kind.asc(), Submission.id.asc()],
-    }[filters.sort if filters.sort in SORTS else "submitted_desc"]
-    rows = db.session.execute(
-        base.add_columns(version, mine)
-        .options(contains_eager(Submission.organisation), selectinload(Submission.key_tasks))
-        .order_by(mine.desc(), *order)
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-
-    reviewers_by_submission: dict[int, list[User]] = {}
-    if rows:
-        for assignment in db.session.scalars(
-            sa.select(ReviewAssignment).where(ReviewAssignment.submission_id.in_([r[0].id for r in rows]))
-            .options(selectinload(ReviewAssignment.reviewer)).order_by(ReviewAssignment.id)
-        ):
-            reviewers_by_submission.setdefault(assignment.submission_id, []).append(assignment.reviewer)
+    rows = _page_rows(base, version, filters, viewer=viewer, lang=lang, page=page, mine_total=mine_total)
+    ids = [row.id for row in rows]
+    key_tasks = _key_tasks_of(ids, lang) if ids else {}
+    reviewers = _reviewers_of(ids) if ids else {}
     return QueuePage(
-        rows=[QueueRow(s, v, bool(m), reviewers_by_submission.get(s.id, [])) for s, v, m in rows],
+        rows=[QueueRow(row.id, row.title, row.number, (row.name_zh or row.name_en) if lang == "zh" else row.name_en,
+                       row.kind, row.state, row.submitted_at, bool(row.mine),
+                       key_tasks.get(row.id, []), reviewers.get(row.id, [])) for row in rows],
         total=total, page=page, pages=pages, state_counts=state_counts,
     )
+
+
+def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User, lang: str, page: int,
+               mine_total: int) -> list:
+    """The rows of one page: the viewer's ``mine_total`` assigned pieces first, then the rest.
+
+    Two selects, each in its own order, with its own offset and limit, put end
+    to end: ordering every piece by "is it mine" first would sort all of them
+    for one page, where each half alone is read from an index in its order
+    (``ix_submission_queue`` for the default sort) and stops after its rows.
+    """
+    org_name = Organisation.name_zh if lang == "zh" else Organisation.name_en
+    keys = {
+        "submitted_desc": [(Submission.submitted_at, "desc"), (Submission.id, "desc")],
+        "submitted_asc": [(Submission.submitted_at, "asc"), (Submission.id, "asc")],
+        "organisation": [(org_name, "asc"), (Submission.kind, "asc"), (Submission.id, "asc")],
+    }[filters.sort if filters.sort in SORTS else "submitted_desc"]
+    sort_columns = [column.label(f"sort_{n}") for n, (column, _direction) in enumerate(keys)]
+    columns = [Submission.id, version.title, version.number, Organisation.name_zh, Organisation.name_en,
+               Submission.kind, Submission.state, Submission.submitted_at]
+
+    def half(mine: bool, offset: int, limit: int) -> sa.Select:
+        return (base.where(_mine(viewer) if mine else ~_mine(viewer)).with_only_columns(*columns, sa.literal(mine).label("mine"), *sort_columns)
+                .order_by(*[getattr(column, direction)() for column, direction in keys])
+                .offset(offset).limit(limit))
+
+    offset = (page - 1) * PAGE_SIZE
+    from_mine = max(0, min(PAGE_SIZE, mine_total - offset))
+    halves = []
+    if from_mine:
+        halves.append(half(True, offset, from_mine))
+    if from_mine < PAGE_SIZE and not filters.assigned_to_me:
+        halves.append(half(False, max(0, offset - mine_total), PAGE_SIZE - from_mine))
+    if len(halves) < 2:
+        return db.session.execute(halves[0]).all() if halves else []
+    # The page that passes from the viewer's pieces to the rest: one statement still.
+    both = sa.union_all(*(sa.select(h.subquery(f"half_{n}")) for n, h in enumerate(halves))).subquery("queue")
+    order = [getattr(both.c[f"sort_{n}"], direction)() for n, (_column, direction) in enumerate(keys)]
+    return db.session.execute(sa.select(both).order_by(both.c.mine.desc(), *order)).all()
+
+
+def _key_tasks_of(ids: list[int], lang: str) -> dict[int, list[tuple[int, str]]]:
+    found: dict[int, list[tuple[int, str]]] = {}
+    for submission_id, number, title_zh, title_en in db.session.execute(
+        sa.select(submission_key_task.c.submission_id, KeyTask.number, KeyTask.title_zh, KeyTask.title_en)
+        .join(KeyTask, KeyTask.id == submission_key_task.c.key_task_id)
+        .where(submission_key_task.c.submission_id.in_(ids)).order_by(KeyTask.number)
+    ):
+        found.setdefault(submission_id, []).append((number, (title_zh or title_en) if lang == "zh" else title_en))
+    return found
+
+
+def _reviewers_of(ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for submission_id, name in db.session.execute(
+        sa.select(ReviewAssignment.submission_id, User.display_name)
+        .join(User, User.id == ReviewAssignment.reviewer_id)
+        .where(ReviewAssignment.submission_id.in_(ids)).order_by(ReviewAssignment.id)
+    ):
+        found.setdefault(submission_id, []).append(name)
+    return found
 
 
 def bureau_choices(conference_id: int | None, *, selected: int | None = None,
