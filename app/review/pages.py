@@ -77,10 +77,17 @@ def queue_context(args, *, viewer: User) -> dict:
             "bureaus": bureaus, "row_labels": _row_labels(), "detail_url": _url_with_id("review.detail", "submission_id")}
 
 
+# The words a row of the queue repeats, by language: translated once, not once a row. A
+# language's words are fixed while the process runs (the catalogue is compiled before it starts).
+_ROW_LABELS: dict[str, dict] = {}
+
+
 def _row_labels() -> dict:
-    """The words a row of the queue repeats, translated once a page, not once a row."""
-    return {"states": {state: state_label(state) for state in SubmissionState},
-            "kinds": {kind: kind_label(kind) for kind in ExchangeKind}, "mine": _("assigned to me")}
+    lang = current_lang()
+    if lang not in _ROW_LABELS:
+        _ROW_LABELS[lang] = {"states": {state: state_label(state) for state in SubmissionState},
+                             "kinds": {kind: kind_label(kind) for kind in ExchangeKind}, "mine": _("assigned to me")}
+    return _ROW_LABELS[lang]
 
 
 # Larger than any id (the ids are 32-bit integers), so that it cannot be mistaken for one.
