@@ -54,10 +54,10 @@ def queue_context(args, *, viewer: User) -> dict:
         args["state"] = SubmissionState.SUBMITTED.value
     form = QueueFilterForm(formdata=args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    key_tasks = db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all()
     form.set_choices(
         states=[s for s in SubmissionState if s is not SubmissionState.DRAFT],
-        key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
-        conferences=conferences, lang=current_lang(),
+        key_tasks=key_tasks, conferences=conferences, lang=current_lang(),
     )
     form.validate()
     # A hand-edited query string with a value that is not on offer is ignored, not an error page.
@@ -69,7 +69,7 @@ def queue_context(args, *, viewer: User) -> dict:
         text=value["q"] or "", assigned_to_me=bool(value["mine"]), sort=value["sort"] or "submitted_desc",
         page=value["page"] or 1,
     )
-    page = review_queue(filters, viewer=viewer, lang=current_lang())
+    page = review_queue(filters, viewer=viewer, lang=current_lang(), key_tasks=key_tasks)
     # The conference chosen, else the newest: its bureaus are the few a reviewer picks among.
     scope = filters.conference_id or (conferences[0].id if conferences else None)
     bureaus = bureau_choices(scope, selected=filters.organisation_id, lang=current_lang())

@@ -2,9 +2,9 @@
 
 A page costs the same few queries however many submissions there are: one
 count per state (grouped, the total is their sum), one for the rows with their latest
-version and bureau joined in (the viewer's assigned pieces, then the rest),
-one for their key tasks and one for their reviewers, each reading the
-columns shown, not whole objects. The queue always shows the *latest
+version, bureau and key tasks joined in (the viewer's assigned pieces, then
+the rest), and one for their reviewers, each reading the columns shown, not
+whole objects. The queue always shows the *latest
 submitted version*, never the bureau's draft in progress.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -113,8 +113,14 @@ def _mine(viewer: User):
     )
 
 
-def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh") -> QueuePage:
-    """One page of the queue for ``viewer``; pieces assigned to them come first."""
+def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh",
+                 key_tasks: Sequence[KeyTask] | None = None) -> QueuePage:
+    """One page of the queue for ``viewer``; pieces assigned to them come first.
+
+    ``key_tasks`` are every conference's key tasks when the caller has them
+    already (the queue's filter offers them all); read here otherwise. The
+    rows name theirs from these, in their order.
+    """
     version = aliased(SubmissionVersion, name="version")
     base = _filtered(filters, version, with_state=True, for_rows=True)
     by_state = _filtered(filters, version, with_state=False)
@@ -135,13 +141,12 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh") -> Qu
     page = min(max(1, filters.page), pages)
 
     rows = _page_rows(base, version, filters, viewer=viewer, lang=lang, page=page, mine_total=mine_total)
-    ids = [row.id for row in rows]
-    key_tasks = _key_tasks_of(ids, lang) if ids else {}
-    reviewers = _reviewers_of(ids) if ids else {}
+    reviewers = _reviewers_of([row.id for row in rows]) if rows else {}
+    named = _key_task_names(key_tasks, lang) if any(row.key_task_ids for row in rows) else {}
     return QueuePage(
         rows=[QueueRow(row.id, row.title, row.number, (row.name_zh or row.name_en) if lang == "zh" else row.name_en,
                        row.kind, row.state, row.submitted_at, bool(row.mine),
-                       key_tasks.get(row.id, []), reviewers.get(row.id, [])) for row in rows],
+                       _in_order(named, row.key_task_ids), reviewers.get(row.id, [])) for row in rows],
         total=total, page=page, pages=pages, state_counts=state_counts,
     )
 
@@ -162,8 +167,13 @@ def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User,
         "organisation": [(org_name, "asc"), (Submission.kind, "asc"), (Submission.id, "asc")],
     }[filters.sort if filters.sort in SORTS else "submitted_desc"]
     sort_columns = [column.label(f"sort_{n}") for n, (column, _direction) in enumerate(keys)]
+    # A piece's key tasks (ids, in no order) ride on its row: a few of them, read through the link table's key.
+    key_task_ids = (
+        sa.select(sa.func.aggregate_strings(sa.cast(submission_key_task.c.key_task_id, sa.String), ","))
+        .where(submission_key_task.c.submission_id == Submission.id).scalar_subquery()
+    )
     columns = [Submission.id, version.title, version.number, Organisation.name_zh, Organisation.name_en,
-               Submission.kind, Submission.state, Submission.submitted_at]
+               Submission.kind, Submission.state, Submission.submitted_at, key_task_ids.label("key_task_ids")]
 
     def half(mine: bool, offset: int, limit: int) -> sa.Select:
         return (base.where(_mine(viewer) if mine else ~_mine(viewer)).with_only_columns(*columns, sa.literal(mine).label("mine"), *sort_columns)
@@ -185,15 +195,20 @@ def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User,
     return db.session.execute(sa.select(both).order_by(both.c.mine.desc(), *order)).all()
 
 
-def _key_tasks_of(ids: list[int], lang: str) -> dict[int, list[tuple[int, str]]]:
-    found: dict[int, list[tuple[int, str]]] = {}
-    for submission_id, number, title_zh, title_en in db.session.execute(
-        sa.select(submission_key_task.c.submission_id, KeyTask.number, KeyTask.title_zh, KeyTask.title_en)
-        .join(KeyTask, KeyTask.id == submission_key_task.c.key_task_id)
-        .where(submission_key_task.c.submission_id.in_(ids)).order_by(KeyTask.number)
-    ):
-        found.setdefault(submission_id, []).append((number, (title_zh or title_en) if lang == "zh" else title_en))
-    return found
+def _key_task_names(key_tasks: Sequence[KeyTask] | None, lang: str) -> dict[int, tuple[tuple[int, int], str]]:
+    """Each key task's place ((conference, number)) and its title in ``lang``, by id."""
+    if key_tasks is None:
+        key_tasks = db.session.scalars(sa.select(KeyTask)).all()
+    return {task.id: ((task.conference_id, task.number),
+                      (task.title_zh or task.title_en) if lang == "zh" else task.title_en) for task in key_tasks}
+
+
+def _in_order(named: dict[int, tuple[tuple[int, int], str]], ids: str | None) -> list[tuple[int, str]]:
+    """(number, title) of the key tasks ``ids`` ("3,7", as the row query aggregates them), by number."""
+    if not ids:
+        return []
+    found = sorted(named[int(key_task_id)] for key_task_id in ids.split(","))
+    return [(number, title) for (_conference, number), title in found]
 
 
 def _reviewers_of(ids: list[int]) -> dict[int, list[str]]:
