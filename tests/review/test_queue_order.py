@@ -20,9 +20,13 @@ from tests.review.test_queue import QueryCounter, piece, titles
 SMALL_PAGE = 4
 
 
-@pytest.fixture
-def small_pages(monkeypatch):
+@pytest.fixture(params=["two reads", "one sort"])
+def small_pages(request, monkeypatch):
+    """Pages of four, the boundary page read both ways: two reads put end to end (many
+    matches), or one sort of every match (few, see ``queue.FEW_PAGES``)."""
     monkeypatch.setattr(queue, "PAGE_SIZE", SMALL_PAGE)
+    monkeypatch.setattr(queue, "FEW_PAGES", 0 if request.param == "two reads" else 100)
+    return request.param
 
 
 @pytest.fixture
@@ -159,7 +163,9 @@ def plan_of_the_rows(db, reviewer, **filters) -> str:
 
 
 @pytest.mark.parametrize("page", [1, 2, 3], ids=["mine", "boundary", "rest"])
-def test_the_default_queue_reads_its_rows_in_order_from_the_queue_index(db, reviewer, pieces, small_pages, page):
+def test_the_default_queue_reads_its_rows_in_order_from_the_queue_index(db, reviewer, pieces, monkeypatch, page):
+    monkeypatch.setattr(queue, "PAGE_SIZE", SMALL_PAGE)
+    monkeypatch.setattr(queue, "FEW_PAGES", 0)  # as with thousands of pieces
     plan = plan_of_the_rows(db, reviewer, state=SubmissionState.SUBMITTED, page=page)
     assert "ix_submission_queue" in plan, plan
     if db.engine.dialect.name == "postgresql":

@@ -33,6 +33,9 @@ from app.models import (
 )
 
 PAGE_SIZE = 50
+#: Up to this many pages of matches, the page that passes from the viewer's pieces to the
+#: rest sorts them all at once (see ``_page_rows``).
+FEW_PAGES = 4
 SORTS = ("submitted_desc", "submitted_asc", "organisation")
 
 
@@ -140,7 +143,8 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh",
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, filters.page), pages)
 
-    rows = _page_rows(base, version, filters, viewer=viewer, lang=lang, page=page, mine_total=mine_total)
+    rows = _page_rows(base, version, filters, viewer=viewer, lang=lang, page=page, total=total,
+                      mine_total=mine_total)
     reviewers = _reviewers_of([row.id for row in rows]) if rows else {}
     named = _key_task_names(key_tasks, lang) if any(row.key_task_ids for row in rows) else {}
     return QueuePage(
@@ -152,13 +156,14 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh",
 
 
 def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User, lang: str, page: int,
-               mine_total: int) -> list:
+               total: int, mine_total: int) -> list:
     """The rows of one page: the viewer's ``mine_total`` assigned pieces first, then the rest.
 
-    Two selects, each in its own order, with its own offset and limit, put end
-    to end: ordering every piece by "is it mine" first would sort all of them
-    for one page, where each half alone is read from an index in its order
+    Each of the two is read apart, in its order, with its own offset and
+    limit: ordering every piece by "is it mine" first would sort all of them
+    for one page, where each alone is read from an index in its order
     (``ix_submission_queue`` for the default sort) and stops after its rows.
+    The page that passes from one to the other puts the two reads end to end.
     """
     org_name = Organisation.name_zh if lang == "zh" else Organisation.name_en
     keys = {
@@ -166,7 +171,7 @@ def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User,
         "submitted_asc": [(Submission.submitted_at, "asc"), (Submission.id, "asc")],
         "organisation": [(org_name, "asc"), (Submission.kind, "asc"), (Submission.id, "asc")],
     }[filters.sort if filters.sort in SORTS else "submitted_desc"]
-    sort_columns = [column.label(f"sort_{n}") for n, (column, _direction) in enumerate(keys)]
+    order = [getattr(column, direction)() for column, direction in keys]
     # A piece's key tasks (ids, in no order) ride on its row: a few of them, read through the link table's key.
     key_task_ids = (
         sa.select(sa.func.aggregate_strings(sa.cast(submission_key_task.c.key_task_id, sa.String), ","))
@@ -175,24 +180,31 @@ def _page_rows(base: sa.Select, version, filters: QueueFilters, *, viewer: User,
     columns = [Submission.id, version.title, version.number, Organisation.name_zh, Organisation.name_en,
                Submission.kind, Submission.state, Submission.submitted_at, key_task_ids.label("key_task_ids")]
 
-    def half(mine: bool, offset: int, limit: int) -> sa.Select:
-        return (base.where(_mine(viewer) if mine else ~_mine(viewer)).with_only_columns(*columns, sa.literal(mine).label("mine"), *sort_columns)
-                .order_by(*[getattr(column, direction)() for column, direction in keys])
-                .offset(offset).limit(limit))
-
     offset = (page - 1) * PAGE_SIZE
     from_mine = max(0, min(PAGE_SIZE, mine_total - offset))
-    halves = []
-    if from_mine:
-        halves.append(half(True, offset, from_mine))
-    if from_mine < PAGE_SIZE and not filters.assigned_to_me:
-        halves.append(half(False, max(0, offset - mine_total), PAGE_SIZE - from_mine))
-    if len(halves) < 2:
-        return db.session.execute(halves[0]).all() if halves else []
-    # The page that passes from the viewer's pieces to the rest: one statement still.
-    both = sa.union_all(*(sa.select(h.subquery(f"half_{n}")) for n, h in enumerate(halves))).subquery("queue")
-    order = [getattr(both.c[f"sort_{n}"], direction)() for n, (_column, direction) in enumerate(keys)]
-    return db.session.execute(sa.select(both).order_by(both.c.mine.desc(), *order)).all()
+    from_rest = 0 if filters.assigned_to_me else PAGE_SIZE - from_mine
+    if from_mine and from_rest and total <= FEW_PAGES * PAGE_SIZE:
+        # Few pieces match (a search, a narrow filter): one sort of them all, the viewer's
+        # first, costs the database less than planning the two reads.
+        mine = _mine(viewer).label("mine")
+        return db.session.execute(base.with_only_columns(*columns, mine).order_by(mine.desc(), *order)
+                                  .offset(offset).limit(PAGE_SIZE)).all()
+
+    sort_columns = [column.label(f"sort_{n}") for n, (column, _direction) in enumerate(keys)]
+
+    def read(mine: bool, offset: int, limit: int) -> sa.Select:
+        return (base.where(_mine(viewer) if mine else ~_mine(viewer))
+                .with_only_columns(*columns, sa.literal(mine).label("mine"), *sort_columns)
+                .order_by(*order).offset(offset).limit(limit))
+
+    reads = ([read(True, offset, from_mine)] if from_mine else []) + \
+        ([read(False, max(0, offset - mine_total), from_rest)] if from_rest else [])
+    if len(reads) < 2:
+        return db.session.execute(reads[0]).all() if reads else []
+    both = sa.union_all(*(sa.select(r.subquery(f"part_{n}")) for n, r in enumerate(reads))).subquery("queue")
+    return db.session.execute(sa.select(both).order_by(
+        both.c.mine.desc(), *[getattr(both.c[f"sort_{n}"], direction)() for n, (_c, direction) in enumerate(keys)]
+    )).all()
 
 
 def _key_task_names(key_tasks: Sequence[KeyTask] | None, lang: str) -> dict[int, tuple[tuple[int, int], str]]:
