@@ -80,6 +80,11 @@ class QueuePage:
         return self.page
 
 
+# The latest version of each piece, as the queue's queries name it. Made once: an alias
+# works out each of its columns the first time it is asked, then keeps them.
+_VERSION = aliased(SubmissionVersion, name="version")
+
+
 def _filtered(filters: QueueFilters, version, *, with_state: bool, for_rows: bool = False) -> sa.Select:
     # The latest version is what the ministry has to read; a draft never submitted has none.
     # The counts join the version only to search it: every join is paid on every row.
@@ -124,7 +129,7 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh",
     already (the queue's filter offers them all); read here otherwise. The
     rows name theirs from these, in their order.
     """
-    version = aliased(SubmissionVersion, name="version")
+    version = _VERSION
     base = _filtered(filters, version, with_state=True, for_rows=True)
     by_state = _filtered(filters, version, with_state=False)
     if filters.assigned_to_me:
