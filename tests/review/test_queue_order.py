@@ -175,3 +175,28 @@ def test_the_default_queue_reads_its_rows_in_order_from_the_queue_index(db, revi
         assert ("Sort" in plan) == (page == 2) and "Seq Scan on submission" not in plan, plan
     else:
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan or page == 2, plan
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_row_names_its_key_tasks_by_number_and_its_reviewers_as_assigned(client, auth, db, factory, lang):
+    conference = factory.conference()
+    editor = factory.user(Role.EDITOR)
+    # Assigned against the alphabet and the order of their accounts: the order shown is the assignments'.
+    later, first = factory.user(Role.REVIEWER, display_name="Qian Later"), factory.user(Role.REVIEWER,
+                                                                                         display_name="Zhao First")
+    submission = piece(factory, conference, title="两个重点任务的材料")
+    submission.key_tasks = [conference.key_tasks[2], conference.key_tasks[0]]
+    assign_reviewer(submission, first, actor=editor)
+    assign_reviewer(submission, later, actor=editor)
+    factory.commit()
+    auth.login(first.username)
+    client.post(f"/language/{lang}")
+
+    row = client.get("/review/").get_data(as_text=True).split('<tr class="mine">', 1)[1].split("</tr>", 1)[0]
+    tasks = [conference.key_tasks[0], conference.key_tasks[2]]
+    titles_shown = [task.title_zh if lang == "zh" else task.title_en for task in tasks]
+    assert row.count('class="key-task-no"') == 2
+    assert row.index(f'title="{titles_shown[0]}">{tasks[0].number}<') < \
+        row.index(f'title="{titles_shown[1]}">{tasks[1].number}<')
+    assert "Zhao First, Qian Later" in row
+    assert f'href="/review/{submission.id}"' in row

@@ -224,7 +224,8 @@ def _in_order(named: dict[int, tuple[tuple[int, int], str]], ids: str | None) ->
     """(number, title) of the key tasks ``ids`` ("3,7", as the row query aggregates them), by number."""
     if not ids:
         return []
-    found = sorted(named[int(key_task_id)] for key_task_id in ids.split(","))
+    # A key task made after the caller read them (this very instant) shows from the next page drawn.
+    found = sorted(named[key_task_id] for key_task_id in map(int, ids.split(",")) if key_task_id in named)
     return [(number, title) for (_conference, number), title in found]
 
 
