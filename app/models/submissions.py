@@ -111,6 +111,11 @@ class Submission(Base):
         # The home page's counts and charts group a conference's pieces by state and invitation:
         # read from this index alone, never from the wide rows (abstracts, bodies).
         sa.Index("ix_submission_conference_state", "conference_id", "state", "invitation_id", "id"),
+        # The review queue reads a state's sent pieces newest first, a page at a time
+        # (``app.domain.review.queue``): in this order, never sorting them all.
+        sa.Index("ix_submission_queue", "state", "submitted_at", "id",
+                 sqlite_where=sa.text("latest_version_id IS NOT NULL"),
+                 postgresql_where=sa.text("latest_version_id IS NOT NULL")),
     )
 
     @classmethod

@@ -14,7 +14,14 @@ from app.domain.conference import reminders
 from app.domain.conference.archive import latest_archive
 from app.domain.conference.exports import conference_export, export_csv, export_xlsx
 from app.domain.dates import local_time
-from app.domain.labels import KIND_LABELS, OUTCOME_LABELS, coverage_status_label, outcome_label, state_label
+from app.domain.labels import (
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    coverage_status_label,
+    kind_label,
+    outcome_label,
+    state_label,
+)
 from app.domain.review import decisions, thread
 from app.domain.review.coverage import STATUSES, coverage, coverage_csv
 from app.domain.review.queue import QueueFilters, bureau_choices, review_queue
@@ -47,10 +54,10 @@ def queue_context(args, *, viewer: User) -> dict:
         args["state"] = SubmissionState.SUBMITTED.value
     form = QueueFilterForm(formdata=args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
+    key_tasks = db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all()
     form.set_choices(
         states=[s for s in SubmissionState if s is not SubmissionState.DRAFT],
-        key_tasks=db.session.scalars(sa.select(KeyTask).order_by(KeyTask.conference_id, KeyTask.number)).all(),
-        conferences=conferences, lang=current_lang(),
+        key_tasks=key_tasks, conferences=conferences, lang=current_lang(),
     )
     form.validate()
     # A hand-edited query string with a value that is not on offer is ignored, not an error page.
@@ -62,12 +69,35 @@ def queue_context(args, *, viewer: User) -> dict:
         text=value["q"] or "", assigned_to_me=bool(value["mine"]), sort=value["sort"] or "submitted_desc",
         page=value["page"] or 1,
     )
-    page = review_queue(filters, viewer=viewer, lang=current_lang())
+    page = review_queue(filters, viewer=viewer, lang=current_lang(), key_tasks=key_tasks)
     # The conference chosen, else the newest: its bureaus are the few a reviewer picks among.
     scope = filters.conference_id or (conferences[0].id if conferences else None)
     bureaus = bureau_choices(scope, selected=filters.organisation_id, lang=current_lang())
     return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
-            "bureaus": bureaus}
+            "bureaus": bureaus, "row_labels": _row_labels(), "detail_url": _url_with_id("review.detail", "submission_id")}
+
+
+# The words a row of the queue repeats, by language: translated once, not once a row. A
+# language's words are fixed while the process runs (the catalogue is compiled before it starts).
+_ROW_LABELS: dict[str, dict] = {}
+
+
+def _row_labels() -> dict:
+    lang = current_lang()
+    if lang not in _ROW_LABELS:
+        _ROW_LABELS[lang] = {"states": {state: state_label(state) for state in SubmissionState},
+                             "kinds": {kind: kind_label(kind) for kind in ExchangeKind}, "mine": _("assigned to me")}
+    return _ROW_LABELS[lang]
+
+
+# Larger than any id (the ids are 32-bit integers), so that it cannot be mistaken for one.
+_ID_MARK = 2 ** 40
+
+
+def _url_with_id(endpoint: str, key: str) -> tuple[str, str]:
+    """``endpoint``'s URL as what comes before and after the id: one ``url_for`` a page, not one a row."""
+    before, after = url_for(endpoint, **{key: _ID_MARK}).split(str(_ID_MARK))
+    return before, after
 
 
 def page_url(args, page: int, **overrides) -> str:
