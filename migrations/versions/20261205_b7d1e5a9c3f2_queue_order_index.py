@@ -1,7 +1,7 @@
 """the review queue's order from an index: sent pieces by (state, submitted_at, id)
 
 Revision ID: b7d1e5a9c3f2
-Revises: a4c8e2f6b1d3
+Revises: b7d1e3f5a9c2
 Create Date: 2026-12-05 02:40:00
 
 The queue opens on the pieces awaiting review, newest first, a page of 50:
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1e5a9c3f2'
-down_revision = 'a4c8e2f6b1d3'
+down_revision = 'b7d1e3f5a9c2'
 branch_labels = None
 depends_on = None
 
