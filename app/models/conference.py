@@ -121,6 +121,9 @@ class Invitation(Base):
         sa.UniqueConstraint(
             "conference_id", "organisation_id", "kind", name="uq_invitation_conference_org_kind"
         ),
+        # The coverage page's order: a page of a conference's invitations is read from the index
+        # in order and stops at the page, instead of sorting all of them.
+        sa.Index("ix_invitation_coverage_order", "conference_id", "kind", "speaking_order", "organisation_id", "id"),
     )
 
     @property
@@ -146,4 +149,8 @@ class Extension(Base):
     invitation: Mapped[Invitation] = relationship(back_populates="extensions")
     granted_by: Mapped["User"] = relationship()  # noqa: F821
 
-    __table_args__ = (sa.CheckConstraint("length(reason) > 0", name="reason_given"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(reason) > 0", name="reason_given"),
+        # An invitation's latest extension (its due date) in one probe, for each row that lists it.
+        sa.Index("ix_extension_invitation_latest", "invitation_id", "granted_at", "id"),
+    )
