@@ -31,7 +31,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
-    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    # Indexed: a bureau's members are looked up for each row of the coverage page and for every notice.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # Set when an administrator or editor chose the password: its owner must

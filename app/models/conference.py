@@ -123,6 +123,9 @@ class Invitation(Base):
         ),
         # The home page's first invitations of a conference, in the programme's order, read from here.
         sa.Index("ix_invitation_conference_order", "conference_id", "kind", "speaking_order", "id"),
+        # The coverage page's order: a page of a conference's invitations is read from the index
+        # in order and stops at the page, instead of sorting all of them.
+        sa.Index("ix_invitation_coverage_order", "conference_id", "kind", "speaking_order", "organisation_id", "id"),
     )
 
     @property
@@ -150,6 +153,7 @@ class Extension(Base):
 
     __table_args__ = (
         sa.CheckConstraint("length(reason) > 0", name="reason_given"),
-        # An invitation's latest extension moves its due date: looked up per invitation.
+        # An invitation's latest extension moves its due date: one probe per invitation listed
+        # (the home page's lines, the coverage page's rows).
         sa.Index("ix_extension_invitation_latest", "invitation_id", "granted_at", "id"),
     )

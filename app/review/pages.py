@@ -4,6 +4,8 @@ Kept out of routes.py so that each view still reads as one sentence.
 """
 from __future__ import annotations
 
+from functools import lru_cache, partial
+
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +25,7 @@ from app.domain.labels import (
     state_label,
 )
 from app.domain.review import decisions, thread
-from app.domain.review.coverage import STATUSES, coverage, coverage_csv
+from app.domain.review.coverage import STATUSES, coverage_csv, coverage_page
 from app.domain.review.queue import QueueFilters, bureau_choices, review_queue
 from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
@@ -203,10 +205,13 @@ def attachment_url(submission: Submission, sha256: str) -> str | None:
 
 # --- coverage ---------------------------------------------------------------------
 
-def _conference(args) -> Conference | None:
+def _conference(args, conferences: list[Conference] | None = None) -> Conference | None:
     chosen = int_or_none(args.get("conference"))
     if chosen:
+        # Found among ``conferences`` (the session's identity map) when they are loaded already.
         return db.session.get(Conference, chosen)
+    if conferences is not None:
+        return conferences[0] if conferences else None
     return db.session.scalar(sa.select(Conference).order_by(Conference.starts_on.desc()).limit(1))
 
 
@@ -215,15 +220,19 @@ def status_labels() -> dict[str, str]:
 
 
 def coverage_context(args) -> dict:
-    conference = _conference(args)
     conferences = db.session.scalars(sa.select(Conference).order_by(Conference.starts_on.desc())).all()
-    report = coverage(conference, page=args.get("page", 1, type=int)) if conference else None
+    conference = _conference(args, conferences)
+    report = coverage_page(conference, page=args.get("page", 1, type=int), lang=current_lang()) if conference else None
     return {
         "report": report, "conferences": conferences,
         "statuses": STATUSES, "status_labels": status_labels(),
         "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
-        "reminded": reminders.last_reminders(conference, [r.invitation.id for r in report.rows]) if report else {},
         "remind_filters": remind_filter_labels(),
+        # What every row repeats, made once a page: the words, the due dates (a handful shared by
+        # the rows), the stem of the link to remind one bureau.
+        "kind_labels": {kind: kind_label(kind) for kind in ExchangeKind},
+        "due_time": lru_cache(maxsize=None)(partial(local_time, tz=conference.timezone)) if conference else None,
+        "remind_one": url_for("review.remind_preview", conference_id=conference.id, scope="one") if conference else "",
     }
 
 

@@ -34,12 +34,6 @@ class Reminded:
     skipped: list[Invitation]
 
 
-@dataclass
-class LastReminder:
-    at: datetime
-    by: User | None
-
-
 def targets(conference: Conference, *, scope: str, invitation_id: int | None = None,
             now: datetime | None = None) -> list[CoverageRow]:
     """The coverage rows a reminder of ``scope`` goes to: one invitation (``"one"``) or a filter."""
@@ -69,25 +63,6 @@ def send(rows: list[CoverageRow], *, actor: User | None, now: datetime | None = 
                      detail={"recipients": len(notes), "automatic": automatic})
         done.reminded.append(row.invitation)
     return done
-
-
-def last_reminders(conference: Conference, invitation_ids: list[int] | None = None) -> dict[int, LastReminder]:
-    """When each invitation of ``conference`` (or only those of ``invitation_ids``) was last reminded and by whom.
-
-    One query.
-    """
-    query = (
-        sa.select(AuditEvent.object_id, AuditEvent.created_at, User)
-        .join(Invitation, sa.and_(Invitation.id == AuditEvent.object_id, Invitation.conference_id == conference.id))
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.action == "remind", AuditEvent.object_type == "Invitation")
-        .order_by(AuditEvent.created_at, AuditEvent.id)
-    )
-    if invitation_ids is not None:
-        query = query.where(Invitation.id.in_(invitation_ids or [0]))
-    found = db.session.execute(query).all()
-    # Ordered oldest first, so the last one written for an invitation is its latest.
-    return {invitation_id: LastReminder(at, by) for invitation_id, at, by in found}
 
 
 def remind_due_soon(*, due_in_days: int, now: datetime | None = None) -> Reminded:
