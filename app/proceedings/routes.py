@@ -46,6 +46,7 @@ from app.proceedings.forms import (
     FrontMatterForm,
 )
 from app.proceedings.status import progress_text, status_payload
+from app.security import MAX_ID
 from app.storage import file_store
 from app.storage.downloads import download_response
 from app.web import ButtonForm, submission_or_404
@@ -175,7 +176,9 @@ def positions(slug: str):
 
 
 def _piece_id(value: str) -> int:
-    if not value.isdigit():
+    # ASCII digits within the id column's range: "²" is a digit to str.isdigit, and
+    # 2147483648 is past PostgreSQL's integer (a database error, not a refusal).
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         abort(400)
     return int(value)
 

@@ -111,6 +111,11 @@ def test_the_lists_one_form_moves_and_leaves_out_the_piece_its_button_names(clie
     refused = client.post(url, data={"out": str(b.id), "reason-written": "  "}, follow_redirects=True)
     assert "Please say why" in refused.get_data(as_text=True) and "乙" in titles()
     assert client.post(url, data={"out": "乙"}).status_code == 400
+    # Digits that are no id: past the id column's range (a database error on PostgreSQL
+    # if asked for), and a superscript that str.isdigit calls a digit.
+    for button, value in (("up", "2147483648"), ("down", "9" * 40), ("out", "²")):
+        assert client.post(url, data={button: value, "reason-written": "理由"}).status_code == 400
+    assert titles() == ["甲", "丙", "乙"]
 
     client.post(url, data={"out": str(b.id), "reason-written": "与发言重复"})
     db.session.expire_all()
