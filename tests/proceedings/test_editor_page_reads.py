@@ -148,3 +148,48 @@ def test_the_editors_page_takes_eight_queries_and_one_more_after_a_built_edition
     editions.record_success(built, file_name="stand-in.pdf", page_count=1, size=1, sha256="0" * 64, start_pages={})
     factory.commit()
     assert queries() == 9
+
+
+def test_the_build_forms_selects_are_written_as_wtforms_writes_them_in_each_language_and_choice(app):
+    from flask import g
+    from wtforms.widgets import Select
+
+    from app.proceedings.forms import BuildForm
+
+    def asking_in(lang):
+        context = app.test_request_context("/", headers={"Accept-Language": lang})
+        context.push()
+        g.pop("_flask_babel", None)   # the test's app context outlives a request; a request's locale does not
+        return context
+
+    plain = Select()
+    for lang, words in (("zh", "不编号"), ("en", "No numbers"), ("zh", "不编号")):
+        context = asking_in(lang)
+        try:
+            assert f'<option selected value="none">{words}</option>' in BuildForm().piece_numbering()
+            for name in ("piece_numbering", "book_style", "pdf_variant"):
+                for value, _label in BuildForm()[name].choices:
+                    field = BuildForm(data={name: value})[name]
+                    assert field() == field() == plain(field), (lang, name, value)
+                # A value of no choice (a refused form sent back) and an error's attributes are not kept.
+                odd = BuildForm(data={name: "nonsense"})[name]
+                assert odd() == plain(odd) and "nonsense" not in odd()
+                assert field(aria_invalid="true") == plain(field, aria_invalid="true")
+        finally:
+            context.pop()
+
+
+def test_a_refused_build_shows_the_choices_sent_and_the_next_page_the_defaults(client, auth, factory):
+    editor = factory.user(Role.EDITOR)
+    conference = factory.conference()
+    approved_piece(factory, conference)
+    factory.commit()
+    auth.login(editor.username)
+
+    refused = client.post(f"/proceedings/{conference.slug}/editions", data={
+        "edition_date": "2024-12-01", "piece_numbering": "arabic", "book_style": "gothic", "pdf_variant": ""})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert re.search(r'<option selected value="arabic">', page) and 'value="gothic"' not in page
+    again = _page(client, conference)
+    assert '<option selected value="none">' in again and '<option selected value="ministry">' in again
