@@ -27,7 +27,7 @@ from app.domain.permissions import can_build_proceedings
 from app.domain.proceedings import editions, published, word_files
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.editor_list import pieces_to_order
-from app.domain.proceedings.preflight import count_missing_pieces, preflight
+from app.domain.proceedings.preflight import preflight
 from app.domain.proceedings.previews import (
     can_preview_draft,
     can_preview_version,
@@ -90,9 +90,9 @@ def _edition(conference: Conference, number: int) -> ProceedingsEdition:
     return found
 
 
-def _abandon_stale_builds(conference: Conference) -> None:
+def _abandon_stale_builds(conference: Conference, among: list[ProceedingsEdition] | None = None) -> None:
     """A build whose process is gone (a restart, a kill) shows as failed, not as building for ever."""
-    abandoned = editions.abandon_stale_builds(conference,
+    abandoned = editions.abandon_stale_builds(conference, among=among,
                                               heartbeat_interval=jobs.heartbeat_interval(current_app.config))
     if abandoned:
         db.session.commit()
@@ -119,21 +119,31 @@ def index():
 @editor_only
 def editor(slug: str):
     conference = _conference(slug)
-    _abandon_stale_builds(conference)
-    return _editor_page(conference)
+    listed = editions.editions_of(conference)   # read once: for the stale builds, the preflight and the table
+    _abandon_stale_builds(conference, among=listed)
+    return _editor_page(conference, every_edition=listed)
 
 
-def _editor_page(conference: Conference, build_form: BuildForm | None = None):
+def _editor_page(conference: Conference, build_form: BuildForm | None = None,
+                 every_edition: list[ProceedingsEdition] | None = None):
     pieces = pieces_to_order(conference, request.args.get("page", 1, type=int))
+    every_edition = editions.editions_of(conference) if every_edition is None else every_edition
+    warnings = preflight(conference, store=file_store(), missing_shown=MISSING_SHOWN, listed=pieces,
+                         editions=every_edition)
     return render_template(
         "proceedings/editor.html", conference=conference, pieces=pieces,
-        warnings=preflight(conference, store=file_store(), missing_shown=MISSING_SHOWN, listed=pieces),
-        missing_total=count_missing_pieces(conference), missing_shown=MISSING_SHOWN,
-        editions=editions.editions_of(conference), button=ButtonForm(), exclude_form=ExcludeForm(),
+        warnings=warnings, missing_total=warnings.missing_total, missing_shown=MISSING_SHOWN,
+        editions=every_edition, preview_base=_preview_base(),
         front_form=FrontMatterForm(cover_note=conference.proceedings_cover_note,
                                    foreword=conference.proceedings_foreword),
         build_form=build_form or BuildForm(edition_date=editions.today_for(conference)),
     )
+
+
+def _preview_base() -> str:
+    """Where the previews of versions start: each row of the editors' list adds ``<id>/v<number>.pdf``
+    (one ``url_for`` a page, not one a row)."""
+    return url_for("proceedings.preview_version", submission_id=0, number=0).removesuffix("0/v0.pdf")
 
 
 @bp.post("/<slug>/pieces/<int:submission_id>/move/<any(up, down):direction>")

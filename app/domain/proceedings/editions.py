@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.audit import record_event
@@ -59,13 +59,15 @@ BUILD_PROCESS_DIED = ("The build process stopped before the book was finished (i
                       "server restarted). Nothing was kept: delete this edition and build again.")
 
 
+#: A conference's editions, newest first, each with the editor who built it (joined: one query).
+_EDITIONS = (sa.select(ProceedingsEdition).options(joinedload(ProceedingsEdition.built_by))
+             .where(ProceedingsEdition.conference_id == sa.bindparam("conference_id"))
+             .order_by(ProceedingsEdition.number.desc()))
+
+
 def editions_of(conference: Conference) -> list[ProceedingsEdition]:
     """Every edition, newest first."""
-    return list(db.session.scalars(
-        sa.select(ProceedingsEdition).options(selectinload(ProceedingsEdition.built_by))
-        .where(ProceedingsEdition.conference_id == conference.id)
-        .order_by(ProceedingsEdition.number.desc())
-    ))
+    return list(db.session.scalars(_EDITIONS, {"conference_id": conference.id}))
 
 
 def edition_by_number(conference: Conference, number: int) -> ProceedingsEdition | None:
@@ -93,17 +95,22 @@ def running_edition(conference: Conference) -> ProceedingsEdition | None:
 
 
 def abandon_stale_builds(conference: Conference, *, now: datetime | None = None,
-                         heartbeat_interval: timedelta = HEARTBEAT_INTERVAL) -> list[ProceedingsEdition]:
+                         heartbeat_interval: timedelta = HEARTBEAT_INTERVAL,
+                         among: list[ProceedingsEdition] | None = None) -> list[ProceedingsEdition]:
     """Mark builds whose worker vanished as failed, so that they block nothing and nobody waits for them.
 
     A build stamped by its process is gone once ``MISSED_HEARTBEATS`` stamps
     are missing (the server restarted, the process was killed); one never
     stamped (waiting in the Redis queue, which survives restarts) once it is
-    ``STALE_AFTER`` old.
+    ``STALE_AFTER`` old. ``among``, the conference's editions if they were
+    just read (the editors' page lists them all), spares asking for the running ones.
     """
     now = now or utcnow()
-    running = db.session.scalars(sa.select(ProceedingsEdition).where(
-        ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING)))
+    if among is not None:
+        running = [edition for edition in among if edition.status in RUNNING]
+    else:
+        running = db.session.scalars(sa.select(ProceedingsEdition).where(
+            ProceedingsEdition.conference_id == conference.id, ProceedingsEdition.status.in_(RUNNING)))
     stale = [edition for edition in running
              if (edition.heartbeat_at < now - heartbeat_interval * MISSED_HEARTBEATS
                  if edition.heartbeat_at is not None else edition.created_at < now - STALE_AFTER)]

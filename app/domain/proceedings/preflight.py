@@ -10,11 +10,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only, selectinload, undefer
+from sqlalchemy.orm import load_only, selectinload, undefer
 
-from app.domain.proceedings.editor_list import PiecesToOrder
+from app.domain.proceedings.editor_list import BureauName, PiecesToOrder
 from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
@@ -24,7 +25,9 @@ from app.models import (
     Decision,
     DecisionOutcome,
     EditionStatus,
+    ExchangeKind,
     Invitation,
+    Organisation,
     ProceedingsEdition,
     Submission,
     SubmissionState,
@@ -33,14 +36,30 @@ from app.models import (
 from app.storage.base import FileStore
 
 
+class MissingInvitation(NamedTuple):
+    """What a warning about a bureau without an approved piece names of its invitation."""
+
+    id: int
+    kind: ExchangeKind
+    organisation: BureauName
+
+
+class NamedPiece(NamedTuple):
+    """What a warning names of a piece: which one, by its title."""
+
+    id: int
+    title: str
+
+
 @dataclass(frozen=True)
 class PreflightWarning:
     """``code`` is one of: missing_piece, approved_since, excluded, fonts_missing, nothing_to_build,
     coarse_picture (``detail``: the picture's dots per inch at its printed size)."""
 
     code: str
-    invitation: Invitation | None = None
-    submission: Submission | None = None
+    invitation: MissingInvitation | None = None
+    # A NamedPiece, but the piece itself for approved_since.
+    submission: NamedPiece | Submission | None = None
     state: SubmissionState | None = None
     detail: str = ""
     when: datetime | None = None
@@ -54,66 +73,85 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
     )
 
 
+class PreflightWarnings(list):
+    """The warnings, most serious first, and how many bureaus have no approved piece
+    (``missing_total``: named or not, counted by the query that names the first few)."""
+
+    missing_total: int = 0
+
+
 def preflight(conference: Conference, *, check_fonts: bool = True, store: FileStore | None = None,
-              missing_shown: int | None = None, listed: PiecesToOrder | None = None) -> list[PreflightWarning]:
+              missing_shown: int | None = None, listed: PiecesToOrder | None = None,
+              editions: list[ProceedingsEdition] | None = None) -> PreflightWarnings:
     """Every warning for the next build of ``conference``'s proceedings, most serious first.
 
     With ``store`` (where attachments are stored) the pictures of the
     pieces are measured too. With ``missing_shown``, at most that many
     bureaus without an approved piece are named (the editors' page names the
-    first few and counts the rest with :func:`count_missing_pieces`): a
-    conference of 600 invitations is then not read row by row. ``listed``,
+    first few and counts the rest, ``missing_total``): a conference of 600
+    invitations is then not read row by row. ``listed``,
     the editors' list of the same conference, gives the pieces left out and
-    whether any is included, so that they are not asked for twice."""
-    warnings: list[PreflightWarning] = []
+    whether any is included, and ``editions`` (the conference's, newest first)
+    the last one built, so that they are not asked for twice."""
+    warnings = PreflightWarnings()
     if check_fonts:
         try:
             check_cjk_fonts()
         except MissingFontError as error:
             warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
-    missing = _missing(conference).order_by(Invitation.kind, Invitation.speaking_order, Invitation.id)
-    if missing_shown is not None:
-        missing = missing.limit(missing_shown)
-    # Joined: a conference of 600 invitations is past one selectin batch of 500 ids.
-    warnings += [PreflightWarning("missing_piece", invitation=invitation, submission=submission,
-                                  state=submission.state if submission else None)
-                 for invitation, submission in db.session.execute(
-                     missing.options(joinedload(Invitation.organisation))).all()]
-    # Each warning asks SQL for the pieces it names (the excluded, the approved
-    # since), and no piece becomes an object unless a warning names it.
-    approved = (Submission.conference_id == conference.id, Submission.state == SubmissionState.APPROVED)
-    included = (*approved, Submission.excluded_from_proceedings.is_(False))
-    left_out = listed.left_out if listed is not None else db.session.scalars(
-        sa.select(Submission).where(*approved, Submission.excluded_from_proceedings.is_(True))
-        .options(load_only(Submission.id, Submission.title, Submission.exclusion_reason))
-        .order_by(Submission.id)).all()
-    warnings += [PreflightWarning("excluded", submission=s, detail=s.exclusion_reason) for s in left_out]
-    last = latest_done_edition(conference)
+    of_conference = {"conference_id": conference.id}
+    missing = db.session.execute(_MISSING if missing_shown is None else _FIRST_MISSING,
+                                 {**of_conference, "shown": missing_shown}).all()
+    warnings += [PreflightWarning("missing_piece", invitation=MissingInvitation(id, kind, BureauName(zh, en)),
+                                  submission=NamedPiece(piece_id, title) if piece_id is not None else None,
+                                  state=state)
+                 for id, kind, zh, en, piece_id, title, state, _total in missing]
+    warnings.missing_total = missing[0].total if missing else 0
+    left_out = listed.left_out if listed is not None else db.session.execute(_LEFT_OUT, of_conference).all()
+    warnings += [PreflightWarning("excluded", submission=NamedPiece(s.id, s.title), detail=s.exclusion_reason)
+                 for s in left_out]
+    if editions is not None:
+        last = next((edition for edition in editions if edition.status is EditionStatus.DONE), None)
+    else:
+        last = latest_done_edition(conference)
     if last is not None:
-        warnings += _approved_since(included, last)
+        warnings += _approved_since(conference, last)
     if store is not None:
-        warnings += _coarse_pictures(included, store)
-    anything = listed.page.total > 0 if listed is not None else db.session.scalar(
-        sa.select(sa.exists().where(*included)))
+        warnings += _coarse_pictures(conference, store)
+    anything = listed.page.total > 0 if listed is not None else db.session.scalar(_ANYTHING, of_conference)
     if not anything:
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
 
 
-def _missing(conference: Conference) -> sa.Select:
-    """The invitations of ``conference`` without an approved live piece, with that piece if any."""
+# The statements of the warnings, built once (building them cost more than running them);
+# each reads the columns its warnings name, no piece or invitation becomes an object.
+_CONFERENCE = sa.bindparam("conference_id")
+_APPROVED = (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED)
+_INCLUDED = (*_APPROVED, Submission.excluded_from_proceedings.is_(False))
+
+
+def _missing_invitations(*columns) -> sa.Select:
+    """The invitations of a conference without an approved live piece, with that piece if any."""
     # The conference said twice (an invitation's piece is of its conference) lets the join
     # read the conference's pieces by index rather than every piece of every conference.
-    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.conference_id == conference.id,
+    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.conference_id == _CONFERENCE,
                    Submission.is_live())
-    return (sa.select(Invitation, Submission).outerjoin(Submission, live)
-            .where(Invitation.conference_id == conference.id,
+    return (sa.select(*columns).select_from(Invitation).outerjoin(Submission, live)
+            .where(Invitation.conference_id == _CONFERENCE,
                    sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED)))
 
 
-def count_missing_pieces(conference: Conference) -> int:
-    """How many invitations of ``conference`` have no approved piece, counted in SQL."""
-    return db.session.scalar(_missing(conference).with_only_columns(sa.func.count())) or 0
+# Each row carries how many there are in all (a window, counted before the LIMIT): no count query.
+_MISSING = (_missing_invitations(Invitation.id, Invitation.kind, Organisation.name_zh, Organisation.name_en,
+                                 Submission.id, Submission.title, Submission.state,
+                                 sa.func.count().over().label("total"))
+            .join(Organisation, Organisation.id == Invitation.organisation_id)
+            .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id))
+_FIRST_MISSING = _MISSING.limit(sa.bindparam("shown"))
+_LEFT_OUT = (sa.select(Submission.id, Submission.title, Submission.exclusion_reason)
+             .where(*_APPROVED, Submission.excluded_from_proceedings.is_(True)).order_by(Submission.id))
+_ANYTHING = sa.select(sa.exists().where(*_INCLUDED))
 
 
 #: content hash of a version -> the dots per inch of its pictures too coarse to print.
@@ -124,20 +162,26 @@ _COARSE_CACHE_SIZE = 4096
 _coarse_lock = threading.Lock()
 
 
-def _coarse_pictures(included: tuple, store: FileStore) -> list[PreflightWarning]:
+#: The approvals of the included pieces, oldest first, with the version each points at.
+_APPROVED_VERSIONS = (
+    sa.select(Decision.submission_id, Submission.title, Decision.version_id, SubmissionVersion.content_hash,
+              SubmissionVersion.attachments)
+    .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
+    .join(Submission, Submission.id == Decision.submission_id)
+    .where(*_INCLUDED, Decision.outcome == DecisionOutcome.APPROVE)
+    .order_by(Decision.decided_at, Decision.id))
+
+
+def _coarse_pictures(conference: Conference, store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
     # The approved version of each piece, as ``approved_versions`` finds it (the last
     # approval wins), read as columns: only a version with files can hold a picture.
     approved: dict[int, tuple[int, str] | None] = {}
-    for submission_id, version_id, content, attachments in db.session.execute(
-        sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.content_hash,
-                  SubmissionVersion.attachments)
-        .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
-        .join(Submission, Submission.id == Decision.submission_id)
-        .where(*included, Decision.outcome == DecisionOutcome.APPROVE)
-        .order_by(Decision.decided_at, Decision.id)
-    ):
+    titles: dict[int, str] = {}
+    for submission_id, title, version_id, content, attachments in db.session.execute(
+            _APPROVED_VERSIONS, {"conference_id": conference.id}):
         approved[submission_id] = (version_id, content) if attachments else None
+        titles[submission_id] = title
     with_files = {submission_id: found for submission_id, found in approved.items() if found is not None}
     if not with_files:
         return []
@@ -159,22 +203,23 @@ def _coarse_pictures(included: tuple, store: FileStore) -> list[PreflightWarning
                 _COARSE_BY_CONTENT.move_to_end(content)
             while len(_COARSE_BY_CONTENT) > _COARSE_CACHE_SIZE:
                 _COARSE_BY_CONTENT.popitem(last=False)
-    coarse = {submission_id: known[content] for submission_id, (_v, content) in with_files.items() if known[content]}
-    if not coarse:
-        return []
-    titled = db.session.scalars(sa.select(Submission).where(Submission.id.in_(coarse))
-                                .options(load_only(Submission.id, Submission.title)).order_by(Submission.id))
-    return [PreflightWarning("coarse_picture", submission=submission, detail=str(dpi))
-            for submission in titled for dpi in coarse[submission.id]]
+    return [PreflightWarning("coarse_picture", submission=NamedPiece(submission_id, titles[submission_id]),
+                             detail=str(dpi))
+            for submission_id, (_v, content) in sorted(with_files.items()) for dpi in known[content]]
 
 
-def _approved_since(included: tuple, last: ProceedingsEdition) -> list[PreflightWarning]:
+# The pieces themselves (id and title loaded): a warning a reader may follow to its piece, and few
+# (those approved since the last build).
+_APPROVED_SINCE = (
+    sa.select(Submission, sa.func.max(Decision.decided_at))
+    .join(Decision, Decision.submission_id == Submission.id)
+    .where(*_INCLUDED, Decision.outcome == DecisionOutcome.APPROVE, Decision.decided_at > sa.bindparam("built_at"))
+    .group_by(Submission.id).order_by(Submission.id)
+    .options(load_only(Submission.id, Submission.title)))
+
+
+def _approved_since(conference: Conference, last: ProceedingsEdition) -> list[PreflightWarning]:
     """The pieces approved (again) since ``last`` was built, each with its latest approval."""
     return [PreflightWarning("approved_since", submission=submission, when=when)
             for submission, when in db.session.execute(
-                sa.select(Submission, sa.func.max(Decision.decided_at))
-                .join(Decision, Decision.submission_id == Submission.id)
-                .where(*included, Decision.outcome == DecisionOutcome.APPROVE,
-                       Decision.decided_at > last.created_at)
-                .group_by(Submission.id).order_by(Submission.id)
-                .options(load_only(Submission.id, Submission.title)))]
+                _APPROVED_SINCE, {"conference_id": conference.id, "built_at": last.created_at})]
