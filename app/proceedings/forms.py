@@ -1,11 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import Select
 
 from app.domain.proceedings.order import MAX_COVER_NOTE, MAX_FOREWORD, MAX_REASON
-from app.i18n import current_lang
-from app.web import BaseForm
+from app.web import BaseForm, PlainSelect
 
 
 class ExcludeForm(BaseForm):
@@ -40,41 +38,14 @@ PDF_VARIANT_CHOICES = [
 ]
 
 
-class FixedChoicesSelect(Select):
-    """A select of fixed choices, written once per language and chosen value, then reused.
-
-    WTForms writes each option through ``html_params`` and a lazy translation
-    (~25 µs an option): the build form's three selects were ~0.8 ms of every
-    editors' page. Their choices never change and the words of a language are
-    fixed while the process runs, so the HTML of a select showing one of its
-    own choices, with no attribute added (no error), is always the same. Any
-    other value (a refused form sent back) is written as WTForms writes it;
-    what is kept is bounded by languages × fields × choices.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self._written: dict[tuple, str] = {}
-
-    def __call__(self, field, **kwargs):
-        if kwargs or field.data not in [value for value, _label in field.choices]:
-            return super().__call__(field, **kwargs)
-        key = (current_lang(), field.id, field.name, field.data)
-        try:
-            return self._written[key]
-        except KeyError:
-            self._written[key] = html = super().__call__(field)
-            return html
-
-
 class BuildForm(BaseForm):
     edition_date = DateField(_l("Date of the edition"), validators=[DataRequired()])
     piece_numbering = SelectField(_l("Numbering of the pieces"), default="none", choices=NUMBERING_CHOICES,
-                                  widget=FixedChoicesSelect())
+                                  widget=PlainSelect())
     book_style = SelectField(_l("Style of the book"), default="ministry", choices=STYLE_CHOICES,
-                             widget=FixedChoicesSelect())
+                             widget=PlainSelect())
     pdf_variant = SelectField(_l("Kind of PDF"), default="", choices=PDF_VARIANT_CHOICES,
-                              widget=FixedChoicesSelect())
+                              widget=PlainSelect())
     with_programme = BooleanField(_l("Print the programme of the oral session (发言顺序表) in the front matter"))
 
     def validate_with_programme(self, field) -> None:

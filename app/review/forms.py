@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.widgets import Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.domain.review.queue import SORTS
 from app.domain.review.thread import MAX_COMMENT_CHARS
 from app.models import ExchangeKind
 from app.security import MAX_ID
-from app.web import BaseForm
+from app.web import BaseForm, PlainSelect
 
 SORT_LABELS = {
     "submitted_desc": _l("Newest submitted first"),
@@ -26,29 +24,6 @@ def _optional_int(value):
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-
-
-class PlainSelect(Select):
-    """WTForms' select with each plain option written as one string.
-
-    The same markup (``<option selected value="…">``); WTForms builds,
-    sorts and escapes a dict of attributes per option, most of the cost of
-    the queue's filter form, drawn on every page of the queue.
-    """
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw:
-            return super().render_option(choice, **kwargs)
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        selected = "selected " if choice.selected else ""
-        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
-
-    @classmethod
-    def _dispatch_render_option(cls):
-        # WTForms inspects render_option's signature at every select drawn, for overrides of the
-        # pre-3.3 form; this one is of the current form.
-        return cls.render_option
 
 
 class QueueFilterForm(BaseForm):

@@ -139,3 +139,26 @@ def test_fontconfig_is_asked_once_in_a_while_not_on_every_page(fontconfig_reads,
     monkeypatch.setattr(fonts, "FONT_LISTING_SECONDS", 0.0)
     fonts.installed_chinese_families()
     assert len(fontconfig_reads) == 3, "fonts installed meanwhile show once the reading is old"
+
+
+def test_the_pictures_are_those_of_the_version_last_approved(app, factory):
+    from app.domain.workflow import Action, apply_transition
+
+    conference = factory.conference()
+    editor = factory.user(Role.EDITOR)
+    piece = _piece_with_picture(factory, app, conference, width=307, title="后来去掉了图")
+    store = file_store(app)
+
+    def coarse():
+        return [w.detail for w in preflight(conference, check_fonts=False, store=store) if w.code == "coarse_picture"]
+    assert coarse() == ["88"]
+
+    # The next version keeps the file but no longer shows it; its approval is what the book prints.
+    author = factory.user(Role.SUBMITTER, organisation=piece.organisation)
+    apply_transition(piece, Action.REOPEN, actor=editor, comment="请删去图片。")
+    piece.body_source = "没有图片的正文。"
+    piece.body_html = render_body(piece.body_source).html
+    apply_transition(piece, Action.RESUBMIT, actor=author)
+    apply_transition(piece, Action.APPROVE, actor=editor)
+    factory.commit()
+    assert coarse() == []

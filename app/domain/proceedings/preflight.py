@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only, selectinload, undefer
+from sqlalchemy.orm import aliased, load_only, selectinload, undefer
 
 from app.domain.proceedings.editor_list import BureauName, PiecesToOrder
 from app.domain.proceedings.spec import piece_from_version
@@ -162,27 +162,32 @@ _COARSE_CACHE_SIZE = 4096
 _coarse_lock = threading.Lock()
 
 
-#: The approvals of the included pieces, oldest first, with the version each points at.
+_LATER = aliased(Decision)
+#: The version of each included piece that its latest approval points at (as ``approved_versions``
+#: finds it: the last decided, then the last written), when that version has files: only those can
+#: hold a picture, so a book of 180 approved pieces without pictures ships no row to Python.
 _APPROVED_VERSIONS = (
-    sa.select(Decision.submission_id, Submission.title, Decision.version_id, SubmissionVersion.content_hash,
-              SubmissionVersion.attachments)
+    sa.select(Decision.submission_id, Submission.title, Decision.version_id, SubmissionVersion.content_hash)
     .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
     .join(Submission, Submission.id == Decision.submission_id)
-    .where(*_INCLUDED, Decision.outcome == DecisionOutcome.APPROVE)
-    .order_by(Decision.decided_at, Decision.id))
+    .where(*_INCLUDED, Decision.outcome == DecisionOutcome.APPROVE,
+           ~sa.exists().where(_LATER.submission_id == Decision.submission_id,
+                              _LATER.outcome == DecisionOutcome.APPROVE,
+                              sa.or_(_LATER.decided_at > Decision.decided_at,
+                                     sa.and_(_LATER.decided_at == Decision.decided_at, _LATER.id > Decision.id))),
+           # The list as SQLAlchemy wrote it: "[]" (or JSON null) is a version without files.
+           sa.cast(SubmissionVersion.attachments, sa.Text).not_in(["[]", "null"]))
+    .order_by(Decision.submission_id))
 
 
 def _coarse_pictures(conference: Conference, store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    # The approved version of each piece, as ``approved_versions`` finds it (the last
-    # approval wins), read as columns: only a version with files can hold a picture.
-    approved: dict[int, tuple[int, str] | None] = {}
+    with_files: dict[int, tuple[int, str]] = {}
     titles: dict[int, str] = {}
-    for submission_id, title, version_id, content, attachments in db.session.execute(
+    for submission_id, title, version_id, content in db.session.execute(
             _APPROVED_VERSIONS, {"conference_id": conference.id}):
-        approved[submission_id] = (version_id, content) if attachments else None
+        with_files[submission_id] = (version_id, content)
         titles[submission_id] = title
-    with_files = {submission_id: found for submission_id, found in approved.items() if found is not None}
     if not with_files:
         return []
     with _coarse_lock:
