@@ -14,7 +14,7 @@ from app.domain.paging import PAGE_SIZE
 from app.domain.review.coverage import NOT_STARTED, coverage, coverage_page
 from app.models import ExchangeKind, Role, SubmissionState
 from tests.helpers import page_text
-from tests.review.test_queue import QueryCounter
+from tests.review.test_queue import queue_page_queries
 
 STATES = [None, SubmissionState.DRAFT, SubmissionState.SUBMITTED, SubmissionState.APPROVED]
 
@@ -35,12 +35,7 @@ def invite(factory, conference, editor, n, start=0):
     factory.commit()
 
 
-def page_cost(client, db, path):
-    db.session.expire_all()
-    with QueryCounter(db.engine) as counter:
-        response = client.get(path)
-    assert response.status_code == 200
-    return counter.count, response.get_data(as_text=True)
+page_cost = queue_page_queries  # queries and HTML of one request to a page
 
 
 def test_the_page_costs_the_same_queries_for_a_few_invitations_as_for_several_pages(client, auth, factory, db):

@@ -22,15 +22,14 @@ from sqlalchemy.orm import joinedload
 
 from app.domain.conference.cells import csv_bytes, safe_cell
 from app.domain.review.coverage import NOT_STARTED, STATUSES
+from app.domain.review.queue import reviewer_names
 from app.extensions import db
 from app.models import (
     Conference,
     Decision,
     Invitation,
-    ReviewAssignment,
     Submission,
     SubmissionVersion,
-    User,
     submission_key_task,
 )
 
@@ -97,13 +96,7 @@ def conference_export(conference: Conference) -> ConferenceExport:
     decisions = {d.submission_id: d for d in db.session.scalars(
         sa.select(Decision).where(Decision.id.in_(last_decision)))}
 
-    reviewers: dict[int, list[str]] = {}
-    for submission_id, name in db.session.execute(
-        sa.select(ReviewAssignment.submission_id, User.display_name)
-        .join(User, User.id == ReviewAssignment.reviewer_id)
-        .where(ReviewAssignment.submission_id.in_(in_conference)).order_by(ReviewAssignment.id)
-    ):
-        reviewers.setdefault(submission_id, []).append(name)
+    reviewers = reviewer_names(in_conference)
 
     rows = []
     for invitation in invitations:

@@ -150,7 +150,7 @@ def review_queue(filters: QueueFilters, *, viewer: User, lang: str = "zh",
 
     rows = _page_rows(base, version, filters, viewer=viewer, lang=lang, page=page, total=total,
                       mine_total=mine_total)
-    reviewers = _reviewers_of([row.id for row in rows]) if rows else {}
+    reviewers = reviewer_names([row.id for row in rows]) if rows else {}
     named = _key_task_names(key_tasks, lang) if any(row.key_task_ids for row in rows) else {}
     return QueuePage(
         rows=[QueueRow(row.id, row.title, row.number, (row.name_zh or row.name_en) if lang == "zh" else row.name_en,
@@ -229,7 +229,9 @@ def _in_order(named: dict[int, tuple[tuple[int, int], str]], ids: str | None) ->
     return [(number, title) for (_conference, number), title in found]
 
 
-def _reviewers_of(ids: list[int]) -> dict[int, list[str]]:
+def reviewer_names(ids) -> dict[int, list[str]]:
+    """Submission id -> its reviewers' names in the order they were assigned, for ``ids``
+    (a list of ids or a select of them), in one query."""
     found: dict[int, list[str]] = {}
     for submission_id, name in db.session.execute(
         sa.select(ReviewAssignment.submission_id, User.display_name)
