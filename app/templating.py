@@ -18,7 +18,7 @@ from app.domain.labels import (
     role_label,
     state_label,
 )
-from app.domain.notifications import unread_count
+from app.domain.notifications import UNREAD_BADGE_CAP, unread_count
 from app.domain.review.coverage import NOT_STARTED
 from app.i18n import LANGUAGES, current_lang
 from app.models import ExchangeKind, SubmissionState
@@ -35,6 +35,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["unread_badge_cap"] = UNREAD_BADGE_CAP
     # The names of an enum's members: a few words, asked for on every row.
     enum_labels = dict(state_label=state_label, kind_label=kind_label, role_label=role_label,
                        outcome_label=outcome_label, conference_state_label=conference_state_label,

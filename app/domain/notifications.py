@@ -244,12 +244,18 @@ def inbox(user: User, *, page: int = 1) -> tuple[list[Notification], bool]:
     return rows[:INBOX_PAGE_SIZE], len(rows) > INBOX_PAGE_SIZE
 
 
+#: The badge counts this many unread notifications at most and then says "99+": it is asked on
+#: every page, and a user with thousands unread should cost what one with a hundred does.
+UNREAD_BADGE_CAP = 99
+
+
 def unread_count(user: User) -> int:
-    """How many of the user's notifications are unread, for the navigation badge."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    """How many of the user's notifications are unread, for the navigation badge: at most
+    ``UNREAD_BADGE_CAP`` + 1 (the badge's "99+")."""
+    unread = (sa.select(Notification.id)
+              .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+              .limit(UNREAD_BADGE_CAP + 1).subquery())
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unread)) or 0
 
 
 def own_notification(user: User, notification_id: int) -> Notification | None:
