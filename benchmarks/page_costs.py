@@ -1,15 +1,18 @@
-"""What one request to each page costs, in-process: queries, SQL milliseconds, wall milliseconds.
+"""What one request to each page costs, in-process: queries, SQL milliseconds, wall and CPU milliseconds.
 
 Steadier than ``benchmarks/pages.py`` on a shared machine (one request at a
 time, no server, the median and best of N): the figure to read when a change
 takes a few milliseconds off a page. Uses the pages and the seed of
 ``benchmarks/pages.py``, in a PostgreSQL database kept between runs
-(``huibian_page_costs_<N>``) so that code before and after a change is timed
-on the same rows.
+(``huibian_page_costs_<N>``, or ``huibian_page_costs_<N>_<tag>`` with
+``--tag`` for a branch whose migrations differ) so that code before and
+after a change is timed on the same rows. The app's CPU per request (the
+process's own, not the database server's) is the steadiest figure on a
+shared machine; SQL is the time the statements took, server included.
 
 usage: python benchmarks/page_costs.py --pieces 3000 --seed      # make (or remake) the database once
        python benchmarks/page_costs.py --pieces 3000 [--n 30] [--only "ministry home,queue"]
-                                       [--sql LABEL] [--profile LABEL] [--drop]
+                                       [--sql LABEL] [--profile LABEL [--sort tottime]] [--tag NAME] [--drop]
 
 ``--sql LABEL`` prints each statement of one request to that page with its
 time; ``--profile LABEL`` runs it under cProfile. A page's label is matched
