@@ -31,7 +31,7 @@ from app.domain.submissions.comparison import compare_versions
 from app.domain.workflow import DECISION_ACTIONS, Action, allowed_actions
 from app.extensions import db
 from app.i18n import current_lang
-from app.models import Conference, ExchangeKind, KeyTask, Organisation, Submission, SubmissionState, User
+from app.models import Conference, ExchangeKind, KeyTask, Submission, SubmissionState, User
 from app.review.forms import AssignForm, CommentForm, DecisionForm, QueueFilterForm, ReopenForm, ReplacementForm
 from app.web import ButtonForm
 
