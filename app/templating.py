@@ -42,10 +42,12 @@ def register_template_helpers(app: Flask) -> None:
                        coverage_status_label=coverage_status_label)
     app.jinja_env.globals.update({name: once_per_language(label) for name, label in enum_labels.items()})
     # Whole tables, for a page that names a status or kind on every bar and row: one call a page.
+    # A kind or state is found by its member or its value, as the rows carry one or the other.
     app.jinja_env.globals.update(
         coverage_status_labels=table_per_language(
             coverage_status_label, [NOT_STARTED, *(state.value for state in SubmissionState)]),
-        kind_labels=table_per_language(kind_label, [kind.value for kind in ExchangeKind]))
+        kind_labels=table_per_language(kind_label, [*ExchangeKind, *(kind.value for kind in ExchangeKind)]),
+        state_labels=table_per_language(state_label, [*SubmissionState, *(s.value for s in SubmissionState)]))
     app.jinja_env.globals["counted"] = counted
     app.jinja_env.globals.update(field_label=field_label, audit_action_label=audit_action_label,
                                  audit_state_label=audit_state_label, revision_label=revision_label)

@@ -119,9 +119,9 @@ def index():
 @editor_only
 def editor(slug: str):
     conference = _conference(slug)
-    listed = editions.editions_of(conference)   # read once: for the stale builds, the preflight and the table
-    _abandon_stale_builds(conference, among=listed)
-    return _editor_page(conference, every_edition=listed)
+    every_edition = editions.editions_of(conference)   # read once: for the stale builds, the preflight and the table
+    _abandon_stale_builds(conference, among=every_edition)
+    return _editor_page(conference, every_edition=every_edition)
 
 
 def _editor_page(conference: Conference, build_form: BuildForm | None = None,

@@ -20,7 +20,6 @@ from app.domain.labels import (
     KIND_LABELS,
     OUTCOME_LABELS,
     coverage_status_label,
-    kind_label,
     outcome_label,
     state_label,
 )
@@ -76,20 +75,7 @@ def queue_context(args, *, viewer: User) -> dict:
     scope = filters.conference_id or (conferences[0].id if conferences else None)
     bureaus = bureau_choices(scope, selected=filters.organisation_id, lang=current_lang())
     return {"form": form, "page": page, "filters": filters, "conferences": conferences, "button": ButtonForm(),
-            "bureaus": bureaus, "row_labels": _row_labels(), "detail_url": _url_with_id("review.detail", "submission_id")}
-
-
-# The words a row of the queue repeats, by language: translated once, not once a row. A
-# language's words are fixed while the process runs (the catalogue is compiled before it starts).
-_ROW_LABELS: dict[str, dict] = {}
-
-
-def _row_labels() -> dict:
-    lang = current_lang()
-    if lang not in _ROW_LABELS:
-        _ROW_LABELS[lang] = {"states": {state: state_label(state) for state in SubmissionState},
-                             "kinds": {kind: kind_label(kind) for kind in ExchangeKind}, "mine": _("assigned to me")}
-    return _ROW_LABELS[lang]
+            "bureaus": bureaus, "detail_url": _url_with_id("review.detail", "submission_id")}
 
 
 # Larger than any id (the ids are 32-bit integers), so that it cannot be mistaken for one.
@@ -228,9 +214,8 @@ def coverage_context(args) -> dict:
         "statuses": STATUSES, "status_labels": status_labels(),
         "archive": latest_archive(conference) if conference else None, "button": ButtonForm(),
         "remind_filters": remind_filter_labels(),
-        # What every row repeats, made once a page: the words, the due dates (a handful shared by
-        # the rows), the stem of the link to remind one bureau.
-        "kind_labels": {kind: kind_label(kind) for kind in ExchangeKind},
+        # What every row repeats, made once a page: the due dates (a handful shared by the rows),
+        # the stem of the link to remind one bureau.
         "due_time": lru_cache(maxsize=None)(partial(local_time, tz=conference.timezone)) if conference else None,
         "remind_one": url_for("review.remind_preview", conference_id=conference.id, scope="one") if conference else "",
     }

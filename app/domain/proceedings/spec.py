@@ -54,17 +54,15 @@ class Entry:
         return self.submission.kind
 
 
-def approved_versions(submission_ids: list[int], *, with_bodies: bool = True) -> dict[int, SubmissionVersion]:
-    """Submission id -> the version its latest approval points at.
+def approved_versions(submission_ids: list[int]) -> dict[int, SubmissionVersion]:
+    """Submission id -> the version its latest approval points at, with its body (a build reads it).
 
-    ``with_bodies``: load their bodies at once (a build reads them); the
-    editors' ordering page shows only titles and version numbers.
-    """
+    The editors' ordering page reads only the version numbers, in its own query
+    (``editor_list``)."""
     if not submission_ids:
         return {}
-    load = selectinload(Decision.version)
     decisions = db.session.scalars(
-        sa.select(Decision).options(load.undefer(SubmissionVersion.body_html) if with_bodies else load)
+        sa.select(Decision).options(selectinload(Decision.version).undefer(SubmissionVersion.body_html))
         .where(Decision.submission_id.in_(submission_ids), Decision.outcome == DecisionOutcome.APPROVE)
         .order_by(Decision.decided_at, Decision.id)
     )
@@ -94,13 +92,12 @@ def book_order_key(submission: Submission) -> tuple:
     )
 
 
-def current_entries(conference: Conference, *, include_excluded: bool = False,
-                    with_bodies: bool = True) -> list[Entry]:
-    """The pieces a build started now would hold, in order (with their approved versions, bodies if asked)."""
+def current_entries(conference: Conference, *, include_excluded: bool = False) -> list[Entry]:
+    """The pieces a build started now would hold, in order (with their approved versions and bodies)."""
     submissions = approved_submissions(conference)
     if not include_excluded:
         submissions = [s for s in submissions if not s.excluded_from_proceedings]
-    versions = approved_versions([s.id for s in submissions], with_bodies=with_bodies)
+    versions = approved_versions([s.id for s in submissions])
     return [Entry(s, versions[s.id]) for s in submissions if s.id in versions]
 
 
