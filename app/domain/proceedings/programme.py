@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from app.domain.errors import Forbidden
 from app.domain.permissions import can_build_proceedings
 from app.extensions import db
-from app.models import Conference, ExchangeKind, Invitation, Submission, SubmissionState, User
+from app.models import Conference, ExchangeKind, Invitation, Submission, SubmissionState, SubmissionVersion, User
 
 if TYPE_CHECKING:
     from app.domain.proceedings.spec import Entry
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 #: Printed titles and names are cut to this many characters: the programme is
 #: one page, and a title is at most 300 characters in the database anyway.
 MAX_CELL_CHARS = 120
+#: The speaker's name and post as long as a version may hold them.
+SPEAKER_NAME_CHARS = SubmissionVersion.__table__.c.speaker_name.type.length
+SPEAKER_POST_CHARS = SubmissionVersion.__table__.c.speaker_post.type.length
 # Bidirectional controls would let a title reorder the printed row around it.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
 
@@ -102,7 +105,9 @@ def printed_programme(entries: Iterable[Entry]) -> list[dict]:
     return [
         {"order": order, "bureau_zh": _cell(e.submission.organisation.name_zh),
          "bureau_en": _cell(e.submission.organisation.name_en),
-         "speaker_name": _cell(e.version.speaker_name, 40), "speaker_post": _cell(e.version.speaker_post, 60),
+         # Whole, as the piece's opening prints them (the one-page programme cuts them to fit its page).
+         "speaker_name": _cell(e.version.speaker_name, SPEAKER_NAME_CHARS),
+         "speaker_post": _cell(e.version.speaker_post, SPEAKER_POST_CHARS),
          "minutes": e.version.planned_minutes}
         for order, e in enumerate(oral, start=1)
     ]
