@@ -20,6 +20,8 @@ from app.models.submissions import (
     Attachment, Submission, SubmissionState, SubmissionVersion,
     WordOriginal, submission_key_task,
 )
+# Imported for its session hooks: keeps Conference.summary_stamp true on every commit.
+from app.models import summary_stamp  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "DraftRevision", "ImportRun",

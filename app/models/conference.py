@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -48,6 +49,10 @@ class Conference(Base):
     # edition's number is never given to another book.
     last_edition_number: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A new random value whenever something the conference's summaries count
+    # changes (``app.models.summary_stamp`` keeps it): the key under which
+    # ``app.domain.summary_cache`` keeps them. None: not kept, counted each time.
+    summary_stamp: Mapped[str | None] = mapped_column(sa.String(32), default=lambda: uuid.uuid4().hex)
 
     key_tasks: Mapped[list[KeyTask]] = relationship(
         back_populates="conference", order_by="KeyTask.number", cascade="all, delete-orphan"

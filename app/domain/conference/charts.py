@@ -2,7 +2,8 @@
 
 Every figure is a SQL count grouped in the database, so a conference of 1,000
 pieces costs the same queries as one of ten, and a page of conferences the
-same as one conference. Only live pieces count, as
+same as one conference; and it is counted once per change of the conference
+(``app.domain.summary_cache``), not on every view. Only live pieces count, as
 on the coverage page: a superseded piece gave way to its replacement.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from app.domain.conference import chart_drawing
 from app.domain.review.coverage import NOT_STARTED, STATUSES
+from app.domain.summary_cache import summaries
 from app.extensions import db
 from app.models import (
     Conference,
@@ -90,56 +92,86 @@ class ConferenceCharts:
         return chart_drawing.time_axis(self)
 
 
+@dataclass(frozen=True)
+class ConferenceFigures:
+    """What the home counts of one conference, kept under its summary stamp (read, never changed)."""
+
+    pieces: dict[SubmissionState, int]  # by state, superseded ones included; states without pieces absent
+    invitations: int
+    key_tasks: dict[int, dict[str, int]]  # key task id → live state value → pieces
+    days: tuple[tuple[date, int], ...]  # invitations first sent, per local day, in order
+    due_dates: tuple[date, ...]  # every effective due date, local, in order
+
+
 def conference_charts(conference: Conference) -> ConferenceCharts:
     """Pieces by state per key task, invitations by status, first submissions per day, of one conference."""
     return charts_of([conference])[conference.id]
 
 
-def charts_of(conferences: list[Conference], *, pieces: dict[int, dict[SubmissionState, int]] | None = None,
-              invitations: dict[int, int] | None = None) -> dict[int, ConferenceCharts]:
-    """The charts of a page of conferences, by conference id, from the same few grouped queries for all.
-
-    Counted in SQL, as are the invitations' effective due dates: the charts
-    of a conference of 600 invitations load none of them, and a page of
-    three conferences costs what one does (five queries, one more for each
-    further time zone). ``pieces`` (conference → state → pieces, superseded
-    ones included) and ``invitations`` (conference → invitations) spare two of
-    them when the caller has counted them already.
-    """
-    ids = [c.id for c in conferences]
-    if not ids:
-        return {}
-    if pieces is None:
-        pieces = {}
-        for conference_id, state, count in db.session.execute(
-            sa.select(Submission.conference_id, Submission.state, sa.func.count())
-            .where(Submission.conference_id.in_(ids)).group_by(Submission.conference_id, Submission.state)
-        ):
-            pieces.setdefault(conference_id, {})[state] = count
-    live_states = {conference_id: {state.value: n for state, n in by_state.items()
-                                   if state is not SubmissionState.SUPERSEDED}
-                   for conference_id, by_state in pieces.items()}
-    if invitations is None:
-        invitations = dict(db.session.execute(
-            sa.select(Invitation.conference_id, sa.func.count()).where(Invitation.conference_id.in_(ids))
-            .group_by(Invitation.conference_id)).all())
-    due_at: dict[int, list] = {}  # aware: the coalesce keeps the columns' type
-    for conference_id, at in db.session.execute(_due_dates_query(), {"ids": ids}):
-        due_at.setdefault(conference_id, []).append(at)
-    bars = _key_task_bars(conferences)
-    days = _first_submission_days(conferences)
+def charts_of(conferences: list[Conference],
+              figures: dict[int, ConferenceFigures] | None = None) -> dict[int, ConferenceCharts]:
+    """The charts of a page of conferences, by conference id, from their figures (``conference_figures``)."""
+    if figures is None:
+        figures = conference_figures(conferences)
     charts = {}
     for conference in conferences:
-        zone = ZoneInfo(conference.timezone)
-        due_dates = sorted({at.astimezone(zone).date() for at in due_at.get(conference.id, [])})
-        points = days.get(conference.id, [])
-        marks = [point.day for point in points] + due_dates or [datetime.now(zone).date()]
+        counted = figures[conference.id]
+        live_states = {state.value: n for state, n in counted.pieces.items() if state is not SubmissionState.SUPERSEDED}
+        points, running = [], 0
+        for day, count in counted.days:
+            running += count
+            points.append(DayPoint(day, count, running))
+        marks = [day for day, _count in counted.days] + list(counted.due_dates) \
+            or [datetime.now(ZoneInfo(conference.timezone)).date()]
         # One day either side keeps the first step and the last due line off the frame.
         start, end = min(marks) - timedelta(days=1), max(marks) + timedelta(days=1)
+        bars = [KeyTaskBar(task, {s: counted.key_tasks.get(task.id, {}).get(s, 0) for s in LIVE_STATES})
+                for task in conference.key_tasks]
         charts[conference.id] = ConferenceCharts(
-            bars[conference.id], _bureau_counts(live_states.get(conference.id, {}), invitations.get(conference.id, 0)),
-            points, due_dates, start, end)
+            bars, _bureau_counts(live_states, counted.invitations), points, list(counted.due_dates), start, end)
     return charts
+
+
+def conference_figures(conferences: list[Conference]) -> dict[int, ConferenceFigures]:
+    """Each conference's figures, by id: counted once per change of the conference (``summary_cache``).
+
+    Counted in SQL, grouped in the database, for all the conferences not
+    yet known at once (five queries, whatever their size), and kept until
+    the conference changes: a page of conferences of 600 invitations then
+    costs what one of 20 does. The days are cut in the conference's time
+    zone, at its offset today, which is part of the key.
+    """
+    by_zone: dict[tuple[str, int], list[Conference]] = {}
+    for conference in conferences:
+        minutes = int(datetime.now(ZoneInfo(conference.timezone)).utcoffset().total_seconds() // 60)
+        by_zone.setdefault((conference.timezone, minutes), []).append(conference)
+    figures: dict[int, ConferenceFigures] = {}
+    for (zone, minutes), group in by_zone.items():
+        figures.update(summaries("home figures", group, functools.partial(_count_figures, zone=zone, minutes=minutes),
+                                 key=(zone, minutes)))
+    return figures
+
+
+def _count_figures(conferences: list[Conference], *, zone: str, minutes: int) -> dict[int, ConferenceFigures]:
+    ids = {"ids": [c.id for c in conferences]}
+    pieces: dict[int, dict[SubmissionState, int]] = {}
+    for conference_id, state, count in db.session.execute(_pieces_query(), ids):
+        pieces.setdefault(conference_id, {})[state] = count
+    invitations = dict(db.session.execute(_invitations_query(), ids).all())
+    local = ZoneInfo(zone)
+    due_dates: dict[int, set[date]] = {}
+    for conference_id, at in db.session.execute(_due_dates_query(), ids):  # aware: coalesce keeps the type
+        due_dates.setdefault(conference_id, set()).add(at.astimezone(local).date())
+    key_tasks: dict[int, dict[int, dict[str, int]]] = {}
+    for conference_id, key_task_id, state, count in db.session.execute(_key_task_bars_query(), ids):
+        key_tasks.setdefault(conference_id, {}).setdefault(key_task_id, {})[state.value] = count
+    days: dict[int, list[tuple[date, int]]] = {}
+    dialect = db.session.get_bind().dialect.name
+    for conference_id, value, count in db.session.execute(_first_days_query(minutes, dialect), ids):
+        days.setdefault(conference_id, []).append((_as_date(value), count))
+    return {c.id: ConferenceFigures(pieces.get(c.id, {}), invitations.get(c.id, 0), key_tasks.get(c.id, {}),
+                                    tuple(days.get(c.id, ())), tuple(sorted(due_dates.get(c.id, ()))))
+            for c in conferences}
 
 
 def latest_extensions() -> sa.Subquery:
@@ -172,12 +204,28 @@ def _due_dates_query() -> sa.Select:
 
 
 @functools.cache
+def _pieces_query() -> sa.Select:
+    """Pieces of the conferences ``ids`` by state, superseded ones included."""
+    return (sa.select(Submission.conference_id, Submission.state, sa.func.count())
+            .where(Submission.conference_id.in_(sa.bindparam("ids", expanding=True)))
+            .group_by(Submission.conference_id, Submission.state))
+
+
+@functools.cache
+def _invitations_query() -> sa.Select:
+    """How many invitations each of the conferences ``ids`` has."""
+    return (sa.select(Invitation.conference_id, sa.func.count())
+            .where(Invitation.conference_id.in_(sa.bindparam("ids", expanding=True)))
+            .group_by(Invitation.conference_id))
+
+
+@functools.cache
 def _key_task_bars_query() -> sa.Select:
     """Live pieces of the conferences ``ids`` by key task and state."""
-    return (sa.select(submission_key_task.c.key_task_id, Submission.state, sa.func.count())
+    return (sa.select(Submission.conference_id, submission_key_task.c.key_task_id, Submission.state, sa.func.count())
             .join(Submission, Submission.id == submission_key_task.c.submission_id)
             .where(Submission.conference_id.in_(sa.bindparam("ids", expanding=True)), Submission.is_live())
-            .group_by(submission_key_task.c.key_task_id, Submission.state))
+            .group_by(Submission.conference_id, submission_key_task.c.key_task_id, Submission.state))
 
 
 @functools.cache
@@ -195,42 +243,11 @@ def _first_days_query(minutes: int, dialect: str) -> sa.Select:
             .order_by(first.c.conference_id, day))
 
 
-def _key_task_bars(conferences: list[Conference]) -> dict[int, list[KeyTaskBar]]:
-    counts: dict[int, dict[str, int]] = {}
-    for key_task_id, state, count in db.session.execute(_key_task_bars_query(),
-                                                        {"ids": [c.id for c in conferences]}):
-        counts.setdefault(key_task_id, {})[state.value] = count
-    return {conference.id: [KeyTaskBar(task, {s: counts.get(task.id, {}).get(s, 0) for s in LIVE_STATES})
-                            for task in conference.key_tasks] for conference in conferences}
-
-
 def _bureau_counts(by_state: dict[str, int], invitation_count: int) -> dict[str, int]:
     # An invitation has at most one live piece (a unique index says so), so
     # the invitations without one are those not started.
     started = sum(by_state.values())
     return {s: (invitation_count - started if s == NOT_STARTED else by_state.get(s, 0)) for s in STATUSES}
-
-
-def _first_submission_days(conferences: list[Conference]) -> dict[int, list[DayPoint]]:
-    """When each invitation was first sent, counted per day in its conference's time zone.
-
-    A version is taken at every submit, numbered from 1, so an invitation's
-    first submission is the earliest first version of its pieces (a
-    superseded one included). The day is cut in SQL, shifted by the zone's
-    offset today: conference zones (China's above all) keep one offset all
-    season. One query per offset, which is one for a page of Chinese conferences.
-    """
-    by_offset: dict[int, list[int]] = {}
-    for conference in conferences:
-        minutes = int(datetime.now(ZoneInfo(conference.timezone)).utcoffset().total_seconds() // 60)
-        by_offset.setdefault(minutes, []).append(conference.id)
-    points: dict[int, list[DayPoint]] = {}
-    dialect = db.session.get_bind().dialect.name
-    for minutes, ids in by_offset.items():
-        for conference_id, value, count in db.session.execute(_first_days_query(minutes, dialect), {"ids": ids}):
-            running = points[conference_id][-1].cumulative if conference_id in points else 0
-            points.setdefault(conference_id, []).append(DayPoint(_as_date(value), count, running + count))
-    return points
 
 
 def _local_day(column, minutes: int, dialect: str):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.domain.conference.charts import ConferenceCharts, charts_of, latest_extensions
+from app.domain.conference.charts import ConferenceCharts, charts_of, conference_figures, latest_extensions
 from app.domain.paging import Page, clamp, count, paged
 from app.extensions import db
 from app.models import Conference, Invitation, Organisation, Submission, SubmissionState, User, utcnow
@@ -86,31 +86,27 @@ class ConferenceOverview:
 def ministry_overview(*, with_charts: bool = False, page: int = 1) -> Page[ConferenceOverview]:
     """A page of conferences, each with its counts, its first invitations and, when asked, the editors' charts.
 
-    Counts are grouped in SQL for the whole page at once; the invitations
+    The counts and charts come from each conference's figures, counted once
+    per change of the conference (``conference_figures``); the invitations
     listed are the first few of each conference, read as plain columns in one
     query, so a conference of 600 invitations costs what one of 20 does.
     """
     conferences = _conference_page(page)
     if not conferences.items:
-        return Page([], conferences.total, conferences.number, conferences.size)
-    totals = {conference.id: total for conference, total in conferences.items}
-    listed = [conference for conference, _total in conferences.items]
-    ids = list(totals)
-    counts: dict[int, dict] = {}
-    for conference_id, state, n in db.session.execute(_state_counts_query(), {"ids": ids}):
-        counts.setdefault(conference_id, {})[state] = n
-    lines = _first_invitations(ids)
-    charts = charts_of(listed, pieces=counts, invitations=totals) if with_charts else {}
+        return conferences
+    figures = conference_figures(conferences.items)
+    lines = _first_invitations([conference.id for conference in conferences.items])
+    charts = charts_of(conferences.items, figures) if with_charts else {}
     overviews = [ConferenceOverview(
         conference, lines.get(conference.id, []),
-        {state.value: counts.get(conference.id, {}).get(state, 0) for state in SubmissionState},
-        charts.get(conference.id), totals[conference.id],
-    ) for conference in listed]
+        {state.value: figures[conference.id].pieces.get(state, 0) for state in SubmissionState},
+        charts.get(conference.id), figures[conference.id].invitations,
+    ) for conference in conferences.items]
     return Page(overviews, conferences.total, conferences.number, conferences.size)
 
 
-def _conference_page(requested: int) -> Page:
-    """A page of ``(conference, how many invitations)``, newest first, its key tasks joined.
+def _conference_page(requested: int) -> Page[Conference]:
+    """A page of conferences, newest first, their key tasks joined.
 
     The list's length rides on every row (a window over the whole list)
     instead of a count of its own; only a page past the end, where no row
@@ -125,12 +121,12 @@ def _conference_page(requested: int) -> Page:
     number = max(1, requested or 1)
     found = rows(number)
     if found:
-        total = found[0][2]
+        total = found[0][1]
     else:
         total = count(query)
         number = clamp(requested, total, size)
         found = rows(number) if total else []
-    return Page([(conference, invitations) for conference, invitations, _listed in found], total, number, size)
+    return Page([conference for conference, _listed in found], total, number, size)
 
 
 # The statements of the page are built once and run with its conferences as
@@ -138,20 +134,10 @@ def _conference_page(requested: int) -> Page:
 
 @functools.cache
 def _conferences_query() -> sa.Select:
-    """Every conference, newest first, with its invitations counted and the length of the list."""
-    invitations = (sa.select(sa.func.count()).where(Invitation.conference_id == Conference.id)
-                   .correlate(Conference).scalar_subquery())
-    return (sa.select(Conference, invitations, sa.func.count().over())
+    """Every conference, newest first, with the length of the list."""
+    return (sa.select(Conference, sa.func.count().over())
             .options(joinedload(Conference.key_tasks))
             .order_by(Conference.starts_on.desc(), Conference.id.desc()))
-
-
-@functools.cache
-def _state_counts_query() -> sa.Select:
-    """Pieces of the conferences ``ids`` by state, superseded ones included."""
-    return (sa.select(Submission.conference_id, Submission.state, sa.func.count())
-            .where(Submission.conference_id.in_(sa.bindparam("ids", expanding=True)))
-            .group_by(Submission.conference_id, Submission.state))
 
 
 def _first_invitations(conference_ids: list[int]) -> dict[int, list[InvitationLine]]:

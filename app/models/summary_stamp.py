@@ -1,0 +1,121 @@
+"""Keeps ``Conference.summary_stamp`` true: a new value whenever what the conference's summaries count changes.
+
+The ministry's home and the editors' page summarise whole conferences
+(pieces by state and key task, first submissions per day, due dates, the
+book's order, the bureaus still missing). Counted on every page view they
+cost more the larger the conference grows; counted once per change, under
+the stamp (``app.domain.summary_cache``), a page of a conference of 600
+invitations costs what one of 20 does.
+
+The stamp is kept here, at the session, rather than by each write path, so
+that no path that changes a piece, an invitation or a decision can forget
+it: after each flush the conferences whose counted rows changed are noted,
+and at commit each of them gets a new stamp in the same transaction. A
+summary kept under the stamp may therefore depend only on what ``COUNTED``
+lists below; anything else it shows (titles, names) is read live.
+
+Rows changed with a bulk ``UPDATE``/``DELETE`` statement bypass the
+session's bookkeeping: nothing in the app changes these tables that way.
+"""
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from app.models.conference import Conference, Extension, Invitation, KeyTask
+from app.models.review import Decision
+from app.models.submissions import Submission, SubmissionVersion
+
+#: Per model, the attributes whose change moves a summary (None: any change, its creation
+#: or its deletion). Creating or deleting a row of any of these models always counts.
+COUNTED: dict[type, frozenset[str] | None] = {
+    Submission: frozenset({"state", "kind", "invitation_id", "conference_id", "organisation_id",
+                           "excluded_from_proceedings", "proceedings_position", "key_tasks"}),
+    SubmissionVersion: None,
+    Decision: None,
+    Invitation: frozenset({"conference_id", "organisation_id", "kind", "due_at", "speaking_order"}),
+    Extension: None,
+    KeyTask: frozenset({"conference_id", "number"}),
+}
+
+# session.info: conferences changed since the transaction began, not yet stamped.
+_CHANGED = "huibian_conferences_changed"
+
+
+def changed_conferences(session: Session) -> frozenset[int]:
+    """The conferences this transaction changed and has not yet stamped: their summaries are not to be trusted."""
+    return frozenset(session.info.get(_CHANGED, ()))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _flush_context) -> None:
+    conferences: set[int] = set()
+    by_submission: set[int] = set()
+    by_invitation: set[int] = set()
+    for instance in _counted_changes(session):
+        if isinstance(instance, (Submission, Invitation, KeyTask)):
+            conferences.update(_values(instance, "conference_id"))
+        elif isinstance(instance, (SubmissionVersion, Decision)):
+            by_submission.update(_values(instance, "submission_id"))
+        elif isinstance(instance, Extension):
+            by_invitation.update(_values(instance, "invitation_id"))
+    connection = session.connection()
+    if by_submission:
+        conferences.update(connection.scalars(sa.select(Submission.conference_id)
+                                              .where(Submission.id.in_(by_submission))))
+    if by_invitation:
+        conferences.update(connection.scalars(sa.select(Invitation.conference_id)
+                                              .where(Invitation.id.in_(by_invitation))))
+    conferences.discard(None)
+    if conferences:
+        session.info.setdefault(_CHANGED, set()).update(conferences)
+
+
+def _counted_changes(session: Session):
+    """Each flushed instance whose change a summary counts: created, deleted or a counted attribute moved."""
+    for instance in (*session.new, *session.deleted):
+        if type(instance) in COUNTED:
+            yield instance
+    for instance in session.dirty:
+        attributes = COUNTED.get(type(instance), ())
+        if attributes is None:
+            yield instance
+        elif attributes:
+            state = inspect(instance)
+            if any(state.attrs[name].history.has_changes() for name in attributes):
+                yield instance
+
+
+def _values(instance, column: str) -> set:
+    """The column's value, and the one it had before the flush if it moved (a piece moved to another conference)."""
+    history = inspect(instance).attrs[column].history
+    values = {*history.added, *history.unchanged, *history.deleted}
+    if not values:  # not loaded, or set by the flush itself (a key from a relationship)
+        try:
+            values = {getattr(instance, column)}
+        except sa.exc.SQLAlchemyError:  # a deleted row whose column was never loaded: nothing to go by
+            values = set()
+    return values
+
+
+@event.listens_for(Session, "before_commit")
+def _stamp(session: Session) -> None:
+    # The commit flushes after this hook: flush first, so that changes still pending are noted too.
+    session.flush()
+    changed = session.info.pop(_CHANGED, None)
+    if changed:
+        # One statement, at the very end of the transaction: the rows stay locked only while it commits.
+        session.connection().execute(sa.update(Conference).where(Conference.id.in_(sorted(changed)))
+                                     .values(summary_stamp=uuid.uuid4().hex)
+                                     .execution_options(synchronize_session=False))
+        for conference in session.identity_map.values():
+            if isinstance(conference, Conference) and conference.id in changed:
+                session.expire(conference, ["summary_stamp"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
