@@ -183,6 +183,7 @@ def bulk_pieces(factory, conference, n: int, *, author: User, reviewer: User, bo
     from app.domain.submissions.bodies.rendering import character_count
     from app.models import AuditEvent, Decision, DecisionOutcome, ReviewAssignment, SubmissionVersion
     from app.models import submission_key_task
+    from app.models.summary_stamp import mark_changed
 
     session, now, start = factory.db.session, datetime.now(timezone.utc), next(_seq)
     insert = lambda model, rows: list(session.scalars(  # noqa: E731 - one line a table below
@@ -223,4 +224,5 @@ def bulk_pieces(factory, conference, n: int, *, author: User, reviewer: User, bo
                              submission_id=s, from_state="draft", to_state="submitted", detail={})
                         for s in submission_ids])
     session.flush()
+    mark_changed(session, [conference.id])  # bulk rows: the session's bookkeeping did not see them
     return submission_ids

@@ -14,8 +14,9 @@ and at commit each of them gets a new stamp in the same transaction. A
 summary kept under the stamp may therefore depend only on what ``COUNTED``
 lists below; anything else it shows (titles, names) is read live.
 
-Rows changed with a bulk ``UPDATE``/``DELETE`` statement bypass the
-session's bookkeeping: nothing in the app changes these tables that way.
+Rows written with a bulk ``INSERT``/``UPDATE``/``DELETE`` statement bypass
+the session's bookkeeping: nothing in the app's requests changes these
+tables that way, and a bulk loader says what it changed (``mark_changed``).
 """
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ _CHANGED = "huibian_conferences_changed"
 def changed_conferences(session: Session) -> frozenset[int]:
     """The conferences this transaction changed and has not yet stamped: their summaries are not to be trusted."""
     return frozenset(session.info.get(_CHANGED, ()))
+
+
+def mark_changed(session: Session, conference_ids) -> None:
+    """Note conferences whose counted rows a bulk statement changed (the session does not see those): the
+    commit stamps them as it stamps what it saw. For bulk loaders (seeds, test factories)."""
+    session.info.setdefault(_CHANGED, set()).update(conference_ids)
 
 
 @event.listens_for(Session, "after_flush")

@@ -7,6 +7,7 @@ from flask_babel import refresh
 
 from app.domain.conference.charts import conference_charts
 from app.models import Role, SubmissionState, SubmissionVersion
+from app.models.summary_stamp import mark_changed
 from tests.review.test_queue import QueryCounter
 
 DUE = datetime(2025, 1, 10, 10, tzinfo=timezone.utc)
@@ -16,6 +17,7 @@ def sent_at(db, submission, when):
     """Date a piece's first version as if it had been submitted at ``when``."""
     db.session.execute(sa.update(SubmissionVersion).where(SubmissionVersion.submission_id == submission.id)
                        .values(created_at=when))
+    mark_changed(db.session, [submission.conference_id])
 
 
 @pytest.fixture

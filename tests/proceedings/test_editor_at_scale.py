@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from app.models import ExchangeKind, Invitation, Role, Submission, SubmissionState
+from app.models.summary_stamp import mark_changed
 from tests.factories import bulk_pieces
 from tests.review.test_queue import QueryCounter
 
@@ -18,6 +19,7 @@ def _speeches(db, conference, ids):
     db.session.execute(sa.update(Invitation).where(
         Invitation.id.in_(sa.select(Submission.invitation_id).where(Submission.id.in_(oral))))
         .values(kind=ExchangeKind.ORAL))
+    mark_changed(db.session, [conference.id])
 
 
 def test_the_editor_page_costs_the_same_queries_and_stays_small_at_10_and_200_approved_pieces(

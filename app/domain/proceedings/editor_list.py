@@ -6,8 +6,9 @@ Positions are within a section (oral speeches, then written exchanges), as
 :mod:`app.domain.proceedings.order` stores them, so a position typed on page
 three moves the piece anywhere in its section.
 
-The list is read as columns by statements built once, at import: building
-the subquery and the CASE of the book order cost more than running them.
+The book's order is sorted once per change of the conference and kept
+(``book_order``); a page reads its rows as columns, by id, with statements
+built once, at import: building them cost more than running them.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from app.domain.paging import Page, clamp
 from app.domain.proceedings.spec import SECTION_ORDER
+from app.domain.summary_cache import summaries
 from app.extensions import db
 from app.models import (
     Conference,
@@ -74,14 +76,20 @@ class PiecesToOrder:
         return [piece for piece in self.page.items if piece.kind.value == kind]
 
 
+class BookOrder(NamedTuple):
+    """A conference's approved pieces in book order (``spec.book_order_key``): a summary kept under its stamp."""
+
+    included: tuple[tuple[int, ExchangeKind, int], ...]  # (piece id, kind, approved version's number), in order
+    left_out: tuple[int, ...]  # approved, left out by an editor, in the same order
+
+
 _CONFERENCE = sa.bindparam("conference_id")
 
 
-def _in_book(*, excluded: bool) -> tuple:
+def _in_book() -> tuple:
     # A piece is in the book with the version its approval points at: one without is not listed.
     approved = sa.exists().where(Decision.submission_id == Submission.id, Decision.outcome == DecisionOutcome.APPROVE)
-    return (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED,
-            Submission.excluded_from_proceedings.is_(excluded), approved)
+    return (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED, approved)
 
 
 #: The number of the version a piece's latest approval points at (as ``spec.approved_versions``
@@ -99,57 +107,71 @@ _BOOK_ORDER = (
     Submission.proceedings_position.is_(None), Submission.proceedings_position,
     Invitation.speaking_order.is_(None), Invitation.speaking_order, Submission.invitation_id)
 
-#: Each section's size rides on every row of the page (a window over every included piece, counted
-#: before the LIMIT): no query of its own.
-_SECTION_SIZE_COLUMNS = tuple(
-    sa.func.sum(sa.case((Submission.kind == kind, 1), else_=0)).over().label(f"size_{kind.value}")
-    for kind in SECTION_ORDER)
-
-_PAGE = (sa.select(Submission.id, Submission.title, Submission.kind, Organisation.name_zh, Organisation.name_en,
-                   _APPROVED_VERSION_NUMBER, *_SECTION_SIZE_COLUMNS)
+# Every approved piece of the conference, in and out of the book, in book order: ids, kinds, versions.
+_BOOK = (sa.select(Submission.id, Submission.kind, Submission.excluded_from_proceedings, _APPROVED_VERSION_NUMBER)
          .join(Invitation, Invitation.id == Submission.invitation_id)
+         .where(*_in_book()).order_by(*_BOOK_ORDER))
+
+# What a row shows of the pieces named by ``ids`` (a page of the list, or those left out).
+_ROWS = (sa.select(Submission.id, Submission.title, Submission.kind, Submission.exclusion_reason,
+                   Organisation.name_zh, Organisation.name_en)
          .join(Organisation, Organisation.id == Submission.organisation_id)
-         .where(*_in_book(excluded=False)).order_by(*_BOOK_ORDER)
-         .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+         .where(Submission.id.in_(sa.bindparam("ids", expanding=True))))
 
-# Asked only when the page asked for is past the end (a bookmark of a shorter list).
-_SECTION_SIZES = (sa.select(Submission.kind, sa.func.count()).where(*_in_book(excluded=False))
-                  .group_by(Submission.kind))
 
-_LEFT_OUT = (sa.select(Submission.id, Submission.title, Submission.kind, Submission.exclusion_reason,
-                       Organisation.name_zh, Organisation.name_en)
-             .join(Invitation, Invitation.id == Submission.invitation_id)
-             .join(Organisation, Organisation.id == Submission.organisation_id)
-             .where(*_in_book(excluded=True)).order_by(*_BOOK_ORDER))
+def book_order(conference: Conference) -> BookOrder:
+    """The conference's approved pieces in book order, sorted once per change of the conference.
+
+    Sorting every approved piece of a book of 300 on each view of the
+    editors' page cost what the rest of the page did; kept under the
+    conference's summary stamp (``app.domain.summary_cache``), a page of the
+    list reads only its fifty rows, by id.
+    """
+    return summaries("book order", [conference], _sort_books)[conference.id]
+
+
+def _sort_books(conferences: list[Conference]) -> dict[int, BookOrder]:
+    orders = {}
+    for conference in conferences:
+        included, left_out = [], []
+        for piece_id, kind, excluded, version_number in db.session.execute(_BOOK, {"conference_id": conference.id}):
+            if excluded:
+                left_out.append(piece_id)
+            else:
+                included.append((piece_id, kind, version_number))
+        orders[conference.id] = BookOrder(tuple(included), tuple(left_out))
+    return orders
 
 
 def pieces_to_order(conference: Conference, requested_page: int | None) -> PiecesToOrder:
-    """One page of the included pieces in book order, the sections' sizes and the pieces left out."""
-    of_conference = {"conference_id": conference.id}
-    number = max(1, requested_page or 1)
-    rows = _page_rows(of_conference, number)
-    if rows:
-        section_sizes = {kind: rows[0][6 + n] for n, kind in enumerate(SECTION_ORDER)}
-    else:   # no piece at all, or a page past the end: the sizes say which, the last page is shown
-        sizes = dict(db.session.execute(_SECTION_SIZES, of_conference).all())
-        section_sizes = {kind: sizes.get(kind, 0) for kind in SECTION_ORDER}
-        last = clamp(number, sum(section_sizes.values()), PAGE_SIZE)
-        if last != number:
-            number, rows = last, _page_rows(of_conference, last)
-    total = sum(section_sizes.values())
+    """One page of the included pieces in book order, the sections' sizes and the pieces left out.
+
+    A page past the end (a bookmark of a shorter list) shows the last page.
+    """
+    order = book_order(conference)
+    section_sizes = {kind: 0 for kind in SECTION_ORDER}
+    for _id, kind, _version in order.included:
+        section_sizes[kind] += 1
+    number = clamp(requested_page, len(order.included), PAGE_SIZE)
     first = (number - 1) * PAGE_SIZE
+    on_page = order.included[first:first + PAGE_SIZE]
+    rows = _rows([piece_id for piece_id, _kind, _version in on_page] + list(order.left_out))
     before, counted = {}, 0
     for kind in SECTION_ORDER:
         before[kind], counted = counted, counted + section_sizes[kind]
-    listed = [ListedPiece(id, title, kind, BureauName(name_zh, name_en), version_number,
-                          first + index + 1 - before[kind], section_sizes[kind])
-              for index, (id, title, kind, name_zh, name_en, version_number, *_sizes) in enumerate(rows)]
-    left_out = [LeftOutPiece(id, title, kind, reason, BureauName(name_zh, name_en))
-                for id, title, kind, reason, name_zh, name_en in db.session.execute(_LEFT_OUT, of_conference)]
-    return PiecesToOrder(Page(listed, total, number, PAGE_SIZE),
+    listed = []
+    for index, (piece_id, kind, version_number) in enumerate(on_page):
+        _id, title, _kind, _reason, name_zh, name_en = rows[piece_id]
+        listed.append(ListedPiece(piece_id, title, kind, BureauName(name_zh, name_en), version_number,
+                                  first + index + 1 - before[kind], section_sizes[kind]))
+    left_out = [LeftOutPiece(piece_id, title, kind, reason, BureauName(name_zh, name_en))
+                for piece_id in order.left_out
+                for _id, title, kind, reason, name_zh, name_en in [rows[piece_id]]]
+    return PiecesToOrder(Page(listed, len(order.included), number, PAGE_SIZE),
                          {kind.value: n for kind, n in section_sizes.items()}, left_out)
 
 
-def _page_rows(of_conference: dict, number: int) -> list:
-    return db.session.execute(_PAGE, {**of_conference, "limit": PAGE_SIZE,
-                                      "offset": (number - 1) * PAGE_SIZE}).all()
+def _rows(ids: list[int]) -> dict[int, sa.Row]:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(_ROWS, {"ids": ids})}

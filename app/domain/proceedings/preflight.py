@@ -19,6 +19,7 @@ from app.domain.proceedings.editor_list import BureauName, PiecesToOrder
 from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
+from app.domain.summary_cache import summaries
 from app.extensions import db
 from app.models import (
     Conference,
@@ -75,7 +76,7 @@ def latest_done_edition(conference: Conference) -> ProceedingsEdition | None:
 
 class PreflightWarnings(list):
     """The warnings, most serious first, and how many bureaus have no approved piece
-    (``missing_total``: named or not, counted by the query that names the first few)."""
+    (``missing_total``: named or not)."""
 
     missing_total: int = 0
 
@@ -88,8 +89,8 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
     With ``store`` (where attachments are stored) the pictures of the
     pieces are measured too. With ``missing_shown``, at most that many
     bureaus without an approved piece are named (the editors' page names the
-    first few and counts the rest, ``missing_total``): a conference of 600
-    invitations is then not read row by row. ``listed``,
+    first few and counts the rest, ``missing_total``); which they are is
+    found once per change of the conference, not on every view. ``listed``,
     the editors' list of the same conference, gives the pieces left out and
     whether any is included, and ``editions`` (the conference's, newest first)
     the last one built, so that they are not asked for twice."""
@@ -100,13 +101,16 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
         except MissingFontError as error:
             warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
     of_conference = {"conference_id": conference.id}
-    missing = db.session.execute(_MISSING if missing_shown is None else _FIRST_MISSING,
-                                 {**of_conference, "shown": missing_shown}).all()
-    warnings += [PreflightWarning("missing_piece", invitation=MissingInvitation(id, kind, BureauName(zh, en)),
-                                  submission=NamedPiece(piece_id, title) if piece_id is not None else None,
-                                  state=state)
-                 for id, kind, zh, en, piece_id, title, state, _total in missing]
-    warnings.missing_total = missing[0].total if missing else 0
+    missing = summaries("missing invitations", [conference], _missing_invitations)[conference.id]
+    named = missing if missing_shown is None else missing[:missing_shown]
+    if named:
+        rows = {row.id: row for row in db.session.execute(_NAMED_INVITATIONS, {"ids": list(named)})}
+        warnings += [PreflightWarning("missing_piece",
+                                      invitation=MissingInvitation(id, row.kind, BureauName(row.name_zh, row.name_en)),
+                                      submission=NamedPiece(row.piece_id, row.title) if row.piece_id else None,
+                                      state=row.state)
+                     for id in named for row in [rows[id]]]
+    warnings.missing_total = len(missing)
     left_out = listed.left_out if listed is not None else db.session.execute(_LEFT_OUT, of_conference).all()
     warnings += [PreflightWarning("excluded", submission=NamedPiece(s.id, s.title), detail=s.exclusion_reason)
                  for s in left_out]
@@ -131,24 +135,31 @@ _APPROVED = (Submission.conference_id == _CONFERENCE, Submission.state == Submis
 _INCLUDED = (*_APPROVED, Submission.excluded_from_proceedings.is_(False))
 
 
-def _missing_invitations(*columns) -> sa.Select:
-    """The invitations of a conference without an approved live piece, with that piece if any."""
-    # The conference said twice (an invitation's piece is of its conference) lets the join
-    # read the conference's pieces by index rather than every piece of every conference.
-    live = sa.and_(Submission.invitation_id == Invitation.id, Submission.conference_id == _CONFERENCE,
-                   Submission.is_live())
-    return (sa.select(*columns).select_from(Invitation).outerjoin(Submission, live)
+# The invitations of a conference without an approved live piece, in the programme's order.
+# The conference said twice (an invitation's piece is of its conference) lets the join
+# read the conference's pieces by index rather than every piece of every conference.
+_LIVE_PIECE = sa.and_(Submission.invitation_id == Invitation.id, Submission.conference_id == _CONFERENCE,
+                      Submission.is_live())
+_MISSING = (sa.select(Invitation.id).select_from(Invitation).outerjoin(Submission, _LIVE_PIECE)
             .where(Invitation.conference_id == _CONFERENCE,
-                   sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED)))
-
-
-# Each row carries how many there are in all (a window, counted before the LIMIT): no count query.
-_MISSING = (_missing_invitations(Invitation.id, Invitation.kind, Organisation.name_zh, Organisation.name_en,
-                                 Submission.id, Submission.title, Submission.state,
-                                 sa.func.count().over().label("total"))
-            .join(Organisation, Organisation.id == Invitation.organisation_id)
+                   sa.or_(Submission.id.is_(None), Submission.state != SubmissionState.APPROVED))
             .order_by(Invitation.kind, Invitation.speaking_order, Invitation.id))
-_FIRST_MISSING = _MISSING.limit(sa.bindparam("shown"))
+# What a warning names of the invitations ``ids``: the bureau, and its live piece if it has one.
+_NAMED_INVITATIONS = (
+    sa.select(Invitation.id, Invitation.kind, Organisation.name_zh, Organisation.name_en,
+              Submission.id.label("piece_id"), Submission.title, Submission.state)
+    .join(Organisation, Organisation.id == Invitation.organisation_id)
+    .outerjoin(Submission, sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live()))
+    .where(Invitation.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def _missing_invitations(conferences: list[Conference]) -> dict[int, tuple[int, ...]]:
+    """Each conference's invitations without an approved piece, by id: kept under its summary stamp, so that
+    a conference of 600 invitations is not read again on every view of the editors' page to count them."""
+    return {conference.id: tuple(db.session.scalars(_MISSING, {"conference_id": conference.id}))
+            for conference in conferences}
+
+
 _LEFT_OUT = (sa.select(Submission.id, Submission.title, Submission.exclusion_reason)
              .where(*_APPROVED, Submission.excluded_from_proceedings.is_(True)).order_by(Submission.id))
 _ANYTHING = sa.select(sa.exists().where(*_INCLUDED))
@@ -167,7 +178,7 @@ _LATER = aliased(Decision)
 #: finds it: the last decided, then the last written), when that version has files: only those can
 #: hold a picture, so a book of 180 approved pieces without pictures ships no row to Python.
 _APPROVED_VERSIONS = (
-    sa.select(Decision.submission_id, Submission.title, Decision.version_id, SubmissionVersion.content_hash)
+    sa.select(Decision.submission_id, Decision.version_id, SubmissionVersion.content_hash)
     .join(SubmissionVersion, SubmissionVersion.id == Decision.version_id)
     .join(Submission, Submission.id == Decision.submission_id)
     .where(*_INCLUDED, Decision.outcome == DecisionOutcome.APPROVE,
@@ -182,12 +193,8 @@ _APPROVED_VERSIONS = (
 
 def _coarse_pictures(conference: Conference, store: FileStore) -> list[PreflightWarning]:
     """A warning per picture that would print under 200 dpi in the book's figure width."""
-    with_files: dict[int, tuple[int, str]] = {}
-    titles: dict[int, str] = {}
-    for submission_id, title, version_id, content in db.session.execute(
-            _APPROVED_VERSIONS, {"conference_id": conference.id}):
-        with_files[submission_id] = (version_id, content)
-        titles[submission_id] = title
+    with_files = summaries("approved versions with files", [conference], _approved_versions_with_files)[
+        conference.id]
     if not with_files:
         return []
     with _coarse_lock:
@@ -208,9 +215,25 @@ def _coarse_pictures(conference: Conference, store: FileStore) -> list[Preflight
                 _COARSE_BY_CONTENT.move_to_end(content)
             while len(_COARSE_BY_CONTENT) > _COARSE_CACHE_SIZE:
                 _COARSE_BY_CONTENT.popitem(last=False)
+    coarse = [(submission_id, dpi) for submission_id, (_v, content) in sorted(with_files.items())
+              for dpi in known[content]]
+    if not coarse:
+        return []
+    titles = dict(db.session.execute(sa.select(Submission.id, Submission.title)
+                                     .where(Submission.id.in_({submission_id for submission_id, _dpi in coarse}))).all())
     return [PreflightWarning("coarse_picture", submission=NamedPiece(submission_id, titles[submission_id]),
                              detail=str(dpi))
-            for submission_id, (_v, content) in sorted(with_files.items()) for dpi in known[content]]
+            for submission_id, dpi in coarse]
+
+
+def _approved_versions_with_files(conferences: list[Conference]) -> dict[int, dict[int, tuple[int, str]]]:
+    """Each conference's included pieces whose approved version has files: piece → (version, content hash).
+    Kept under the conference's summary stamp: read once per change, not on every view."""
+    found: dict[int, dict[int, tuple[int, str]]] = {}
+    for conference in conferences:
+        found[conference.id] = {submission_id: (version_id, content) for submission_id, version_id, content
+                                in db.session.execute(_APPROVED_VERSIONS, {"conference_id": conference.id})}
+    return found
 
 
 # The pieces themselves (id and title loaded): a warning a reader may follow to its piece, and few
