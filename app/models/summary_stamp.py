@@ -123,6 +123,9 @@ def _stamp(session: Session) -> None:
                 session.expire(conference, ["summary_stamp"])
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    # Whatever the outermost transaction noted and did not stamp was rolled back with it
+    # (a savepoint's end changes nothing: its changes are the outer transaction's to stamp).
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
