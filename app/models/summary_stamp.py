@@ -24,7 +24,7 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.models.conference import Conference, Extension, Invitation, KeyTask
 from app.models.review import Decision
@@ -44,10 +44,19 @@ COUNTED: dict[type, frozenset[str] | None] = {
 
 # session.info: conferences changed since the transaction began, not yet stamped.
 _CHANGED = "huibian_conferences_changed"
+# session.info: counted rows the flush under way deleted, orphans and cascades included.
+_DELETED = "huibian_counted_deleted"
 
 
 def changed_conferences(session: Session) -> frozenset[int]:
-    """The conferences this transaction changed and has not yet stamped: their summaries are not to be trusted."""
+    """The conferences this transaction changed and has not yet stamped: their summaries are not to be trusted.
+
+    Changes not yet flushed are flushed first (unless autoflush is off, when
+    no query would see them either): a summary asked for before any query ran
+    would otherwise be taken from the kept ones, stale by those changes.
+    """
+    if session.autoflush and any(True for _ in _counted_changes(session)):
+        session.flush()
     return frozenset(session.info.get(_CHANGED, ()))
 
 
@@ -57,12 +66,24 @@ def mark_changed(session: Session, conference_ids) -> None:
     session.info.setdefault(_CHANGED, set()).update(conference_ids)
 
 
+def _note_deleted(_mapper, _connection, instance) -> None:
+    # A key task removed from its conference's list is deleted by the flush itself, as an
+    # orphan: session.deleted never lists it, so every row deleted is remembered here.
+    session = object_session(instance)
+    if session is not None:
+        session.info.setdefault(_DELETED, []).append(instance)
+
+
+for _model in COUNTED:
+    event.listen(_model, "after_delete", _note_deleted)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _flush_context) -> None:
     conferences: set[int] = set()
     by_submission: set[int] = set()
     by_invitation: set[int] = set()
-    for instance in _counted_changes(session):
+    for instance in _counted_changes(session, deleted=session.info.pop(_DELETED, ())):
         if isinstance(instance, (Submission, Invitation, KeyTask)):
             conferences.update(_values(instance, "conference_id"))
         elif isinstance(instance, (SubmissionVersion, Decision)):
@@ -81,9 +102,9 @@ def _note_changes(session: Session, _flush_context) -> None:
         session.info.setdefault(_CHANGED, set()).update(conferences)
 
 
-def _counted_changes(session: Session):
-    """Each flushed instance whose change a summary counts: created, deleted or a counted attribute moved."""
-    for instance in (*session.new, *session.deleted):
+def _counted_changes(session: Session, *, deleted=()):
+    """Each instance of the flush whose change a summary counts: created, deleted or a counted attribute moved."""
+    for instance in (*session.new, *session.deleted, *deleted):
         if type(instance) in COUNTED:
             yield instance
     for instance in session.dirty:
@@ -125,6 +146,7 @@ def _stamp(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction) -> None:
+    session.info.pop(_DELETED, None)  # a flush that failed never reached after_flush
     # Whatever the outermost transaction noted and did not stamp was rolled back with it
     # (a savepoint's end changes nothing: its changes are the outer transaction's to stamp).
     if transaction.parent is None:
