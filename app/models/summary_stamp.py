@@ -90,16 +90,25 @@ def _note_changes(session: Session, _flush_context) -> None:
             by_submission.update(_values(instance, "submission_id"))
         elif isinstance(instance, Extension):
             by_invitation.update(_values(instance, "invitation_id"))
-    connection = session.connection()
-    if by_submission:
-        conferences.update(connection.scalars(sa.select(Submission.conference_id)
-                                              .where(Submission.id.in_(by_submission))))
-    if by_invitation:
-        conferences.update(connection.scalars(sa.select(Invitation.conference_id)
-                                              .where(Invitation.id.in_(by_invitation))))
+    conferences |= _conferences_of(session, Submission, by_submission)
+    conferences |= _conferences_of(session, Invitation, by_invitation)
     conferences.discard(None)
     if conferences:
         session.info.setdefault(_CHANGED, set()).update(conferences)
+
+
+def _conferences_of(session: Session, model: type, ids: set[int]) -> set[int]:
+    """The conferences of these pieces or invitations: from the session where it holds them, else asked."""
+    conferences, unknown = set(), set()
+    for id in ids:
+        held = session.identity_map.get(inspect(model).identity_key_from_primary_key((id,)))
+        if held is not None and "conference_id" in held.__dict__:
+            conferences.add(held.conference_id)
+        else:
+            unknown.add(id)
+    if unknown:
+        conferences.update(session.connection().scalars(sa.select(model.conference_id).where(model.id.in_(unknown))))
+    return conferences
 
 
 def _counted_changes(session: Session, *, deleted=()):
