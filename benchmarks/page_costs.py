@@ -11,8 +11,12 @@ process's own, not the database server's) is the steadiest figure on a
 shared machine; SQL is the time the statements took, server included.
 
 usage: python benchmarks/page_costs.py --pieces 3000 --seed      # make (or remake) the database once
-       python benchmarks/page_costs.py --pieces 3000 [--n 30] [--only "ministry home,queue"]
+       python benchmarks/page_costs.py --pieces 3000 [--n 30] [--only "ministry home,queue"] [--changed]
                                        [--sql LABEL] [--profile LABEL [--sort tottime]] [--tag NAME] [--drop]
+
+``--changed`` drops the kept whole-conference summaries (``app.domain.summary_cache``)
+before every request, as the first view after a change finds them: what
+the ministry home and the editors' page cost when they count.
 
 ``--sql LABEL`` prints each statement of one request to that page with its
 time; ``--profile LABEL`` runs it under cProfile. A page's label is matched
@@ -49,6 +53,8 @@ def main() -> None:
     parser.add_argument("--postgres", default=bench.POSTGRES)
     parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, ncalls")
     parser.add_argument("--tag", default="", help="a database of this name's own (a branch whose migrations differ)")
+    parser.add_argument("--changed", action="store_true",
+                        help="every request is the first after a change: the kept conference summaries are dropped")
     args = parser.parse_args()
 
     base = sa.engine.make_url(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -73,6 +79,7 @@ def main() -> None:
 
 
 def measure(app, seeded, args) -> None:
+    from app.domain import summary_cache
     from app.extensions import db
 
     with app.app_context():
@@ -102,6 +109,8 @@ def measure(app, seeded, args) -> None:
         timed.clear()
         walls, cpus = [], []
         for _ in range(args.n):
+            if args.changed:
+                summary_cache.forget_all()
             started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(path)
             walls.append(time.perf_counter() - started)
