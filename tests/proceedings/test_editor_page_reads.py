@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from app.domain import summary_cache
 from app.domain.proceedings import editions
 from app.domain.proceedings import order as proceedings_order
 from app.domain.proceedings.preflight import preflight
@@ -199,3 +200,62 @@ def test_a_refused_build_shows_the_choices_sent_and_the_next_page_the_defaults(c
     assert re.search(r'<option selected value="arabic">', page) and 'value="gothic"' not in page
     again = _page(client, conference)
     assert '<option selected value="none">' in again and '<option selected value="ministry">' in again
+
+
+def _listed(html):
+    """The page's pieces in order (their position boxes), and those left out (their Include buttons)."""
+    return ([int(n) for n in re.findall(r'name="position-(\d+)"', html)],
+            [int(n) for n in re.findall(r'/pieces/(\d+)/include"', html)])
+
+
+def test_the_editors_page_keeps_its_figures_yet_shows_every_change_at_once(
+        client, auth, factory, db, monkeypatch):
+    """The book's order, the bureaus without an approved piece and the approved versions are
+    kept between views; a move, a typed position, a piece left out or taken back, a new
+    approval, a reopened piece and a new invitation each show on the next view."""
+    from app.domain.proceedings import editor_list
+
+    sorted_for = []
+    sort_books = editor_list._sort_books
+    monkeypatch.setattr(editor_list, "_sort_books",
+                        lambda conferences: sorted_for.append(len(conferences)) or sort_books(conferences))
+    editor = factory.user(Role.EDITOR)
+    conference = factory.conference()
+    first, second, third = (approved_piece(factory, conference, title=f"材料{n}") for n in range(3))
+    factory.commit()
+    auth.login(editor.username)
+    slug = conference.slug
+
+    def view():
+        """The page's pieces in order (their position boxes), those left out (their Include buttons),
+        and whether the book's order was sorted for it rather than kept."""
+        db.session.expire_all()
+        sorted_for.clear()
+        html = _page(client, slug)
+        return ([int(n) for n in re.findall(r'name="position-(\d+)"', html)],
+                [int(n) for n in re.findall(r'/pieces/(\d+)/include"', html)], bool(sorted_for))
+
+    assert view() == ([first.id, second.id, third.id], [], True)
+    assert view() == ([first.id, second.id, third.id], [], False)
+
+    def posted(path, **form):
+        assert client.post(f"/proceedings/{slug}/{path}", data=form).status_code == 302
+        return view()
+
+    assert posted("positions", up=str(second.id)) == ([second.id, first.id, third.id], [], True)
+    assert posted("positions", **{f"position-{third.id}": "1"}) == ([third.id, second.id, first.id], [], True)
+    assert posted("positions", out=str(first.id), **{"reason-written": "重复"}) == (
+        [third.id, second.id], [first.id], True)
+    assert posted(f"pieces/{first.id}/include") == ([third.id, second.id, first.id], [], True)
+    assert view()[2] is False
+
+    fourth = approved_piece(factory, conference, title="新通过")
+    factory.commit()
+    assert view() == ([third.id, second.id, first.id, fourth.id], [], True)
+    assert preflight(conference, check_fonts=False).missing_total == 0
+
+    assert client.post(f"/review/{second.id}/reopen", data={"reason": "请补充数据。"}).status_code == 302
+    factory.invitation(conference=conference)   # a bureau more, with nothing sent yet
+    factory.commit()
+    assert view() == ([third.id, first.id, fourth.id], [], True)
+    assert preflight(conference, check_fonts=False).missing_total == 2

@@ -161,11 +161,13 @@ def pieces_to_order(conference: Conference, requested_page: int | None) -> Piece
         before[kind], counted = counted, counted + section_sizes[kind]
     listed = []
     for index, (piece_id, kind, version_number) in enumerate(on_page):
+        if piece_id not in rows:  # gone since the order was sorted (a commit a moment ago): passed over
+            continue
         _id, title, _kind, _reason, name_zh, name_en = rows[piece_id]
         listed.append(ListedPiece(piece_id, title, kind, BureauName(name_zh, name_en), version_number,
                                   first + index + 1 - before[kind], section_sizes[kind]))
     left_out = [LeftOutPiece(piece_id, title, kind, reason, BureauName(name_zh, name_en))
-                for piece_id in order.left_out
+                for piece_id in order.left_out if piece_id in rows
                 for _id, title, kind, reason, name_zh, name_en in [rows[piece_id]]]
     return PiecesToOrder(Page(listed, len(order.included), number, PAGE_SIZE),
                          {kind.value: n for kind, n in section_sizes.items()}, left_out)
