@@ -5,11 +5,12 @@ dropped; or a SQLite file), filled by ``benchmarks/seed_scale.py`` (five
 conferences, N / 10 bureaus invited to each for both kinds, versions,
 comments, decisions, about eight notifications a piece; and a sixth, small
 conference of the same ten bureaus at any N); the app served by gunicorn
-(gunicorn.conf.py, 2 workers × 4 threads) on loopback; 16 clients with
-keep-alive connections hit one page at a time for a few seconds, every page
-once a round, and each page's best round is its figure (the machine is
-shared: the others' load comes in bursts and only ever takes throughput
-away). The login page of the same app is the bare route every figure is a
+(gunicorn.conf.py, 2 workers × 4 threads) on loopback, every size at once;
+16 clients with keep-alive connections hit one page at a time for a few
+seconds, at each size back to back, every page once a round, and each page's
+best round is its figure (the machine is shared: the others' load comes in
+bursts and only ever takes throughput away; a page's sizes measured seconds
+apart see the same load). The login page of the same app is the bare route every figure is a
 ratio of. SQL queries per page are counted in-process (a test client
 with an event listener on the engine), at each size.
 
@@ -340,38 +341,61 @@ def hammer(port: int, path: str, cookie: str, clients: int, seconds: float) -> d
             "errors": errors[0], "size": sizes[0], "n": len(latencies)}
 
 
-def measure_size(kind: str, pieces: int, seconds: float, clients: int, postgres: str, rounds: int) -> dict:
-    print(f"\n== {pieces} pieces on {kind}", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="huibian-pages-"))
-    database = Database(kind, f"pages{pieces}", postgres)
-    process = None
-    try:
-        app, seeded = migrate_and_seed(database.url, pieces, work)
-        queries = count_queries(app, seeded)
-        port = free_port()
-        process = start_gunicorn(database.url, work, port)
-        cookies = {who: login(port, who) for who in {who for _l, who, _p, _r in pages(seeded) if who}} | {"": ""}
-        results = {}
-        # Best of ``rounds``: the other sessions of a shared machine only ever take
-        # throughput away, in bursts; the best round is the page's own figure.
-        for round_number in range(rounds):
-            for label, who, path, rows in pages(seeded):
+class Site:
+    """One size, served: its own database, seeded, its queries counted, gunicorn running, its users signed in."""
+
+    def __init__(self, kind: str, pieces: int, postgres: str):
+        print(f"\n== {pieces} pieces on {kind}", flush=True)
+        self.pieces, self.process = pieces, None
+        self.work = Path(tempfile.mkdtemp(prefix="huibian-pages-"))
+        self.database = Database(kind, f"pages{pieces}", postgres)
+        try:
+            app, self.seeded = migrate_and_seed(self.database.url, pieces, self.work)
+            self.queries = count_queries(app, self.seeded)
+            self.port = free_port()
+            self.process = start_gunicorn(self.database.url, self.work, self.port)
+            users = {who for _l, who, _p, _r in pages(self.seeded) if who}
+            self.cookies = {who: login(self.port, who) for who in users} | {"": ""}
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.process:
+            stop(self.process)
+        self.database.drop()
+
+
+def measure_sizes(sites: list[Site], seconds: float, clients: int, rounds: int) -> dict[int, dict]:
+    """Each page at every size, the sizes back to back (in turn first), each page's best round per size.
+
+    Interleaved, a page's figures at two sizes are taken seconds apart, not
+    minutes: on a shared machine, whose load changes from one minute to the
+    next, the ratio of a page to itself is then the page's and not the load's.
+    Best of ``rounds``: the other sessions only ever take throughput away, in
+    bursts; the best round is the page's own figure.
+    """
+    results: dict[int, dict] = {site.pieces: {} for site in sites}
+    for round_number in range(rounds):
+        for number, by_site in enumerate(zip(*(pages(site.seeded) for site in sites))):
+            turn = sites if (round_number + number) % 2 == 0 else sites[::-1]
+            for site in turn:
+                label, who, path, rows = by_site[sites.index(site)]
                 if round_number == 0:
-                    hammer(port, path, cookies[who], clients, min(1.0, seconds))  # warm both workers' threads
-                r = hammer(port, path, cookies[who], clients, seconds) | {"queries": queries[label][0], "rows": rows}
-                if label not in results or r["rps"] > results[label]["rps"]:
-                    results[label] = r
-                print(f"  {label:<28} {r['rps']:>7.1f} req/s  p50 {r['p50']:>6.0f}  p95 {r['p95']:>6.0f}  "
-                      f"p99 {r['p99']:>6.0f} ms  {r['size'] / 1024:>6.1f} KB  {r['queries']:>3} queries"
-                      f"{'  ' + str(r['errors']) + ' ERRORS' if r['errors'] else ''}", flush=True)
-        bare = results["login (bare route)"]["rps"]
-        for r in results.values():
+                    hammer(site.port, path, site.cookies[who], clients, min(1.0, seconds))  # warm the threads
+                r = hammer(site.port, path, site.cookies[who], clients, seconds) | {
+                    "queries": site.queries[label][0], "rows": rows}
+                if label not in results[site.pieces] or r["rps"] > results[site.pieces][label]["rps"]:
+                    results[site.pieces][label] = r
+                print(f"  {site.pieces:>5} {label:<28} {r['rps']:>7.1f} req/s  p50 {r['p50']:>6.0f}  "
+                      f"p95 {r['p95']:>6.0f}  p99 {r['p99']:>6.0f} ms  {r['size'] / 1024:>6.1f} KB  "
+                      f"{r['queries']:>3} queries{'  ' + str(r['errors']) + ' ERRORS' if r['errors'] else ''}",
+                      flush=True)
+    for by_label in results.values():
+        bare = by_label["login (bare route)"]["rps"]
+        for r in by_label.values():
             r["bare"] = bare
-        return results
-    finally:
-        if process:
-            stop(process)
-        database.drop()
+    return results
 
 
 def report(by_size: dict[int, dict], clients: int) -> None:
@@ -418,8 +442,14 @@ def main() -> None:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--postgres", default=POSTGRES, help="a server URL; the benchmark makes its own database")
     args = parser.parse_args()
-    by_size = {n: measure_size(args.database, n, args.seconds, args.clients, args.postgres, args.rounds)
-               for n in args.sizes}
+    sites: list[Site] = []
+    try:
+        for n in args.sizes:
+            sites.append(Site(args.database, n, args.postgres))
+        by_size = measure_sizes(sites, args.seconds, args.clients, args.rounds)
+    finally:
+        for site in sites:
+            site.close()
     if len(by_size) > 1:
         report(by_size, args.clients)
 
