@@ -230,7 +230,14 @@ def _key_task_bars_query() -> sa.Select:
 
 @functools.cache
 def _first_days_query(minutes: int, dialect: str) -> sa.Select:
-    """Invitations of the conferences ``ids`` by the local day (``minutes`` from UTC) they were first sent."""
+    """Invitations of the conferences ``ids`` by the local day (``minutes`` from UTC) they were first sent.
+
+    A version is taken at every submit, numbered from 1, so an invitation's
+    first submission is the earliest first version of its pieces (a
+    superseded one included). The day is cut in SQL, shifted by the zone's
+    offset today: conference zones (China's above all) keep one offset all
+    season, and the offset is part of the figures' key.
+    """
     first = (
         sa.select(Submission.conference_id, sa.func.min(SubmissionVersion.created_at).label("at"))
         .join(Submission, Submission.id == SubmissionVersion.submission_id)

@@ -93,7 +93,7 @@ def ministry_overview(*, with_charts: bool = False, page: int = 1) -> Page[Confe
     """
     conferences = _conference_page(page)
     if not conferences.items:
-        return conferences
+        return Page([], conferences.total, conferences.number, conferences.size)
     figures = conference_figures(conferences.items)
     lines = _first_invitations([conference.id for conference in conferences.items])
     charts = charts_of(conferences.items, figures) if with_charts else {}
