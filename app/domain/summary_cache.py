@@ -1,14 +1,14 @@
 """Whole-conference summaries, counted once per change of the conference and kept in the process.
 
-A summary is kept under ``(its name, the conference, Conference.summary_stamp,
-any further key)``. Every commit that changes what summaries count gives the
+A summary is kept under ``(its name, the conference, any further key)`` with
+the ``Conference.summary_stamp`` it was counted under. Every commit that changes what summaries count gives the
 conference a new stamp (``app.models.summary_stamp``), so a page that finds
 the stamp it read already known reuses the figures counted for it, and the
-first page after a change counts them anew: never stale, and counted once
-per change rather than on every view. Each process keeps its own (a few
-hundred conferences' figures, the least recently used dropped first); a
-stamp is random, so figures of another database can never be taken for
-these.
+first page after a change counts them anew and puts them in the place of
+the old: never stale, and counted once per change rather than on every
+view. Each process keeps its own (a few hundred conferences' figures, the
+least recently used dropped first); a stamp is random, so figures of
+another database can never be taken for these.
 
 What a summary holds must depend only on the rows and columns that
 ``app.models.summary_stamp.COUNTED`` lists, and must not be changed by its
@@ -30,7 +30,8 @@ T = TypeVar("T")
 #: Summaries kept per process: a name's figures of a conference count once.
 CAPACITY = 512
 
-_kept: OrderedDict[tuple, object] = OrderedDict()
+#: (name, conference id, key) → (the stamp they were counted under, the summary).
+_kept: OrderedDict[tuple, tuple[str, object]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -49,10 +50,10 @@ def summaries(name: str, conferences: Iterable[Conference],
     unstamped = changed_conferences(db.session)
     with _lock:
         for conference in conferences:
-            entry = _entry(name, conference, key)
-            if entry is not None and conference.id not in unstamped and entry in _kept:
-                _kept.move_to_end(entry)
-                found[conference.id] = _kept[entry]
+            kept = _kept.get((name, conference.id, key))
+            if kept is not None and kept[0] == conference.summary_stamp and conference.id not in unstamped:
+                _kept.move_to_end((name, conference.id, key))
+                found[conference.id] = kept[1]
             else:
                 unknown.append(conference)
     if unknown:
@@ -60,9 +61,10 @@ def summaries(name: str, conferences: Iterable[Conference],
         with _lock:
             for conference in unknown:
                 found[conference.id] = counted[conference.id]
-                entry = _entry(name, conference, key)
-                if entry is not None and conference.id not in unstamped:
-                    _kept[entry] = counted[conference.id]
+                if conference.summary_stamp is not None and conference.id not in unstamped:
+                    # One entry per summary of a conference: the figures of an older stamp go as these come.
+                    _kept[name, conference.id, key] = (conference.summary_stamp, counted[conference.id])
+                    _kept.move_to_end((name, conference.id, key))
             while len(_kept) > CAPACITY:
                 _kept.popitem(last=False)
     return found
@@ -72,8 +74,3 @@ def forget_all() -> None:
     """Drop every kept summary (the process's memory; the figures are counted again when asked)."""
     with _lock:
         _kept.clear()
-
-
-def _entry(name: str, conference: Conference, key: Hashable) -> tuple | None:
-    stamp = conference.summary_stamp
-    return None if stamp is None else (name, conference.id, stamp, key)

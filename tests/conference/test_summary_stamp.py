@@ -479,6 +479,22 @@ def test_the_cache_keeps_at_most_capacity_summaries_dropping_the_least_recently_
     assert asked == [ids[:3], ids[3:], [ids[1]]]
 
 
+def test_a_change_puts_the_new_figures_in_the_place_of_the_old_rather_than_beside_them(db, factory):
+    """During a deadline rush a conference changes every few seconds: its figures of earlier stamps must not
+    fill the cache and push out the figures of the conferences nobody is writing to."""
+    summary_cache.forget_all()
+    busy, quiet = factory.conference(), factory.conference()
+    factory.commit()
+    summary_cache.summaries("test", [quiet], lambda unknown: {c.id: "quiet" for c in unknown})
+    for n in range(5):
+        factory.invitation(conference=busy)
+        factory.commit()
+        assert summary_cache.summaries("test", [busy], lambda unknown: {c.id: n for c in unknown}) == {busy.id: n}
+    assert len(summary_cache._kept) == 2
+    assert summary_cache.summaries("test", [quiet], lambda unknown: pytest.fail("counted again")) == {
+        quiet.id: "quiet"}
+
+
 def test_a_conference_without_a_stamp_is_counted_every_time_and_never_kept(db, factory):
     summary_cache.forget_all()
     unstamped, stamped = factory.conference(), factory.conference()
