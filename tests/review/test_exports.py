@@ -210,7 +210,8 @@ def everything(factory, db):
     workbook is the same on every run."""
     conference = factory.conference(slug="conf-2024", timezone="Asia/Shanghai")
     editor = factory.user(Role.EDITOR, display_name="王编辑")
-    reviewers = [factory.user(Role.REVIEWER, display_name=name) for name in ("李审", "Reviewer  Two ", "=HYPERLINK(1)", "+86 10 1234")]
+    reviewers = [factory.user(Role.REVIEWER, display_name=name)
+                 for name in ("李审", "Reviewer  Two ", "=HYPERLINK(1)", "+86 10 1234")]
     tasks = conference.key_tasks
     texts = {
         "oral": dict(title="蓝天保卫战", speaker_name="张三", speaker_post="厅长"),
@@ -248,7 +249,8 @@ def everything(factory, db):
     piece(11, ExchangeKind.WRITTEN, SubmissionState.WITHDRAWN, text="emoji")
     piece(7, ExchangeKind.WRITTEN, SubmissionState.DRAFT, text="hostile")
     superseded = piece(8, ExchangeKind.WRITTEN, SubmissionState.SUPERSEDED, text="spaces", key_tasks=(0, 1))
-    replacement = factory.submission(invitation=superseded.invitation, title="替换稿 Replacement", replaces_id=superseded.id,
+    replacement = factory.submission(invitation=superseded.invitation, title="替换稿 Replacement",
+                                     replaces_id=superseded.id,
                                      state=SubmissionState.SUBMITTED)
     pieces.append(replacement)
     piece(9, ExchangeKind.WRITTEN, SubmissionState.CHANGES_REQUESTED, key_tasks=(0,))
