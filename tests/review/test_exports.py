@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,8 @@ from openpyxl import load_workbook
 from app.domain.review.decisions import assign_reviewer
 from app.domain.workflow import Action, apply_transition
 from app.models import ExchangeKind, Role, SubmissionState
-from tests.helpers import page_text
+from tests.factories import revise_and_approve
+from tests.helpers import FIXTURES, page_text
 from tests.review.test_queue import QueryCounter
 
 HOSTILE_TITLE = "=cmd|' /C calc'!A0"
@@ -192,3 +194,96 @@ def test_the_export_counts_characters_from_the_stored_count_never_loading_a_body
     row = next(r for r in rows[1:] if r[4] == "字数")
     assert row[-1] == "9"
     assert statements and [s for s in statements if "body_source" in s or "body_html" in s] == []
+
+
+# --- the workbook as the office has it ---------------------------------------------------
+
+EVERYTHING = FIXTURES / "exports" / "pieces-everything.xlsx"
+EVERYTHING_CSV = FIXTURES / "exports" / "pieces-everything.csv"
+DAY = datetime(2024, 3, 1, 1, 2, 3, 456789, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def everything(factory, db):
+    """A conference with pieces in every state, an extension, a superseded piece and its replacement,
+    a revised piece, several key tasks, Chinese and hostile text; every moment fixed, so that the
+    workbook is the same on every run."""
+    conference = factory.conference(slug="conf-2024", timezone="Asia/Shanghai")
+    editor = factory.user(Role.EDITOR, display_name="王编辑")
+    reviewers = [factory.user(Role.REVIEWER, display_name=name)
+                 for name in ("李审", "Reviewer  Two ", "=HYPERLINK(1)", "+86 10 1234")]
+    tasks = conference.key_tasks
+    texts = {
+        "oral": dict(title="蓝天保卫战", speaker_name="张三", speaker_post="厅长"),
+        "hostile": dict(title=HOSTILE_TITLE, speaker_name="<script>alert(1)</script>", speaker_post="-2+3"),
+        "spaces": dict(title="  leading & trailing <spaces>  ", speaker_name="\tTab", speaker_post="一\r\n二\n三"),
+        "emoji": dict(title="湿地 🌿 保护\u202e反转", speaker_name="@mention", speaker_post="#N/A"),
+    }
+    pieces = []
+
+    def piece(n, kind, state, *, text="oral", key_tasks=(0,), order=None):
+        organisation = factory.organisation(code=f"everything-{n:02d}", name_zh=f"第{n}厅 {texts[text]['title'][:4]}",
+                                            name_en=f"Bureau {n}" if n % 3 else f"=Bureau+{n}")
+        invitation = factory.invitation(conference=conference, organisation=organisation, kind=kind,
+                                        speaking_order=order)
+        member = factory.user(Role.SUBMITTER, organisation=organisation, display_name=f"成员{n}")
+        submission = factory.submission(invitation=invitation, author=member, **texts[text],
+                                        body_source=f"一二三 四五。{'六' * n}")
+        submission.key_tasks = [tasks[i] for i in key_tasks]
+        if state is not SubmissionState.DRAFT:
+            factory.move_to(submission, state, author=member)
+        pieces.append(submission)
+        return submission
+
+    approved = piece(1, ExchangeKind.ORAL, SubmissionState.APPROVED, key_tasks=(0, 1, 2), order=1)
+    for reviewer in reviewers:
+        assign_reviewer(approved, reviewer, actor=editor)
+    revise_and_approve(factory, piece(2, ExchangeKind.ORAL, SubmissionState.APPROVED, text="emoji", order=2),
+                       editor_user=editor, title="修订后的标题")
+    hostile = piece(3, ExchangeKind.WRITTEN, SubmissionState.SUBMITTED, text="hostile", key_tasks=(1, 2))
+    apply_transition(hostile, Action.REQUEST_CHANGES, actor=reviewers[0], comment=LONG_COMMENT)
+    assign_reviewer(hostile, reviewers[1], actor=editor)
+    piece(4, ExchangeKind.WRITTEN, SubmissionState.SUBMITTED, text="spaces", key_tasks=(2,))
+    piece(5, ExchangeKind.WRITTEN, SubmissionState.REJECTED, key_tasks=(1,))
+    assign_reviewer(piece(6, ExchangeKind.WRITTEN, SubmissionState.SUBMITTED, text="emoji"), reviewers[3], actor=editor)
+    piece(11, ExchangeKind.WRITTEN, SubmissionState.WITHDRAWN, text="emoji")
+    piece(7, ExchangeKind.WRITTEN, SubmissionState.DRAFT, text="hostile")
+    superseded = piece(8, ExchangeKind.WRITTEN, SubmissionState.SUPERSEDED, text="spaces", key_tasks=(0, 1))
+    replacement = factory.submission(invitation=superseded.invitation, title="替换稿 Replacement",
+                                     replaces_id=superseded.id,
+                                     state=SubmissionState.SUBMITTED)
+    pieces.append(replacement)
+    piece(9, ExchangeKind.WRITTEN, SubmissionState.CHANGES_REQUESTED, key_tasks=(0,))
+    extended = factory.invitation(conference=conference, organisation=factory.organisation(
+        code="everything-10", name_zh="未开始的厅", name_en="Not Started Department"), due_at=DAY)
+    factory.extension(extended, DAY + timedelta(days=5), granted_by=editor)
+    factory.extension(extended, DAY + timedelta(days=9, minutes=30), granted_by=editor)
+    factory.extension(pieces[3].invitation, DAY + timedelta(days=3), granted_by=editor)
+
+    for n, submission in enumerate(pieces):
+        submission.invitation.due_at = DAY + timedelta(hours=n)  # in the past: set once every piece was sent
+        if submission.submitted_at is not None:
+            submission.submitted_at = DAY + timedelta(days=1, hours=n, minutes=n, seconds=59)
+        if submission.decided_at is not None:
+            submission.decided_at = DAY + timedelta(days=2, hours=n, minutes=2 * n, seconds=1)
+    factory.commit()
+    return conference, editor
+
+
+def workbook_dump(data: bytes) -> list:
+    """What the office sees of a workbook: sheets, freeze panes, column widths, every cell's value, format and font."""
+    book = load_workbook(io.BytesIO(data))
+    return [(sheet.title, sheet.freeze_panes, sheet.max_row, sheet.max_column,
+             {key: (dim.width, dim.customWidth) for key, dim in sheet.column_dimensions.items()},
+             [[(cell.coordinate, cell.value, cell.data_type, cell.number_format, cell.font.b)
+               for cell in row] for row in sheet.iter_rows()])
+            for sheet in book]
+
+
+def test_the_workbook_and_the_csv_are_what_the_office_had(client, auth, everything):
+    """The fixtures were written by the export as it was on main at b9f0bda (openpyxl writing each cell)."""
+    conference, editor = everything
+    auth.login(editor.username)
+    response = client.get(f"/review/coverage/pieces.xlsx?conference={conference.id}")
+    assert workbook_dump(response.data) == workbook_dump(EVERYTHING.read_bytes())
+    assert client.get(f"/review/coverage/pieces.csv?conference={conference.id}").data == EVERYTHING_CSV.read_bytes()

@@ -8,28 +8,32 @@ listed with its state only: its draft is the bureau's own business.
 """
 from __future__ import annotations
 
-import io
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
+from app.domain.conference import xlsx
 from app.domain.conference.cells import csv_bytes, safe_cell
 from app.domain.review.coverage import NOT_STARTED, STATUSES
-from app.domain.review.queue import reviewer_names
 from app.extensions import db
 from app.models import (
     Conference,
     Decision,
+    DecisionOutcome,
+    ExchangeKind,
+    Extension,
     Invitation,
+    KeyTask,
+    Organisation,
+    ReviewAssignment,
     Submission,
+    SubmissionState,
     SubmissionVersion,
+    User,
     submission_key_task,
 )
 
@@ -40,25 +44,42 @@ PIECE_COLUMNS = (
 )
 
 
-@dataclass
-class PieceRow:
-    invitation: Invitation
-    submission: Submission | None
-    version: SubmissionVersion | None
-    version_count: int
-    decision: Decision | None
+class PieceRow(NamedTuple):
+    """One invitation with its live piece, the piece's latest sent version and last decision, read as columns."""
+
+    kind: ExchangeKind
+    due_at: datetime
+    extended_to: datetime | None  # the latest extension's due date, if one was granted
+    bureau_zh: str
+    bureau_en: str
+    submission_id: int | None
+    state: SubmissionState | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    title: str | None  # this and what follows up to ``characters``: of the latest version, None if never sent
+    speaker_name: str | None
+    speaker_post: str | None
+    key_tasks: list | None  # as the version froze them: [{"number": .., "title_zh": ..}, ..]
+    version_number: int | None
+    characters: int | None  # 字数, spaces not counted: counted when the version was taken, no body is read
+    outcome: DecisionOutcome | None
+    comment: str | None
     reviewers: list[str]
 
     @property
     def status(self) -> str:
-        return self.submission.state.value if self.submission else NOT_STARTED
+        return self.state.value if self.state is not None else NOT_STARTED
 
     @property
-    def characters(self) -> int | None:
-        """Characters of the sent text, spaces not counted (how a Chinese office counts 字数).
+    def due(self) -> datetime:
+        """The due date, moved by the latest extension (``Invitation.effective_due_at``)."""
+        return self.extended_to or self.due_at
 
-        Counted when the version was taken: the export never loads a body."""
-        return None if self.version is None else self.version.character_count
+    @property
+    def version_count(self) -> int:
+        # A version's number is its place among the piece's versions (``take_snapshot``
+        # numbers them 1, 2, … and none is ever deleted): the latest's is their count.
+        return self.version_number or 0
 
 
 @dataclass
@@ -69,55 +90,76 @@ class ConferenceExport:
     key_task_counts: list[tuple[int, str, str, dict[str, int]]]
 
 
+# The statements are built once, at import: composing them cost more than running them.
+_CONFERENCE = sa.bindparam("conference_id")
+_LATER_DECISION = aliased(Decision, name="later_decision")
+
+_ROWS = (
+    sa.select(
+        Invitation.kind, Invitation.due_at,
+        sa.select(Extension.new_due_at).where(Extension.invitation_id == Invitation.id)
+        .order_by(Extension.granted_at.desc(), Extension.id.desc()).limit(1)
+        .correlate(Invitation).scalar_subquery().label("extended_to"),
+        Organisation.name_zh, Organisation.name_en,
+        Submission.id.label("submission_id"), Submission.state, Submission.submitted_at, Submission.decided_at,
+        SubmissionVersion.title, SubmissionVersion.speaker_name, SubmissionVersion.speaker_post,
+        SubmissionVersion.key_tasks, SubmissionVersion.number, SubmissionVersion.character_count,
+        Decision.outcome, Decision.comment,
+    )
+    .select_from(Invitation)
+    .join(Organisation, Organisation.id == Invitation.organisation_id)
+    # The conference named again: the conference's pieces are read from their index, not every piece's row.
+    .outerjoin(Submission, sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live(),
+                                   Submission.conference_id == _CONFERENCE))
+    # ``take_snapshot`` points the piece at its newest version: the one the ministry has.
+    .outerjoin(SubmissionVersion, SubmissionVersion.id == Submission.latest_version_id)
+    .outerjoin(Decision, Decision.id == sa.select(sa.func.max(_LATER_DECISION.id))
+               .where(_LATER_DECISION.submission_id == Submission.id).correlate(Submission).scalar_subquery())
+    .where(Invitation.conference_id == _CONFERENCE)
+    .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
+)
+
+# Each live piece's reviewers' names, in the order they were assigned.
+_REVIEWERS = (
+    sa.select(ReviewAssignment.submission_id, User.display_name)
+    .join(User, User.id == ReviewAssignment.reviewer_id)
+    .join(Submission, Submission.id == ReviewAssignment.submission_id)
+    .where(Submission.conference_id == _CONFERENCE, Submission.is_live())
+    .order_by(ReviewAssignment.id)
+)
+
+# Every key task of the conference in order, with its live pieces counted by state
+# (a key task no piece names comes once, with no state).
+_KEY_TASK_COUNTS = (
+    sa.select(KeyTask.number, KeyTask.title_zh, KeyTask.title_en, Submission.state, sa.func.count(Submission.id))
+    .select_from(KeyTask)
+    .outerjoin(submission_key_task, submission_key_task.c.key_task_id == KeyTask.id)
+    .outerjoin(Submission, sa.and_(Submission.id == submission_key_task.c.submission_id,
+                                   Submission.conference_id == _CONFERENCE, Submission.is_live()))
+    .where(KeyTask.conference_id == _CONFERENCE)
+    .group_by(KeyTask.id, KeyTask.number, KeyTask.title_zh, KeyTask.title_en, Submission.state)
+    .order_by(KeyTask.number, KeyTask.id)
+)
+
+
 def conference_export(conference: Conference) -> ConferenceExport:
-    """Every invitation of ``conference`` with its piece, latest sent version, decision and reviewers."""
-    # Joined, not ``selectin``: that loads in chunks of 500 ids, one query more for every 500 invitations.
-    invitations = db.session.scalars(
-        sa.select(Invitation).where(Invitation.conference_id == conference.id)
-        .options(joinedload(Invitation.organisation), joinedload(Invitation.extensions))
-        .order_by(Invitation.kind, Invitation.speaking_order, Invitation.organisation_id, Invitation.id)
-    ).unique().all()
-    submissions = {s.invitation_id: s for s in db.session.scalars(
-        sa.select(Submission).where(Submission.conference_id == conference.id, Submission.is_live()))}
-    in_conference = sa.select(Submission.id).where(Submission.conference_id == conference.id, Submission.is_live())
+    """Every invitation of ``conference`` with its piece, latest sent version, decision and reviewers.
 
-    counts = sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number"),
-                       sa.func.count().label("n")).where(SubmissionVersion.submission_id.in_(in_conference)) \
-        .group_by(SubmissionVersion.submission_id).subquery()
-    latest = {}
-    for version, n in db.session.execute(
-        sa.select(SubmissionVersion, counts.c.n).join(counts, sa.and_(
-            counts.c.submission_id == SubmissionVersion.submission_id, counts.c.number == SubmissionVersion.number))
-    ):
-        latest[version.submission_id] = (version, n)
-
-    last_decision = sa.select(sa.func.max(Decision.id)).where(Decision.submission_id.in_(in_conference)) \
-        .group_by(Decision.submission_id)
-    decisions = {d.submission_id: d for d in db.session.scalars(
-        sa.select(Decision).where(Decision.id.in_(last_decision)))}
-
-    reviewers = reviewer_names(in_conference)
-
-    rows = []
-    for invitation in invitations:
-        submission = submissions.get(invitation.id)
-        version, n = latest.get(submission.id, (None, 0)) if submission else (None, 0)
-        rows.append(PieceRow(invitation, submission, version, n,
-                             decisions.get(submission.id) if submission else None,
-                             reviewers.get(submission.id, []) if submission else []))
-    return ConferenceExport(conference, rows, _key_task_counts(conference, submissions))
-
-
-def _key_task_counts(conference: Conference, submissions: dict[int, Submission]):
-    by_id = {s.id: s.state.value for s in submissions.values()}
-    tally: Counter = Counter()
-    for submission_id, key_task_id in db.session.execute(
-        sa.select(submission_key_task.c.submission_id, submission_key_task.c.key_task_id)
-        .where(submission_key_task.c.submission_id.in_(list(by_id)))
-    ):
-        tally[key_task_id, by_id[submission_id]] += 1
-    return [(task.number, task.title_zh, task.title_en, {s: tally[task.id, s] for s in STATUSES})
-            for task in conference.key_tasks]
+    Three queries however many pieces: the rows (as columns, no objects built per row),
+    the reviewers, and the key tasks' counts.
+    """
+    params = {"conference_id": conference.id}
+    reviewers: dict[int, list[str]] = {}
+    for submission_id, name in db.session.execute(_REVIEWERS, params):
+        reviewers.setdefault(submission_id, []).append(name)
+    rows = [PieceRow(*row, reviewers.get(row.submission_id, []))
+            for row in db.session.execute(_ROWS, params)]
+    counts: dict[tuple, dict[str, int]] = {}
+    for number, title_zh, title_en, state, n in db.session.execute(_KEY_TASK_COUNTS, params):
+        by_state = counts.setdefault((number, title_zh, title_en), dict.fromkeys(STATUSES, 0))
+        if state is not None:
+            by_state[state.value] = n
+    return ConferenceExport(conference, rows, [(*task, by_state) for task, by_state in counts.items()])
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
@@ -126,19 +168,14 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 def piece_values(row: PieceRow, conference: Conference, *, labels: dict) -> list:
-    """One piece as cell values, in the order of PIECE_COLUMNS."""
+    """One piece as cell values, in the order of PIECE_COLUMNS (None where a piece has nothing to show)."""
     tz = ZoneInfo(conference.timezone)
-    version, decision = row.version, row.decision
-    key_tasks = "; ".join(f"{t['number']}. {t['title_zh']}" for t in (version.key_tasks if version else []))
+    key_tasks = "; ".join(f"{t['number']}. {t['title_zh']}" for t in row.key_tasks or ())
     return [
-        row.invitation.organisation.name_zh, row.invitation.organisation.name_en,
-        labels["kinds"][row.invitation.kind.value], key_tasks,
-        version.title if version else "", version.speaker_name if version else "",
-        version.speaker_post if version else "", labels["statuses"][row.status],
-        _local(row.invitation.effective_due_at, tz),
-        _local(row.submission.submitted_at if row.submission else None, tz),
-        _local(row.submission.decided_at if row.submission else None, tz),
-        labels["outcomes"][decision.outcome.value] if decision else "", decision.comment if decision else "",
+        row.bureau_zh, row.bureau_en, labels["kinds"][row.kind.value], key_tasks,
+        row.title, row.speaker_name, row.speaker_post, labels["statuses"][row.status],
+        _local(row.due, tz), _local(row.submitted_at, tz), _local(row.decided_at, tz),
+        labels["outcomes"][row.outcome.value] if row.outcome is not None else None, row.comment,
         ", ".join(row.reviewers), row.version_count, row.characters,
     ]
 
@@ -153,35 +190,19 @@ def export_xlsx(export: ConferenceExport, *, labels: dict) -> bytes:
 
     ``labels`` holds the reader's column titles (``columns``, ``count_columns``),
     sheet names (``sheets``) and the names of kinds, statuses and outcomes.
-    Written row by row (openpyxl's write-only mode): a conference of 600
-    pieces costs 600 rows of cells, not a worksheet of cell objects kept to the end.
+    Each sheet's first row is its bold header, frozen; times show as
+    ``yyyy-mm-dd hh:mm`` (see :mod:`app.domain.conference.xlsx`).
     """
-    book = Workbook(write_only=True)
-    _write(book.create_sheet(labels["sheets"][0][:31]), labels["columns"],
-           (piece_values(r, export.conference, labels=labels) for r in export.rows))
-    _write(book.create_sheet(labels["sheets"][1][:31]),
-           labels["count_columns"] + [labels["statuses"][s] for s in STATUSES], counts_values(export))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx.workbook([
+        xlsx.Sheet(labels["sheets"][0][:31], _safe(labels["columns"]),
+                   (_safe(piece_values(r, export.conference, labels=labels)) for r in export.rows)),
+        xlsx.Sheet(labels["sheets"][1][:31], _safe(labels["count_columns"] + [labels["statuses"][s] for s in STATUSES]),
+                   (_safe(values) for values in counts_values(export))),
+    ])
 
 
-def _write(sheet, header: list[str], rows) -> None:
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_cell(sheet, safe_cell(h), font=bold) for h in header])
-    for values in rows:
-        sheet.append([_cell(sheet, v, number_format="yyyy-mm-dd hh:mm") if isinstance(v, datetime) else v
-                      for v in (safe_cell(v) for v in values)])
-
-
-def _cell(sheet, value, *, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
+def _safe(values: list) -> list:
+    return [safe_cell(value) for value in values]
 
 
 def export_csv(export: ConferenceExport, *, labels: dict) -> bytes:
