@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app.domain.conference import xlsx
+from app.domain.conference.charts import latest_extensions
 from app.domain.conference.cells import csv_bytes, safe_cell
 from app.domain.review.coverage import NOT_STARTED, STATUSES
 from app.extensions import db
@@ -25,7 +26,6 @@ from app.models import (
     Decision,
     DecisionOutcome,
     ExchangeKind,
-    Extension,
     Invitation,
     KeyTask,
     Organisation,
@@ -93,13 +93,11 @@ class ConferenceExport:
 # The statements are built once, at import: composing them cost more than running them.
 _CONFERENCE = sa.bindparam("conference_id")
 _LATER_DECISION = aliased(Decision, name="later_decision")
+_LATEST_EXTENSION = latest_extensions()
 
 _ROWS = (
     sa.select(
-        Invitation.kind, Invitation.due_at,
-        sa.select(Extension.new_due_at).where(Extension.invitation_id == Invitation.id)
-        .order_by(Extension.granted_at.desc(), Extension.id.desc()).limit(1)
-        .correlate(Invitation).scalar_subquery().label("extended_to"),
+        Invitation.kind, Invitation.due_at, _LATEST_EXTENSION.c.new_due_at.label("extended_to"),
         Organisation.name_zh, Organisation.name_en,
         Submission.id.label("submission_id"), Submission.state, Submission.submitted_at, Submission.decided_at,
         SubmissionVersion.title, SubmissionVersion.speaker_name, SubmissionVersion.speaker_post,
@@ -108,6 +106,7 @@ _ROWS = (
     )
     .select_from(Invitation)
     .join(Organisation, Organisation.id == Invitation.organisation_id)
+    .outerjoin(_LATEST_EXTENSION, _LATEST_EXTENSION.c.invitation_id == Invitation.id)
     # The conference named again: the conference's pieces are read from their index, not every piece's row.
     .outerjoin(Submission, sa.and_(Submission.invitation_id == Invitation.id, Submission.is_live(),
                                    Submission.conference_id == _CONFERENCE))

@@ -86,10 +86,10 @@ class BookOrder(NamedTuple):
 _CONFERENCE = sa.bindparam("conference_id")
 
 
-def _in_book() -> tuple:
-    # A piece is in the book with the version its approval points at: one without is not listed.
-    approved = sa.exists().where(Decision.submission_id == Submission.id, Decision.outcome == DecisionOutcome.APPROVE)
-    return (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED, approved)
+# An approved piece of the conference, in the book or left out. A piece is in the book with the
+# version its approval points at: one without is not listed.
+_APPROVED = (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED,
+             sa.exists().where(Decision.submission_id == Submission.id, Decision.outcome == DecisionOutcome.APPROVE))
 
 
 #: The number of the version a piece's latest approval points at (as ``spec.approved_versions``
@@ -110,7 +110,7 @@ _BOOK_ORDER = (
 # Every approved piece of the conference, in and out of the book, in book order: ids, kinds, versions.
 _BOOK = (sa.select(Submission.id, Submission.kind, Submission.excluded_from_proceedings, _APPROVED_VERSION_NUMBER)
          .join(Invitation, Invitation.id == Submission.invitation_id)
-         .where(*_in_book()).order_by(*_BOOK_ORDER))
+         .where(*_APPROVED).order_by(*_BOOK_ORDER))
 
 # What a row shows of the pieces named by ``ids`` (a page of the list, or those left out).
 _ROWS = (sa.select(Submission.id, Submission.title, Submission.kind, Submission.exclusion_reason,

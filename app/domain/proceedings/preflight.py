@@ -15,7 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, load_only, selectinload, undefer
 
-from app.domain.proceedings.editor_list import BureauName, PiecesToOrder
+from app.domain.proceedings.editor_list import BureauName, PiecesToOrder, pieces_to_order
 from app.domain.proceedings.spec import piece_from_version
 from app.domain.proceedings.typesetting.bodies import low_resolution_images
 from app.domain.proceedings.typesetting.fonts import MissingFontError, check_cjk_fonts
@@ -91,8 +91,8 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
     bureaus without an approved piece are named (the editors' page names the
     first few and counts the rest, ``missing_total``); which they are is
     found once per change of the conference, not on every view. ``listed``,
-    the editors' list of the same conference, gives the pieces left out and
-    whether any is included, and ``editions`` (the conference's, newest first)
+    the editors' list of the same conference (its first page if not given),
+    gives the pieces left out and whether any is included, and ``editions`` (the conference's, newest first)
     the last one built, so that they are not asked for twice."""
     warnings = PreflightWarnings()
     if check_fonts:
@@ -100,7 +100,6 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
             check_cjk_fonts()
         except MissingFontError as error:
             warnings.append(PreflightWarning("fonts_missing", detail=str(error)))
-    of_conference = {"conference_id": conference.id}
     missing = summaries("missing invitations", [conference], _missing_invitations)[conference.id]
     named = missing if missing_shown is None else missing[:missing_shown]
     if named:
@@ -112,9 +111,10 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
                      # one deleted since the figures were counted (a commit a moment ago) is passed over
                      for id in named if id in rows for row in [rows[id]]]
     warnings.missing_total = len(missing)
-    left_out = listed.left_out if listed is not None else db.session.execute(_LEFT_OUT, of_conference).all()
+    if listed is None:   # its first page: the pieces left out and the sections' sizes come with any page
+        listed = pieces_to_order(conference, 1)
     warnings += [PreflightWarning("excluded", submission=NamedPiece(s.id, s.title), detail=s.exclusion_reason)
-                 for s in left_out]
+                 for s in listed.left_out]
     if editions is not None:
         last = next((edition for edition in editions if edition.status is EditionStatus.DONE), None)
     else:
@@ -123,8 +123,7 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
         warnings += _approved_since(conference, last)
     if store is not None:
         warnings += _coarse_pictures(conference, store)
-    anything = listed.page.total > 0 if listed is not None else db.session.scalar(_ANYTHING, of_conference)
-    if not anything:
+    if not listed.page.total:
         warnings.insert(0, PreflightWarning("nothing_to_build"))
     return warnings
 
@@ -132,8 +131,8 @@ def preflight(conference: Conference, *, check_fonts: bool = True, store: FileSt
 # The statements of the warnings, built once (building them cost more than running them);
 # each reads the columns its warnings name, no piece or invitation becomes an object.
 _CONFERENCE = sa.bindparam("conference_id")
-_APPROVED = (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED)
-_INCLUDED = (*_APPROVED, Submission.excluded_from_proceedings.is_(False))
+_INCLUDED = (Submission.conference_id == _CONFERENCE, Submission.state == SubmissionState.APPROVED,
+             Submission.excluded_from_proceedings.is_(False))
 
 
 # The invitations of a conference without an approved live piece, in the programme's order.
@@ -161,9 +160,6 @@ def _missing_invitations(conferences: list[Conference]) -> dict[int, tuple[int, 
             for conference in conferences}
 
 
-_LEFT_OUT = (sa.select(Submission.id, Submission.title, Submission.exclusion_reason)
-             .where(*_APPROVED, Submission.excluded_from_proceedings.is_(True)).order_by(Submission.id))
-_ANYTHING = sa.select(sa.exists().where(*_INCLUDED))
 
 
 #: content hash of a version -> the dots per inch of its pictures too coarse to print.
